@@ -1,0 +1,2 @@
+/** End-to-end tests across the packaged services. */
+package io.warden.e2e;

@@ -1,0 +1,2 @@
+/** Contracts shared between Warden's services. */
+package io.warden.api;
