@@ -1,0 +1,56 @@
+package io.warden.gateway.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * Grant tokens: minted once, shown once, stored only as a hash. Plain JDK code, so {@link TokenCommand} runs from the
+ * compiled classes without the rest of the gateway.
+ */
+public final class GrantTokens {
+
+    /** Every grant token starts with this, so secret scanners and humans can recognise one. */
+    public static final String PREFIX = "wdn_";
+    /** Every stored hash starts with this, naming the algorithm. */
+    public static final String HASH_PREFIX = "sha256:";
+
+    private static final int TOKEN_BYTES = 32;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private GrantTokens() {
+    }
+
+    /** A new token: {@value #PREFIX} followed by 32 random bytes in URL-safe base64 without padding (47 characters). */
+    public static String mint() {
+        byte[] secret = new byte[TOKEN_BYTES];
+        RANDOM.nextBytes(secret);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    /** {@value #HASH_PREFIX} followed by the lowercase hex SHA-256 of the token's UTF-8 bytes. */
+    public static String hash(String token) {
+        Objects.requireNonNull(token, "token");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return HASH_PREFIX + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /**
+     * Compares two hashes in time that does not depend on where they differ. False when either is null.
+     * Pass hashes (from {@link #hash(String)}), not tokens, so both sides have the same length.
+     */
+    public static boolean sameHash(String a, String b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}

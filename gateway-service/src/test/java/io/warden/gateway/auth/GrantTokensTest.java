@@ -1,0 +1,107 @@
+package io.warden.gateway.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class GrantTokensTest {
+
+    @Test
+    void mintedTokenHasPrefixAnd32RandomBytes() {
+        String token = GrantTokens.mint();
+
+        assertTrue(token.matches("wdn_[A-Za-z0-9_-]{43}"), token);
+        assertEquals(32, Base64.getUrlDecoder().decode(token.substring(4)).length);
+        assertNotEquals(token, GrantTokens.mint());
+    }
+
+    @Test
+    void hashMatchesKnownSha256Vectors() {
+        assertEquals("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", GrantTokens.hash("abc"));
+        assertEquals("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", GrantTokens.hash(""));
+    }
+
+    @Test
+    void hashIsStableAndHidesTheToken() {
+        String token = GrantTokens.mint();
+
+        assertEquals(GrantTokens.hash(token), GrantTokens.hash(token));
+        assertTrue(GrantTokens.hash(token).matches("sha256:[0-9a-f]{64}"));
+        assertFalse(GrantTokens.hash(token).contains(token.substring(4)));
+        assertThrows(NullPointerException.class, () -> GrantTokens.hash(null));
+    }
+
+    @Test
+    void sameHashComparesValuesAndIsNullSafe() {
+        String hash = GrantTokens.hash("wdn_one");
+
+        assertTrue(GrantTokens.sameHash(hash, GrantTokens.hash("wdn_one")));
+        assertFalse(GrantTokens.sameHash(hash, GrantTokens.hash("wdn_two")));
+        assertFalse(GrantTokens.sameHash(hash, hash.substring(0, hash.length() - 1)));
+        assertFalse(GrantTokens.sameHash(hash, null));
+        assertFalse(GrantTokens.sameHash(null, hash));
+        assertFalse(GrantTokens.sameHash(null, null));
+    }
+
+    @Nested
+    class Command {
+
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        private int run(String stdin, String... args) {
+            return TokenCommand.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        }
+
+        private String out() {
+            return out.toString(StandardCharsets.UTF_8);
+        }
+
+        @Test
+        void mintPrintsTokenAndAMatchingYamlSnippet() {
+            assertEquals(0, run("", "mint", "--grant", "ci-bot"));
+
+            String token = out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
+            assertTrue(token.startsWith("wdn_"));
+            assertTrue(out().contains("- id: ci-bot\n  token_hash: " + GrantTokens.hash(token) + "\n"), out());
+        }
+
+        @Test
+        void hashFromArgumentOrStandardInput() {
+            assertEquals(0, run("", "hash", "abc"));
+            assertEquals(0, run("abc\n", "hash"));
+            assertEquals(0, run("abc\n", "hash", "-"));
+
+            String expected = GrantTokens.hash("abc") + "\n";
+            assertEquals(expected.repeat(3), out());
+        }
+
+        @Test
+        void sessionKeyIs32BytesOfBase64() {
+            assertEquals(0, run("", "session-key"));
+
+            assertEquals(32, Base64.getDecoder().decode(out().strip()).length);
+        }
+
+        @Test
+        void misuseExitsWithUsage() {
+            assertEquals(2, run(""));
+            assertEquals(2, run("", "mint", "--grant"));
+            assertEquals(2, run("", "frobnicate"));
+            assertEquals(2, run("", "hash"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage:"));
+            assertEquals("", out());
+        }
+    }
+}
