@@ -9,7 +9,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -735,6 +734,13 @@ final class Parser {
                 case "day":
                     return 86_400_000L;
                 default:
+                    if (!DURATION.matcher(v.textValue()).matches()) {
+                        String close = Texts.didYouMean(v.textValue(), List.of("second", "minute", "hour", "day"));
+                        problem(at, "expected \"second\", \"minute\", \"hour\", \"day\", a duration such as "
+                                + "\"90s\" or \"15m\", or a number of seconds, got " + Texts.quote(v.textValue())
+                                + (close != null ? " (did you mean \"" + close + "\"?)" : ""));
+                        return -1;
+                    }
                     break;
             }
         }
