@@ -1,0 +1,142 @@
+package io.warden.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** One compiled limit: a bucket specification, resolved per call into a {@link LimitCharge}. */
+final class LimitSpec {
+    /** Key values longer than this are replaced by a digest, so bucket keys stay short. */
+    private static final int MAX_KEY_PART = 128;
+
+    final String rule;
+    final String counter;
+    final String scope;
+    final String bucketId;
+    final long windowMillis;
+    final long max;
+    final long burst;
+    final long cost;
+    /** {@code cost_from}, or {@code null} for a fixed cost. */
+    final Path costFrom;
+    final Path[] keyPaths;
+    final String onDeny;
+    final boolean shadow;
+
+    LimitSpec(String rule, String counter, String scope, long windowMillis, long max, long burst, long cost,
+              Path costFrom, Path[] keyPaths, String onDeny, boolean shadow) {
+        this.rule = rule;
+        this.counter = counter;
+        this.scope = scope;
+        this.bucketId = counter + "|" + scope;
+        this.windowMillis = windowMillis;
+        this.max = max;
+        this.burst = burst;
+        this.cost = cost;
+        this.costFrom = costFrom;
+        this.keyPaths = keyPaths;
+        this.onDeny = onDeny;
+        this.shadow = shadow;
+    }
+
+    /** The bucket key for a call: bucket id, scope owner, then the key path values. */
+    String key(Path.Eval ctx) {
+        StringBuilder b = new StringBuilder(64).append(bucketId);
+        switch (scope) {
+            case "grant":
+                b.append('|').append(ctx.subject == null || ctx.subject.grantId() == null ? "-"
+                        : ctx.subject.grantId());
+                break;
+            case "server":
+                b.append('|').append(ctx.subject == null || ctx.subject.serverId() == null ? "-"
+                        : ctx.subject.serverId());
+                break;
+            default:
+                break;
+        }
+        for (Path p : keyPaths) {
+            JsonNode v = p.resolve(ctx);
+            b.append('|');
+            if (v.isMissingNode()) {
+                b.append('-');
+            } else {
+                String text = v.toString();
+                b.append(text.length() <= MAX_KEY_PART ? text : "#" + digest(text));
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The cost of a call: the fixed cost, or the {@code cost_from} value rounded up. Returns -1
+     * when the value is missing, negative or not a number.
+     */
+    long cost(Path.Eval ctx) {
+        if (costFrom == null) {
+            return cost;
+        }
+        JsonNode v = costFrom.resolve(ctx);
+        BigDecimal amount;
+        if (v.isNumber()) {
+            double d = v.doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                return d > 0 ? Long.MAX_VALUE : -1;
+            }
+            if (v.isIntegralNumber() && v.canConvertToLong()) {
+                return v.longValue() < 0 ? -1 : v.longValue();
+            }
+            amount = v.decimalValue();
+        } else if (v.isTextual()) {
+            amount = Values.parseNumber(v.textValue());
+            if (amount == null) {
+                return -1;
+            }
+        } else {
+            return -1;
+        }
+        if (amount.signum() < 0) {
+            return -1;
+        }
+        BigDecimal rounded = amount.setScale(0, RoundingMode.CEILING);
+        return rounded.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : rounded.longValue();
+    }
+
+    LimitCharge charge(Path.Eval ctx, long resolvedCost, boolean policyShadow, LimiterErrorMode mode) {
+        return new LimitCharge(bucketId, key(ctx), rule, counter, scope, burst, max, windowMillis, resolvedCost,
+                onDeny, shadow || policyShadow, mode);
+    }
+
+    /** The message when {@code cost_from} cannot be resolved. */
+    String costMessage() {
+        if (onDeny != null) {
+            return onDeny;
+        }
+        return "Denied by rule " + rule + ": the cost of this call (" + costFrom.text
+                + ") must be a number that is zero or more.";
+    }
+
+    /** The message when the cost of a call exceeds the bucket capacity, so it can never pass. */
+    String tooCostlyMessage() {
+        if (onDeny != null) {
+            return onDeny;
+        }
+        return "Denied by rule " + rule + ": this call costs more than the whole budget of counter \"" + counter
+                + "\" (" + burst + ").";
+    }
+
+    private static String digest(String text) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 16; i++) {
+                b.append(Character.forDigit((hash[i] >> 4) & 0xf, 16)).append(Character.forDigit(hash[i] & 0xf, 16));
+            }
+            return b.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+}
