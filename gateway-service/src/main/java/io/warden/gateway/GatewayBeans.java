@@ -1,0 +1,86 @@
+package io.warden.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.metrics.ProxyMetrics;
+import io.warden.gateway.policy.PolicyGate;
+import io.warden.gateway.policy.SnapshotHolder;
+import io.warden.gateway.policy.SnapshotSource;
+import io.warden.gateway.policy.StandaloneConfigParser;
+import io.warden.gateway.policy.StandaloneFileSource;
+import io.warden.gateway.policy.ToolCatalog;
+import io.warden.gateway.proxy.DecisionRecorder;
+import io.warden.gateway.proxy.HttpGuard;
+import io.warden.gateway.proxy.McpProxy;
+import io.warden.gateway.session.SessionCodec;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The composition root: builds the gateway's parts from configuration, once, and mounts the proxy.
+ * Reading it top to bottom shows everything a request meets.
+ */
+@ApplicationScoped
+public class GatewayBeans {
+
+    private static final Logger LOG = Logger.getLogger(GatewayBeans.class);
+
+    private final SnapshotHolder snapshots = new SnapshotHolder();
+    private SnapshotSource source;
+    private DecisionRecorder recorder;
+
+    void start(@Observes StartupEvent ev, Vertx vertx, GatewayConfig config) {
+        source = new StandaloneFileSource(vertx, config.standalone().file(), config.standalone().pollInterval().toMillis(),
+                StandaloneConfigParser.withSystemEnv());
+        source.start(snapshots::swap);
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (source != null) {
+            source.close();
+        }
+        if (recorder != null) {
+            recorder.close();
+        }
+    }
+
+    void routes(@Observes Router router, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
+        Clock clock = Clock.systemUTC();
+        GatewayConfig.Limits limits = config.limits();
+        HttpClient upstream = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
+                        .setKeepAlive(true)
+                        .setTryUseCompression(false)
+                        .setMaxInitialLineLength(8192),
+                new PoolOptions().setHttp1MaxSize(limits.upstreamPoolSize()));
+        SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
+                .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
+                .orElseGet(() -> {
+                    LOG.warn("No warden.gateway.session.keys configured: sessions use a random per-process key, so they"
+                            + " do not survive a restart and cannot be shared by several gateway pods");
+                    return SessionCodec.ephemeral(config.session().ttl(), clock);
+                });
+        recorder = DecisionRecorder.create(config);
+        McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
+                new PolicyGate(new ToolCatalog(), clock),
+                new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
+                recorder, new ProxyMetrics(registry));
+        proxy.register(router);
+    }
+
+    /** For tests and the health check: the snapshot in force. */
+    public SnapshotHolder snapshots() {
+        return snapshots;
+    }
+}

@@ -1,0 +1,47 @@
+package io.warden.gateway.auth;
+
+import io.warden.gateway.policy.GatewaySnapshot;
+import io.warden.gateway.policy.Grant;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Resolves {@code Authorization: Bearer <grant token>} to a grant of the requested server. The token is
+ * hashed first, so lookups and comparisons only ever see hashes; the final comparison is constant-time.
+ */
+public final class GrantAuthenticator {
+
+    public enum Failure { MISSING, UNKNOWN, WRONG_SERVER }
+
+    public record Result(Grant grant, Failure failure) {
+        public boolean ok() {
+            return grant != null && failure == null;
+        }
+    }
+
+    private GrantAuthenticator() {}
+
+    public static Result authenticate(String authorization, String serverId, GatewaySnapshot snapshot) {
+        String token = bearer(authorization);
+        if (token == null) {
+            return new Result(null, Failure.MISSING);
+        }
+        String hash = GrantTokens.hash(token);
+        Optional<Grant> grant = snapshot.grantByTokenHash(hash);
+        if (grant.isEmpty() || !GrantTokens.sameHash(hash, grant.get().tokenHash())) {
+            return new Result(null, Failure.UNKNOWN);
+        }
+        if (!grant.get().serverId().equals(serverId)) {
+            return new Result(null, Failure.WRONG_SERVER);
+        }
+        return new Result(grant.get(), null);
+    }
+
+    static String bearer(String header) {
+        if (header == null || header.length() < 8 || !header.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() || token.length() > 512 ? null : token;
+    }
+}

@@ -1,0 +1,101 @@
+package io.warden.gateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every setting of the gateway in one place. Defaults are chosen for a single developer machine;
+ * docs/configuration.md lists them with their environment-variable spelling.
+ */
+@ConfigMapping(prefix = "warden.gateway")
+public interface GatewayConfig {
+
+    /** Names this pod in decision events. */
+    @WithDefault("gateway")
+    String id();
+
+    Standalone standalone();
+
+    Limits limits();
+
+    Session session();
+
+    Http http();
+
+    DecisionLog decisionLog();
+
+    interface Standalone {
+        /** The standalone configuration file (servers, grants, policies). YAML or JSON. */
+        @WithDefault("warden.yaml")
+        Path file();
+
+        /** How often the file's modification time is checked for a reload. */
+        @WithDefault("2s")
+        Duration pollInterval();
+    }
+
+    interface Limits {
+        /** Largest accepted request body; larger bodies get 413 with a JSON-RPC error. */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+
+        /** Largest upstream JSON answer that is inspected (tools/list pages); SSE events share the bound. */
+        @WithDefault("8388608")
+        int maxUpstreamBodyBytes();
+
+        @WithDefault("5s")
+        Duration upstreamConnectTimeout();
+
+        /** Time allowed until the upstream's response headers arrive. */
+        @WithDefault("60s")
+        Duration upstreamResponseTimeout();
+
+        /** An SSE stream with no bytes for this long is closed (both sides). */
+        @WithDefault("5m")
+        Duration sseIdleTimeout();
+
+        /** Concurrent SSE streams per pod; beyond it new streams get 503 with Retry-After. */
+        @WithDefault("1000")
+        int maxConcurrentStreams();
+
+        /** Pooled upstream connections per upstream origin. */
+        @WithDefault("64")
+        int upstreamPoolSize();
+    }
+
+    interface Session {
+        /**
+         * Base64 AES-256 keys for session tokens. The first seals; all open (rotation overlap).
+         * Empty: a random per-process key, fine for one pod, wrong for several.
+         */
+        Optional<List<String>> keys();
+
+        @WithDefault("24h")
+        Duration ttl();
+    }
+
+    interface Http {
+        /**
+         * Host header values accepted (DNS-rebinding protection), without port. Loopback names always pass.
+         * Add the public host names a load balancer forwards.
+         */
+        @WithDefault("localhost,127.0.0.1,[::1],::1")
+        List<String> allowedHosts();
+
+        /** Origins accepted besides those whose host is an allowed host. "*" accepts every origin. */
+        Optional<List<String>> allowedOrigins();
+    }
+
+    interface DecisionLog {
+        /** JSON-lines file for decisions (standalone mode; Kafka later). */
+        @WithDefault("warden-decisions.jsonl")
+        Path file();
+
+        @WithDefault("10000")
+        int queueCapacity();
+    }
+}

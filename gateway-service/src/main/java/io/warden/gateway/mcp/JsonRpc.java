@@ -1,0 +1,156 @@
+package io.warden.gateway.mcp;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** JSON-RPC 2.0 envelopes: parsing a message and shaping error answers. Pure, no I/O. */
+public final class JsonRpc {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    public static final int PARSE_ERROR = -32700;
+    public static final int INVALID_REQUEST = -32600;
+    public static final int METHOD_NOT_FOUND = -32601;
+    public static final int INVALID_PARAMS = -32602;
+    public static final int INTERNAL_ERROR = -32603;
+    /** Generic "bad request" used by the legacy SDKs in HTTP error bodies. */
+    public static final int BAD_REQUEST = -32000;
+    /** 2026-07-28: a routing header disagrees with the body, or is missing or malformed. */
+    public static final int HEADER_MISMATCH = -32020;
+    public static final int MISSING_CAPABILITY = -32021;
+    public static final int UNSUPPORTED_VERSION = -32022;
+
+    private JsonRpc() {}
+
+    /** One parsed message. {@code id} is null for notifications and unparseable input. */
+    public record Message(ObjectNode raw, JsonNode id, String method, JsonNode params) {
+        public boolean isRequest() {
+            return method != null && id != null;
+        }
+
+        public boolean isNotification() {
+            return method != null && id == null;
+        }
+
+        public boolean isResponse() {
+            return method == null && (raw.has("result") || raw.has("error"));
+        }
+
+        /** {@code params.name} (tools/call, prompts/get) or {@code params.uri} (resources/read), else null. */
+        public String target() {
+            if (params == null) {
+                return null;
+            }
+            JsonNode n = params.get("resources/read".equals(method) ? "uri" : "name");
+            return n != null && n.isTextual() ? n.asText() : null;
+        }
+
+        public JsonNode meta() {
+            return params == null ? null : params.get("_meta");
+        }
+    }
+
+    public sealed interface Parsed permits Ok, Bad {}
+
+    public record Ok(Message message) implements Parsed {}
+
+    public record Bad(int httpStatus, ObjectNode error) implements Parsed {}
+
+    /** Parses a POST body. Every rejection carries the answer to send. */
+    public static Parsed parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            return new Bad(400, error(null, PARSE_ERROR, "Parse error: the body is not valid JSON"));
+        } catch (java.io.IOException e) {
+            return new Bad(400, error(null, PARSE_ERROR, "Parse error: " + e.getClass().getSimpleName()));
+        }
+        if (root == null || root.isMissingNode()) {
+            return new Bad(400, error(null, PARSE_ERROR, "Parse error: the body is empty"));
+        }
+        if (root.isArray()) {
+            return new Bad(400, error(null, INVALID_REQUEST,
+                    "Invalid Request: JSON-RPC batches are not supported (removed from MCP in 2025-06-18); send one message per POST"));
+        }
+        if (!root.isObject()) {
+            return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC object"));
+        }
+        return validate((ObjectNode) root);
+    }
+
+    static Parsed validate(ObjectNode o) {
+        JsonNode id = o.get("id");
+        JsonNode idForError = id != null && (id.isTextual() || id.isIntegralNumber()) ? id : null;
+        if (!"2.0".equals(o.path("jsonrpc").asText(null))) {
+            return new Bad(400, error(idForError, INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\""));
+        }
+        if (id != null && !(id.isTextual() || id.isIntegralNumber())) {
+            return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: \"id\" must be a string or an integer"));
+        }
+        JsonNode method = o.get("method");
+        if (method != null && !method.isTextual()) {
+            return new Bad(400, error(idForError, INVALID_REQUEST, "Invalid Request: \"method\" must be a string"));
+        }
+        JsonNode params = o.get("params");
+        if (params != null && !params.isObject() && !params.isNull()) {
+            return new Bad(400, error(idForError, INVALID_REQUEST, "Invalid Request: \"params\" must be an object"));
+        }
+        if (method == null && !(o.has("result") || o.has("error"))) {
+            return new Bad(400, error(idForError, INVALID_REQUEST, "Invalid Request: neither a request, a notification nor a response"));
+        }
+        return new Ok(new Message(o, id, method == null ? null : method.asText(), params == null || params.isNull() ? null : params));
+    }
+
+    /** Parses one message from an upstream stream; null when it is not a JSON-RPC object. */
+    public static Message parseUpstream(String data) {
+        try {
+            JsonNode n = MAPPER.readTree(data);
+            if (n instanceof ObjectNode o && validate(o) instanceof Ok ok) {
+                return ok.message();
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: relayed untouched, the client judges it
+        }
+        return null;
+    }
+
+    public static ObjectNode error(JsonNode id, int code, String message) {
+        return error(id, code, message, null);
+    }
+
+    public static ObjectNode error(JsonNode id, int code, String message, JsonNode data) {
+        ObjectNode e = NODES.objectNode();
+        e.put("code", code);
+        e.put("message", message);
+        if (data != null) {
+            e.set("data", data);
+        }
+        ObjectNode o = NODES.objectNode();
+        o.put("jsonrpc", "2.0");
+        o.set("id", id == null ? NullNode.getInstance() : id);
+        o.set("error", e);
+        return o;
+    }
+
+    public static ObjectNode result(JsonNode id, ObjectNode result) {
+        ObjectNode o = NODES.objectNode();
+        o.put("jsonrpc", "2.0");
+        o.set("id", id);
+        o.set("result", result);
+        return o;
+    }
+
+    public static byte[] bytes(JsonNode n) {
+        try {
+            return MAPPER.writeValueAsBytes(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

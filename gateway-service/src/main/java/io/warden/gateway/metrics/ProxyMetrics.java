@@ -1,0 +1,77 @@
+package io.warden.gateway.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's meters, named once. Prometheus sees them as {@code warden_requests_total},
+ * {@code warden_decisions_total}, {@code warden_gateway_seconds}, {@code warden_upstream_seconds},
+ * {@code warden_upstream_errors_total} and {@code warden_streams_active}.
+ */
+public final class ProxyMetrics {
+
+    public static final String REQUESTS = "warden.requests";
+    public static final String DECISIONS = "warden.decisions";
+    public static final String GATEWAY_TIME = "warden.gateway";
+    public static final String UPSTREAM_TIME = "warden.upstream";
+    public static final String UPSTREAM_ERRORS = "warden.upstream.errors";
+    public static final String STREAMS = "warden.streams.active";
+
+    private static final Set<String> KNOWN_METHODS = Set.of("initialize", "ping", "server/discover", "tools/list",
+            "tools/call", "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
+            "resources/unsubscribe", "prompts/list", "prompts/get", "completion/complete", "logging/setLevel",
+            "subscriptions/listen", "notifications/initialized", "notifications/cancelled", "GET", "DELETE");
+
+    private final MeterRegistry registry;
+    private final AtomicInteger activeStreams = new AtomicInteger();
+    private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge(STREAMS, activeStreams);
+    }
+
+    /** One answered HTTP request; {@code outcome} is the status class or a named rejection. */
+    public void request(String server, String method, String outcome) {
+        registry.counter(REQUESTS, "server", server, "method", method(method), "outcome", outcome).increment();
+    }
+
+    public void decision(String server, String method, String outcome) {
+        registry.counter(DECISIONS, "server", server, "method", method(method), "outcome", outcome).increment();
+    }
+
+    public void upstreamError(String server, String cause) {
+        registry.counter(UPSTREAM_ERRORS, "server", server, "cause", cause).increment();
+    }
+
+    /** Time spent in the gateway itself before the request left for the upstream. */
+    public void gatewayTime(String server, long nanos) {
+        timer(GATEWAY_TIME, server).record(Duration.ofNanos(nanos));
+    }
+
+    /** Time from sending upstream to the upstream's response headers. */
+    public void upstreamTime(String server, long nanos) {
+        timer(UPSTREAM_TIME, server).record(Duration.ofNanos(nanos));
+    }
+
+    public AtomicInteger activeStreams() {
+        return activeStreams;
+    }
+
+    /** Client-chosen method names are bounded to the known ones so that a client cannot blow up cardinality. */
+    static String method(String method) {
+        return method != null && KNOWN_METHODS.contains(method) ? method : "other";
+    }
+
+    private Timer timer(String name, String server) {
+        return timers.computeIfAbsent(name + '|' + server, k -> Timer.builder(name).tag("server", server)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry));
+    }
+}

@@ -1,0 +1,400 @@
+package io.warden.gateway.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.warden.gateway.auth.GrantAuthenticator;
+import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.mcp.Denials;
+import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.metrics.ProxyMetrics;
+import io.warden.gateway.policy.PolicyGate;
+import io.warden.gateway.policy.SnapshotHolder;
+import io.warden.gateway.session.SessionCodec;
+import io.warden.policy.Decision;
+import io.warden.policy.Outcome;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * The MCP reverse proxy: Streamable HTTP at {@code /mcp/{server}} for both protocol eras.
+ *
+ * <p>A POST reads as a straight line: request checks, body, server, grant, era and session, policy,
+ * then upstream and relay. Everything runs on the event loop and nothing blocks: the body is bounded
+ * and already read, policy evaluation is pure CPU, the decision log only enqueues.
+ */
+public final class McpProxy {
+
+    private static final Logger LOG = Logger.getLogger(McpProxy.class);
+    static final String VERSION = "0.1.0";
+
+    private final Vertx vertx;
+    private final HttpClient upstream;
+    private final GatewayConfig.Limits limits;
+    private final SnapshotHolder snapshots;
+    private final SessionCodec sessions;
+    private final PolicyGate gate;
+    private final HttpGuard guard;
+    private final DecisionRecorder recorder;
+    private final ProxyMetrics metrics;
+
+    public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
+                    SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics) {
+        this.vertx = vertx;
+        this.upstream = upstream;
+        this.limits = limits;
+        this.snapshots = snapshots;
+        this.sessions = sessions;
+        this.gate = gate;
+        this.guard = guard;
+        this.recorder = recorder;
+        this.metrics = metrics;
+    }
+
+    public void register(Router router) {
+        router.route("/mcp/:server").order(-10).handler(this::cors);
+        router.post("/mcp/:server")
+                .handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()).setHandleFileUploads(false))
+                .handler(this::post)
+                .failureHandler(this::failure);
+        router.get("/mcp/:server").handler(this::get).failureHandler(this::failure);
+        router.delete("/mcp/:server").handler(this::delete).failureHandler(this::failure);
+    }
+
+    // ---- POST: one JSON-RPC message -------------------------------------------------------------
+
+    void post(RoutingContext ctx) {
+        Exchange ex = new Exchange(ctx, "POST");
+        if (!checkOrigin(ex) || !check(ex, guard.checkPostHeaders(ctx.request()))) {
+            return;
+        }
+        ex.body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        JsonRpc.Parsed parsed = JsonRpc.parse(ex.body);
+        if (parsed instanceof JsonRpc.Bad bad) {
+            reply(ex, bad.httpStatus(), bad.error(), "bad_request");
+            return;
+        }
+        ex.message = ((JsonRpc.Ok) parsed).message();
+        if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex)) {
+            return;
+        }
+        ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
+        if (ex.verdict != null && !ex.verdict.allowed()) {
+            answerDecision(ex);
+            return;
+        }
+        forward(ex, HttpMethod.POST, Buffer.buffer(ex.body));
+    }
+
+    // ---- GET: the legacy server stream; DELETE: end the session ---------------------------------
+
+    void get(RoutingContext ctx) {
+        Exchange ex = new Exchange(ctx, "GET");
+        if (checkOrigin(ex) && check(ex, guard.checkGetHeaders(ctx.request())) && resolveServerAndGrant(ex)
+                && resolveSession(ex)) {
+            forward(ex, HttpMethod.GET, null);
+        }
+    }
+
+    void delete(RoutingContext ctx) {
+        Exchange ex = new Exchange(ctx, "DELETE");
+        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+            forward(ex, HttpMethod.DELETE, null);
+        }
+    }
+
+    // ---- the steps ------------------------------------------------------------------------------
+
+    private boolean checkOrigin(Exchange ex) {
+        return check(ex, guard.checkOrigin(ex.ctx.request()));
+    }
+
+    private boolean check(Exchange ex, HttpGuard.Rejection r) {
+        if (r == null) {
+            return true;
+        }
+        reply(ex, r.status(), JsonRpc.error(null, r.code(), r.message()), "rejected_" + r.status());
+        return false;
+    }
+
+    private boolean resolveServerAndGrant(Exchange ex) {
+        ex.snapshot = snapshots.current();
+        String serverId = ex.ctx.pathParam("server");
+        ex.server = ex.snapshot.server(serverId).orElse(null);
+        if (ex.server == null) {
+            reply(ex, 404, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, "Unknown MCP server: " + printable(serverId)), "unknown_server");
+            return false;
+        }
+        GrantAuthenticator.Result auth =
+                GrantAuthenticator.authenticate(ex.ctx.request().getHeader("Authorization"), ex.server.id(), ex.snapshot);
+        if (auth.ok()) {
+            ex.grant = auth.grant();
+            return true;
+        }
+        if (auth.failure() == GrantAuthenticator.Failure.WRONG_SERVER) {
+            reply(ex, 403, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST,
+                    "Forbidden: this grant token is not valid for server " + ex.server.id()), "forbidden");
+        } else {
+            ex.ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden\"");
+            String why = auth.failure() == GrantAuthenticator.Failure.MISSING
+                    ? "Unauthorized: send Authorization: Bearer <grant token>"
+                    : "Unauthorized: unknown grant token";
+            reply(ex, 401, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, why), "unauthorized");
+        }
+        return false;
+    }
+
+    /** Modern requests carry their version per request and must agree with their routing headers. */
+    private boolean resolveEra(Exchange ex) {
+        HttpServerRequest req = ex.ctx.request();
+        String headerVersion = req.getHeader(Protocol.H_VERSION);
+        if (!Protocol.isModern(ex.message, headerVersion)) {
+            ex.era = Protocol.Era.LEGACY;
+            if (headerVersion != null && !Protocol.KNOWN.contains(headerVersion)) {
+                reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST,
+                        "Bad Request: unsupported MCP-Protocol-Version " + printable(headerVersion)), "bad_version");
+                return false;
+            }
+            ex.protocolVersion = headerVersion != null ? headerVersion : Protocol.LEGACY_DEFAULT;
+            return true;
+        }
+        ex.era = Protocol.Era.MODERN;
+        String bodyVersion = Protocol.metaVersion(ex.message);
+        ex.protocolVersion = bodyVersion != null ? bodyVersion : headerVersion;
+        String mismatch = ModernHeaders.mismatch(ex.message, bodyVersion, req);
+        if (mismatch != null) {
+            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+            return false;
+        }
+        return true;
+    }
+
+    /** Legacy: a session the gateway issued, for this server and this grant. Modern requests have none. */
+    private boolean resolveSession(Exchange ex) {
+        String token = ex.ctx.request().getHeader(Protocol.H_SESSION);
+        if (token == null || ex.modern()) {
+            return true;
+        }
+        SessionCodec.Opened opened = sessions.open(token);
+        if (opened instanceof SessionCodec.Valid v && v.state().serverId().equals(ex.server.id())
+                && v.state().grantId().equals(ex.grant.id())) {
+            ex.session = v.state();
+            return true;
+        }
+        // Unknown, forged, expired, or another grant's session: "not found", so the client re-initializes.
+        reply(ex, 404, JsonRpc.error(id(ex), -32001, "Session not found"), "session_not_found");
+        return false;
+    }
+
+    private void answerDecision(Exchange ex) {
+        Decision d = ex.verdict.decision();
+        String decisionId = UUID.randomUUID().toString();
+        ObjectNode answer;
+        if (d.outcome() == Outcome.HIDDEN) {
+            answer = Denials.unknownTool(ex.message.id(), ex.verdict.tool());
+        } else if (!"tools/call".equals(ex.message.method())) {
+            answer = Denials.methodDenied(ex.message.id(), ex.message.method(), d.message());
+        } else {
+            answer = Denials.denied(ex.message.id(), decisionId, outcomeName(d.outcome()), d.rule(), d.message(), null,
+                    ex.modern(), VERSION);
+        }
+        recorder.record(ex, decisionId, null);
+        metrics.decision(ex.serverTag(), ex.rpcMethod(), outcomeName(d.outcome()));
+        reply(ex, 200, answer, "policy_" + outcomeName(d.outcome()));
+    }
+
+    // ---- upstream -------------------------------------------------------------------------------
+
+    private void forward(Exchange ex, HttpMethod method, Buffer body) {
+        RequestOptions ro = new RequestOptions()
+                .setMethod(method)
+                .setAbsoluteURI(ex.server.url().toString())
+                .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
+                .setIdleTimeout(limits.sseIdleTimeout().toMillis())
+                .setHeaders(upstreamHeaders(ex, method));
+        ex.upstreamSentNanos = System.nanoTime();
+        metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
+        upstream.request(ro).onComplete(ar -> {
+            if (ar.failed()) {
+                upstreamFailed(ex, "unreachable", ar.cause());
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(), t -> {
+                req.reset();
+                upstreamFailed(ex, "timeout", null);
+            });
+            ex.ctx.response().closeHandler(v -> req.reset());
+            req.response().onComplete(rar -> {
+                vertx.cancelTimer(timer);
+                if (rar.failed()) {
+                    upstreamFailed(ex, "reset", rar.cause());
+                } else {
+                    new Relay(this, ex, req, rar.result()).start();
+                }
+            });
+            if (body == null) {
+                req.end();
+            } else {
+                req.end(body);
+            }
+        });
+    }
+
+    private MultiMap upstreamHeaders(Exchange ex, HttpMethod method) {
+        HttpServerRequest in = ex.ctx.request();
+        MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
+        for (Map.Entry<String, String> e : in.headers()) {
+            String k = e.getKey().toLowerCase(Locale.ROOT);
+            if (k.equals("mcp-protocol-version") || k.equals("mcp-method") || k.equals("mcp-name")
+                    || k.startsWith("mcp-param-") || k.equals("last-event-id") || k.equals("user-agent")) {
+                h.add(e.getKey(), e.getValue());
+            }
+        }
+        if (method == HttpMethod.POST) {
+            h.set("Content-Type", "application/json");
+            h.set("Accept", "application/json, text/event-stream");
+        } else if (method == HttpMethod.GET) {
+            h.set("Accept", "text/event-stream");
+        }
+        if (ex.session != null && ex.session.upstreamSessionId() != null) {
+            h.set(Protocol.H_SESSION, ex.session.upstreamSessionId());
+        }
+        ex.server.headers().forEach(h::set);
+        return h;
+    }
+
+    void upstreamFailed(Exchange ex, String cause, Throwable t) {
+        if (ex.failed) {
+            return;
+        }
+        ex.failed = true;
+        HttpServerResponse out = ex.ctx.response();
+        metrics.upstreamError(ex.serverTag(), cause);
+        LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
+        if (out.headWritten()) {
+            if (!out.ended() && !out.closed()) {
+                out.end();
+            }
+            return;
+        }
+        int status = "timeout".equals(cause) ? 504 : 502;
+        String text = switch (cause) {
+            case "timeout" -> "Upstream MCP server did not answer within " + limits.upstreamResponseTimeout().toSeconds() + "s";
+            case "unreachable" -> "Upstream MCP server is unreachable";
+            case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
+            case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
+            case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
+            default -> cause.startsWith("status_") ? "Upstream MCP server failed with HTTP " + cause.substring(7)
+                    : "Upstream MCP server closed the connection";
+        };
+        if (ex.verdict != null) {
+            recorder.record(ex, UUID.randomUUID().toString(), "upstream_" + cause);
+        }
+        reply(ex, status, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text), "upstream_" + cause);
+    }
+
+    // ---- answers --------------------------------------------------------------------------------
+
+    void reply(Exchange ex, int status, JsonNode body, String outcome) {
+        HttpServerResponse out = ex.ctx.response();
+        metrics.request(ex.serverTag(), ex.rpcMethod(), outcome);
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        out.setStatusCode(status).putHeader("Content-Type", "application/json");
+        out.end(Buffer.buffer(JsonRpc.bytes(body)));
+    }
+
+    private void failure(RoutingContext ctx) {
+        Exchange ex = new Exchange(ctx, ctx.request().method().name());
+        int status = ctx.statusCode();
+        if (status == 413) {
+            reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
+                    "Request body larger than " + limits.maxBodyBytes() + " bytes"), "too_large");
+        } else if (status >= 400 && status < 500) {
+            reply(ex, status, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "Bad request"), "bad_request");
+        } else {
+            LOG.error("Unexpected failure in the proxy", ctx.failure());
+            reply(ex, 500, JsonRpc.error(null, JsonRpc.INTERNAL_ERROR, "Internal gateway error"), "internal_error");
+        }
+    }
+
+    /** CORS for browser clients: the MCP headers are allowed in and Mcp-Session-Id is exposed. */
+    private void cors(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        HttpServerResponse out = ctx.response();
+        if (origin != null && guard.originAllowed(origin)) {
+            out.putHeader("Access-Control-Allow-Origin", origin);
+            out.putHeader("Vary", "Origin");
+            out.putHeader("Access-Control-Expose-Headers", "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate");
+            if (ctx.request().method() == HttpMethod.OPTIONS) {
+                out.putHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+                String requested = ctx.request().getHeader("Access-Control-Request-Headers");
+                out.putHeader("Access-Control-Allow-Headers", requested != null ? requested
+                        : "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID");
+                out.putHeader("Access-Control-Max-Age", "600");
+                out.setStatusCode(204).end();
+                return;
+            }
+        } else if (ctx.request().method() == HttpMethod.OPTIONS) {
+            out.setStatusCode(403).end();
+            return;
+        }
+        ctx.next();
+    }
+
+    static String outcomeName(Outcome o) {
+        return o.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonNode id(Exchange ex) {
+        return ex.message == null ? null : ex.message.id();
+    }
+
+    /** Client-chosen strings echoed in errors are cut and limited to printable ASCII. */
+    static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return new String(cut.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E…]", "?");
+    }
+
+    SessionCodec sessions() {
+        return sessions;
+    }
+
+    PolicyGate gate() {
+        return gate;
+    }
+
+    DecisionRecorder recorder() {
+        return recorder;
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    GatewayConfig.Limits limits() {
+        return limits;
+    }
+}

@@ -1,0 +1,229 @@
+package io.warden.gateway.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.Protocol;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Carries one upstream answer back to the client: JSON as JSON (inspected), SSE event by event as
+ * each arrives (never buffered), 202 as an empty 202. Every JSON-RPC message passes the policy hooks;
+ * upstream sessions and credentials never leak to the client.
+ */
+final class Relay {
+
+    private final McpProxy proxy;
+    private final Exchange ex;
+    private final HttpClientRequest req;
+    private final HttpClientResponse resp;
+    private final HttpServerResponse out;
+    private boolean responded;
+    private boolean sawEventId;
+    private boolean finished;
+
+    Relay(McpProxy proxy, Exchange ex, HttpClientRequest req, HttpClientResponse resp) {
+        this.proxy = proxy;
+        this.ex = ex;
+        this.req = req;
+        this.resp = resp;
+        this.out = ex.ctx.response();
+    }
+
+    void start() {
+        int status = resp.statusCode();
+        ex.upstreamStatus = status;
+        long now = System.nanoTime();
+        ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;
+        proxy.metrics().upstreamTime(ex.serverTag(), now - ex.upstreamSentNanos);
+        if (out.closed()) {
+            req.reset();
+            return;
+        }
+        if (status == 401 || status == 403) {
+            // The upstream's challenge names its own resource; relaying it would confuse the client.
+            discard();
+            proxy.upstreamFailed(ex, "auth_" + status, null);
+            return;
+        }
+        if (status == 404 && ex.session != null) {
+            discard();
+            proxy.reply(ex, 404, JsonRpc.error(ex.message == null ? null : ex.message.id(), -32001, "Session not found"),
+                    "session_not_found");
+            return;
+        }
+        if (status >= 500) {
+            discard();
+            proxy.upstreamFailed(ex, "status_" + status, null);
+            return;
+        }
+        String type = contentType();
+        mintSessionIfInitialized(status);
+        if (type.startsWith("text/event-stream")) {
+            streamEvents(status);
+        } else {
+            collectBody(status, type);
+        }
+    }
+
+    // ---- JSON (or any other bounded body) -------------------------------------------------------
+
+    private void collectBody(int status, String type) {
+        Buffer body = Buffer.buffer();
+        int max = proxy.limits().maxUpstreamBodyBytes();
+        resp.handler(chunk -> {
+            if (body.length() + chunk.length() > max) {
+                req.reset();
+                proxy.upstreamFailed(ex, "too_large", null);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        resp.exceptionHandler(t -> proxy.upstreamFailed(ex, "reset", t));
+        resp.endHandler(v -> answer(status, type, body));
+    }
+
+    private void answer(int status, String type, Buffer body) {
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        Buffer payload = body;
+        if (status / 100 == 2 && body.length() > 0 && type.startsWith("application/json")) {
+            JsonRpc.Message m = JsonRpc.parseUpstream(body.toString());
+            if (m == null) {
+                proxy.upstreamFailed(ex, "invalid_json", null);
+                return;
+            }
+            if (inspect(m)) {
+                payload = Buffer.buffer(JsonRpc.bytes(m.raw()));
+            }
+        }
+        record();
+        out.setStatusCode(status);
+        if (body.length() > 0 && !type.isEmpty()) {
+            out.putHeader("Content-Type", resp.getHeader("Content-Type"));
+        }
+        proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), String.valueOf(status));
+        out.end(payload);
+    }
+
+    // ---- SSE ------------------------------------------------------------------------------------
+
+    private void streamEvents(int status) {
+        if (proxy.metrics().activeStreams().incrementAndGet() > proxy.limits().maxConcurrentStreams()) {
+            proxy.metrics().activeStreams().decrementAndGet();
+            req.reset();
+            out.putHeader("Retry-After", "5");
+            proxy.reply(ex, 503, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
+                    "Too many concurrent streams on this gateway; retry shortly"), "streams_exhausted");
+            return;
+        }
+        out.setStatusCode(status)
+                .setChunked(true)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache, no-transform")
+                .putHeader("X-Accel-Buffering", "no");
+        out.writeHead();
+        SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
+        resp.handler(chunk -> {
+            if (!parser.feed(chunk.getBytes())) {
+                req.reset();
+                finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes");
+            }
+        });
+        resp.exceptionHandler(t -> finish("upstream stream failed: " + t.getClass().getSimpleName()));
+        resp.endHandler(v -> finish(null));
+        out.closeHandler(v -> {
+            // The client went away: for modern requests that is the cancellation; either way stop reading.
+            req.reset();
+            finish(null);
+        });
+    }
+
+    private void onEvent(SseEvent event) {
+        if (finished || out.closed()) {
+            return;
+        }
+        if (event.id() != null) {
+            sawEventId = true;
+        }
+        SseEvent toSend = event;
+        if (event.hasData()) {
+            JsonRpc.Message m = JsonRpc.parseUpstream(event.data());
+            if (m != null && inspect(m)) {
+                toSend = event.withData(m.raw().toString());
+            }
+        }
+        out.write(toSend.raw());
+        if (out.writeQueueFull()) {
+            resp.pause();
+            out.drainHandler(v -> resp.resume());
+        }
+    }
+
+    private void finish(String problem) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        proxy.metrics().activeStreams().decrementAndGet();
+        proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), problem == null ? String.valueOf(resp.statusCode()) : "stream_broken");
+        record();
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        // A request whose stream ended without its response, and without event ids to resume from,
+        // would leave the client waiting forever: tell it instead.
+        if (ex.message != null && ex.message.isRequest() && !responded && !sawEventId) {
+            String why = problem != null ? problem : "upstream closed the stream before answering";
+            out.write(SseEvent.message(JsonRpc.error(ex.message.id(), JsonRpc.INTERNAL_ERROR, "Upstream error: " + why)
+                    .toString()).raw());
+        }
+        out.end();
+    }
+
+    // ---- hooks ----------------------------------------------------------------------------------
+
+    /** Policy hooks on one upstream message. Returns true when the message was changed. */
+    private boolean inspect(JsonRpc.Message m) {
+        if (ex.message == null || !ex.message.isRequest() || !m.isResponse() || !ex.message.id().equals(m.id())) {
+            return false; // server-to-client requests and notifications pass unchanged today
+        }
+        responded = true;
+        if ("tools/list".equals(ex.message.method())) {
+            return proxy.gate().filterToolList(m.raw(), ex.grant, ex.server, ex.snapshot);
+        }
+        return false;
+    }
+
+    private void mintSessionIfInitialized(int status) {
+        if (status / 100 != 2 || ex.modern() || ex.message == null || !"initialize".equals(ex.message.method())) {
+            return;
+        }
+        JsonNode requested = ex.message.params() == null ? null : ex.message.params().get("protocolVersion");
+        String version = requested != null && requested.isTextual() ? requested.asText() : Protocol.LEGACY_DEFAULT;
+        String token = proxy.sessions().seal(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version, version);
+        out.putHeader(Protocol.H_SESSION, token);
+    }
+
+    private void record() {
+        if (ex.verdict != null) {
+            proxy.recorder().record(ex, UUID.randomUUID().toString(), null);
+            proxy.metrics().decision(ex.serverTag(), ex.rpcMethod(), "allow");
+        }
+    }
+
+    private void discard() {
+        resp.handler(b -> { });
+        resp.exceptionHandler(t -> { });
+    }
+
+    private String contentType() {
+        String t = resp.getHeader("Content-Type");
+        return t == null ? "" : t.toLowerCase(Locale.ROOT).trim();
+    }
+}

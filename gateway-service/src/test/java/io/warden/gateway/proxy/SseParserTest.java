@@ -1,0 +1,89 @@
+package io.warden.gateway.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseParserTest {
+
+    private final List<SseEvent> events = new ArrayList<>();
+    private final SseParser parser = new SseParser(1 << 20, events::add);
+
+    private void feed(String s) {
+        parser.feed(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void multiLineDataIdEventAndRetry() {
+        feed("event: message\nid: 7\nretry: 1500\ndata: {\"a\":\ndata: 1}\n\n");
+        assertEquals(1, events.size());
+        SseEvent e = events.get(0);
+        assertEquals("message", e.event());
+        assertEquals("7", e.id());
+        assertEquals("1500", e.retry());
+        assertEquals("{\"a\":\n1}", e.data());
+        assertEquals("event: message\nid: 7\nretry: 1500\ndata: {\"a\":\ndata: 1}\n\n", e.raw());
+    }
+
+    @Test
+    void primingEventWithEmptyDataIsKept() {
+        feed("id: abc\ndata: \n\n");
+        assertEquals(1, events.size());
+        assertEquals("abc", events.get(0).id());
+        assertEquals("", events.get(0).data());
+        assertFalse(events.get(0).hasData());
+    }
+
+    @Test
+    void commentsAreRelayedAsTheyCame() {
+        feed(": keep-alive\n\n");
+        assertEquals(1, events.size());
+        assertNull(events.get(0).data());
+        assertEquals(": keep-alive\n\n", events.get(0).raw());
+    }
+
+    @Test
+    void crlfAndChunkBoundariesAnywhere() {
+        String stream = "data: one\r\n\r\ndata: t\u00e9st\r\n\r\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+            parser.feed(new byte[] {b});
+        }
+        assertEquals(2, events.size());
+        assertEquals("one", events.get(0).data());
+        assertEquals("t\u00e9st", events.get(1).data());
+    }
+
+    @Test
+    void bareCarriageReturnsEndLines() {
+        feed("data: x\r\rdata: y\r\r");
+        assertEquals(List.of("x", "y"), events.stream().map(SseEvent::data).toList());
+    }
+
+    @Test
+    void nothingIsDispatchedBeforeTheBlankLine() {
+        feed("data: partial\n");
+        assertTrue(events.isEmpty());
+        feed("\n");
+        assertEquals(1, events.size());
+    }
+
+    @Test
+    void rewrittenDataKeepsIdEventAndRetry() {
+        feed("event: message\nid: 9\nretry: 10\ndata: old\n\n");
+        SseEvent e = events.get(0).withData("new\nlines");
+        assertEquals("event: message\nid: 9\nretry: 10\ndata: new\ndata: lines\n\n", e.raw());
+    }
+
+    @Test
+    void oversizedEventIsReported() {
+        SseParser small = new SseParser(16, events::add);
+        assertFalse(small.feed("data: 0123456789012345678901234567890\n".getBytes(StandardCharsets.UTF_8)));
+    }
+}
