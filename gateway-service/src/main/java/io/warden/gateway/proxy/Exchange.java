@@ -15,6 +15,7 @@ import io.warden.gateway.session.SessionState;
  */
 final class Exchange {
     final RoutingContext ctx;
+    final Downstream out;
     final long startNanos;
     final String method;
     GatewaySnapshot snapshot;
@@ -32,8 +33,9 @@ final class Exchange {
     /** Set once an upstream failure was answered, so a timeout and the reset it causes answer once. */
     boolean failed;
 
-    Exchange(RoutingContext ctx, String method) {
+    Exchange(RoutingContext ctx, String method, Downstream out) {
         this.ctx = ctx;
+        this.out = out;
         this.method = method;
         this.startNanos = System.nanoTime();
     }

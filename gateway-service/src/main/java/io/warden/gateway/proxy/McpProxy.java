@@ -75,12 +75,13 @@ public final class McpProxy {
                 .failureHandler(this::failure);
         router.get("/mcp/:server").handler(this::get).failureHandler(this::failure);
         router.delete("/mcp/:server").handler(this::delete).failureHandler(this::failure);
+        new SseBridge(this, vertx, sessions, guard).register(router, limits.maxBodyBytes());
     }
 
     // ---- POST: one JSON-RPC message -------------------------------------------------------------
 
     void post(RoutingContext ctx) {
-        Exchange ex = new Exchange(ctx, "POST");
+        Exchange ex = exchange(ctx, "POST");
         if (!checkOrigin(ex) || !check(ex, guard.checkPostHeaders(ctx.request()))) {
             return;
         }
@@ -105,7 +106,7 @@ public final class McpProxy {
     // ---- GET: the legacy server stream; DELETE: end the session ---------------------------------
 
     void get(RoutingContext ctx) {
-        Exchange ex = new Exchange(ctx, "GET");
+        Exchange ex = exchange(ctx, "GET");
         if (checkOrigin(ex) && check(ex, guard.checkGetHeaders(ctx.request())) && resolveServerAndGrant(ex)
                 && resolveSession(ex)) {
             forward(ex, HttpMethod.GET, null);
@@ -113,19 +114,23 @@ public final class McpProxy {
     }
 
     void delete(RoutingContext ctx) {
-        Exchange ex = new Exchange(ctx, "DELETE");
+        Exchange ex = exchange(ctx, "DELETE");
         if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
             forward(ex, HttpMethod.DELETE, null);
         }
     }
 
+    private Exchange exchange(RoutingContext ctx, String method) {
+        return new Exchange(ctx, method, new HttpDownstream(ctx.response(), sessions));
+    }
+
     // ---- the steps ------------------------------------------------------------------------------
 
-    private boolean checkOrigin(Exchange ex) {
+    boolean checkOrigin(Exchange ex) {
         return check(ex, guard.checkOrigin(ex.ctx.request()));
     }
 
-    private boolean check(Exchange ex, HttpGuard.Rejection r) {
+    boolean check(Exchange ex, HttpGuard.Rejection r) {
         if (r == null) {
             return true;
         }
@@ -133,7 +138,7 @@ public final class McpProxy {
         return false;
     }
 
-    private boolean resolveServerAndGrant(Exchange ex) {
+    boolean resolveServerAndGrant(Exchange ex) {
         ex.snapshot = snapshots.current();
         String serverId = ex.ctx.pathParam("server");
         ex.server = ex.snapshot.server(serverId).orElse(null);
@@ -151,7 +156,7 @@ public final class McpProxy {
             reply(ex, 403, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST,
                     "Forbidden: this grant token is not valid for server " + ex.server.id()), "forbidden");
         } else {
-            ex.ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden\"");
+            ex.out.header("WWW-Authenticate", "Bearer realm=\"warden\"");
             String why = auth.failure() == GrantAuthenticator.Failure.MISSING
                     ? "Unauthorized: send Authorization: Bearer <grant token>"
                     : "Unauthorized: unknown grant token";
@@ -161,7 +166,7 @@ public final class McpProxy {
     }
 
     /** Modern requests carry their version per request and must agree with their routing headers. */
-    private boolean resolveEra(Exchange ex) {
+    boolean resolveEra(Exchange ex) {
         HttpServerRequest req = ex.ctx.request();
         String headerVersion = req.getHeader(Protocol.H_VERSION);
         if (!Protocol.isModern(ex.message, headerVersion)) {
@@ -186,7 +191,7 @@ public final class McpProxy {
     }
 
     /** Legacy: a session the gateway issued, for this server and this grant. Modern requests have none. */
-    private boolean resolveSession(Exchange ex) {
+    boolean resolveSession(Exchange ex) {
         String token = ex.ctx.request().getHeader(Protocol.H_SESSION);
         if (token == null || ex.modern()) {
             return true;
@@ -202,7 +207,7 @@ public final class McpProxy {
         return false;
     }
 
-    private void answerDecision(Exchange ex) {
+    void answerDecision(Exchange ex) {
         Decision d = ex.verdict.decision();
         String decisionId = UUID.randomUUID().toString();
         ObjectNode answer;
@@ -221,7 +226,7 @@ public final class McpProxy {
 
     // ---- upstream -------------------------------------------------------------------------------
 
-    private void forward(Exchange ex, HttpMethod method, Buffer body) {
+    void forward(Exchange ex, HttpMethod method, Buffer body) {
         RequestOptions ro = new RequestOptions()
                 .setMethod(method)
                 .setAbsoluteURI(ex.server.url().toString())
@@ -240,7 +245,7 @@ public final class McpProxy {
                 req.reset();
                 upstreamFailed(ex, "timeout", null);
             });
-            ex.ctx.response().closeHandler(v -> req.reset());
+            ex.out.onClose(req::reset);
             req.response().onComplete(rar -> {
                 vertx.cancelTimer(timer);
                 if (rar.failed()) {
@@ -276,6 +281,9 @@ public final class McpProxy {
         }
         if (ex.session != null && ex.session.upstreamSessionId() != null) {
             h.set(Protocol.H_SESSION, ex.session.upstreamSessionId());
+            if (ex.era == Protocol.Era.HTTP_SSE) {
+                h.set(Protocol.H_VERSION, ex.session.upstreamProtocolVersion());
+            }
         }
         ex.server.headers().forEach(h::set);
         return h;
@@ -286,13 +294,10 @@ public final class McpProxy {
             return;
         }
         ex.failed = true;
-        HttpServerResponse out = ex.ctx.response();
         metrics.upstreamError(ex.serverTag(), cause);
         LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
-        if (out.headWritten()) {
-            if (!out.ended() && !out.closed()) {
-                out.end();
-            }
+        if (ex.out.started()) {
+            ex.out.end();
             return;
         }
         int status = "timeout".equals(cause) ? 504 : 502;
@@ -314,17 +319,12 @@ public final class McpProxy {
     // ---- answers --------------------------------------------------------------------------------
 
     void reply(Exchange ex, int status, JsonNode body, String outcome) {
-        HttpServerResponse out = ex.ctx.response();
         metrics.request(ex.serverTag(), ex.rpcMethod(), outcome);
-        if (out.ended() || out.closed()) {
-            return;
-        }
-        out.setStatusCode(status).putHeader("Content-Type", "application/json");
-        out.end(Buffer.buffer(JsonRpc.bytes(body)));
+        ex.out.answer(status, "application/json", Buffer.buffer(JsonRpc.bytes(body)));
     }
 
-    private void failure(RoutingContext ctx) {
-        Exchange ex = new Exchange(ctx, ctx.request().method().name());
+    void failure(RoutingContext ctx) {
+        Exchange ex = exchange(ctx, ctx.request().method().name());
         int status = ctx.statusCode();
         if (status == 413) {
             reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpServerResponse;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import java.util.Locale;
@@ -21,7 +20,7 @@ final class Relay {
     private final Exchange ex;
     private final HttpClientRequest req;
     private final HttpClientResponse resp;
-    private final HttpServerResponse out;
+    private final Downstream out;
     private boolean responded;
     private boolean sawEventId;
     private boolean finished;
@@ -31,7 +30,7 @@ final class Relay {
         this.ex = ex;
         this.req = req;
         this.resp = resp;
-        this.out = ex.ctx.response();
+        this.out = ex.out;
     }
 
     void start() {
@@ -40,7 +39,7 @@ final class Relay {
         long now = System.nanoTime();
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;
         proxy.metrics().upstreamTime(ex.serverTag(), now - ex.upstreamSentNanos);
-        if (out.closed()) {
+        if (!out.open()) {
             req.reset();
             return;
         }
@@ -88,7 +87,7 @@ final class Relay {
     }
 
     private void answer(int status, String type, Buffer body) {
-        if (out.ended() || out.closed()) {
+        if (!out.open()) {
             return;
         }
         Buffer payload = body;
@@ -103,12 +102,8 @@ final class Relay {
             }
         }
         record();
-        out.setStatusCode(status);
-        if (body.length() > 0 && !type.isEmpty()) {
-            out.putHeader("Content-Type", resp.getHeader("Content-Type"));
-        }
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), String.valueOf(status));
-        out.end(payload);
+        out.answer(status, resp.getHeader("Content-Type"), payload);
     }
 
     // ---- SSE ------------------------------------------------------------------------------------
@@ -117,17 +112,12 @@ final class Relay {
         if (proxy.metrics().activeStreams().incrementAndGet() > proxy.limits().maxConcurrentStreams()) {
             proxy.metrics().activeStreams().decrementAndGet();
             req.reset();
-            out.putHeader("Retry-After", "5");
+            out.header("Retry-After", "5");
             proxy.reply(ex, 503, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
                     "Too many concurrent streams on this gateway; retry shortly"), "streams_exhausted");
             return;
         }
-        out.setStatusCode(status)
-                .setChunked(true)
-                .putHeader("Content-Type", "text/event-stream")
-                .putHeader("Cache-Control", "no-cache, no-transform")
-                .putHeader("X-Accel-Buffering", "no");
-        out.writeHead();
+        out.startEvents(status);
         SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
         resp.handler(chunk -> {
             if (!parser.feed(chunk.getBytes())) {
@@ -137,7 +127,7 @@ final class Relay {
         });
         resp.exceptionHandler(t -> finish("upstream stream failed: " + t.getClass().getSimpleName()));
         resp.endHandler(v -> finish(null));
-        out.closeHandler(v -> {
+        out.onClose(() -> {
             // The client went away: for modern requests that is the cancellation; either way stop reading.
             req.reset();
             finish(null);
@@ -145,7 +135,7 @@ final class Relay {
     }
 
     private void onEvent(SseEvent event) {
-        if (finished || out.closed()) {
+        if (finished || !out.open()) {
             return;
         }
         if (event.id() != null) {
@@ -158,10 +148,10 @@ final class Relay {
                 toSend = event.withData(m.raw().toString());
             }
         }
-        out.write(toSend.raw());
-        if (out.writeQueueFull()) {
+        out.event(toSend);
+        if (out.congested()) {
             resp.pause();
-            out.drainHandler(v -> resp.resume());
+            out.onDrain(resp::resume);
         }
     }
 
@@ -173,15 +163,15 @@ final class Relay {
         proxy.metrics().activeStreams().decrementAndGet();
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), problem == null ? String.valueOf(resp.statusCode()) : "stream_broken");
         record();
-        if (out.ended() || out.closed()) {
+        if (!out.open()) {
             return;
         }
         // A request whose stream ended without its response, and without event ids to resume from,
         // would leave the client waiting forever: tell it instead.
         if (ex.message != null && ex.message.isRequest() && !responded && !sawEventId) {
             String why = problem != null ? problem : "upstream closed the stream before answering";
-            out.write(SseEvent.message(JsonRpc.error(ex.message.id(), JsonRpc.INTERNAL_ERROR, "Upstream error: " + why)
-                    .toString()).raw());
+            out.event(SseEvent.message(JsonRpc.error(ex.message.id(), JsonRpc.INTERNAL_ERROR, "Upstream error: " + why)
+                    .toString()));
         }
         out.end();
     }
@@ -206,8 +196,7 @@ final class Relay {
         }
         JsonNode requested = ex.message.params() == null ? null : ex.message.params().get("protocolVersion");
         String version = requested != null && requested.isTextual() ? requested.asText() : Protocol.LEGACY_DEFAULT;
-        String token = proxy.sessions().seal(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version, version);
-        out.putHeader(Protocol.H_SESSION, token);
+        out.sessionEstablished(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version);
     }
 
     private void record() {
