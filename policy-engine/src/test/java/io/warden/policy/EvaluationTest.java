@@ -117,4 +117,162 @@ class EvaluationTest {
         assertTrue(obj.message().contains("args.amount is an object"), obj.message());
         assertFalse(obj.message().contains("20000"), obj.message());
     }
+
+    @Test
+    void shadowPolicyNeverBlocksButRecordsFindings() {
+        CompiledPolicy p = compile(REFUNDS.replace("'default':'deny'", "'default':'deny','mode':'shadow'"));
+        assertTrue(p.shadow());
+        assertFalse(p.isHidden("delete_account"));
+        assertTrue(p.hides("delete_account"));
+        Decision d = call(p, "create_refund", "{'amount':20000,'reason':'x'}");
+        assertTrue(d.allowed());
+        assertEquals(1, d.shadow().size());
+        assertEquals("/tools/create_refund/deny_if/0", d.shadow().get(0).rule());
+        assertEquals(Outcome.DENY, d.shadow().get(0).wouldBe());
+        Decision ok = call(p, "create_refund", "{'amount':5,'reason':'x'}");
+        assertTrue(ok.allowed());
+        assertTrue(ok.limits().get(0).shadow(), "a shadow policy's limits never block");
+        assertEquals(Outcome.HIDDEN, call(p, "delete_account", null).shadow().get(0).wouldBe());
+    }
+
+    @Test
+    void shadowEntryAndShadowLimit() {
+        CompiledPolicy p = compile("""
+            {'version':'1','default':'allow','tools':{'t':{
+              'deny_if':[{'name':'big','mode':'shadow','conditions':[{'path':'args.n','op':'gt','value':5}]}],
+              'limits':[{'counter':'c','window':'second','max':1,'scope':'global','mode':'shadow'}]}}}
+            """);
+        Decision d = call(p, "t", "{'n':9}");
+        assertTrue(d.allowed());
+        assertEquals("/tools/t/deny_if/big", d.shadow().get(0).rule());
+        assertTrue(d.limits().get(0).shadow());
+        assertEquals("c|global", d.limits().get(0).key());
+    }
+
+    @Test
+    void methodsRules() {
+        CompiledPolicy p = compile("{'version':'1','default':'deny','methods':{'prompts/get':'deny','resources/read':'allow'}}");
+        assertEquals(Outcome.DENY, p.evaluateMethod("prompts/get", ALICE).outcome());
+        assertEquals("/methods/prompts~1get", p.evaluateMethod("prompts/get", ALICE).rule());
+        assertTrue(p.evaluateMethod("resources/read", ALICE).allowed());
+        assertTrue(p.evaluateMethod("completion/complete", ALICE).allowed());
+        assertTrue(p.evaluateMethod("initialize", ALICE).allowed());
+        assertTrue(p.evaluateMethod("notifications/initialized", ALICE).allowed());
+        assertEquals(Outcome.DENY, Decision.noPolicy().outcome());
+        assertEquals("(no policy)", Decision.noPolicy().rule());
+    }
+
+    @Test
+    void listCallableDropsToolsThisSubjectCanNeverCall() {
+        CompiledPolicy p = compile("""
+            {'version':'1','default':'deny','list':'callable','tools':{
+              'open':{},
+              'off':{'deny_if':[{'conditions':[]}]},
+              'security_only':{'require':[{'conditions':[{'path':'grant.tags.team','op':'eq','value':'security'}]}]},
+              'big_only':{'deny_if':[{'conditions':[{'path':'args.n','op':'gt','value':5}]}]}}}
+            """);
+        assertTrue(p.isListed(ToolInfo.named("open"), ALICE));
+        assertFalse(p.isListed(ToolInfo.named("off"), ALICE));
+        assertFalse(p.isListed(ToolInfo.named("security_only"), ALICE));
+        assertTrue(p.isListed(ToolInfo.named("security_only"),
+                new Subject("g-2", null, Map.of("team", "security"), "srv-1", null)));
+        assertTrue(p.isListed(ToolInfo.named("big_only"), ALICE), "argument conditions do not hide a tool");
+        assertFalse(p.isListed(ToolInfo.named("unlisted"), ALICE));
+    }
+
+    @Test
+    void limitKeysCostsAndSharedBuckets() {
+        CompiledPolicy p = compile("""
+            {'version':'1','default':'allow','on_limiter_error':'local',
+             'all_tools':{'limits':[{'counter':'budget','window':'90s','max':100,'burst':150,'scope':'server',
+                                     'key':['args.customer','grant.id'],'cost_from':'args.amount'}]},
+             'tools':{'pay':{'limits':[{'counter':'budget','window':90,'max':100,'burst':150,'scope':'server',
+                                        'key':['args.customer','grant.id'],'cost':3}]}}}
+            """);
+        Decision d = call(p, "pay", "{'customer':'c|1','amount':'2.5'}");
+        assertTrue(d.allowed(), d::message);
+        assertEquals(1, d.limits().size(), "two limits on one bucket key are merged");
+        LimitCharge c = d.limits().get(0);
+        assertEquals("budget|server|srv-1|\"c|1\"|\"g-1\"", c.key());
+        assertEquals(6, c.cost(), "ceil(2.5) + 3");
+        assertEquals(150, c.capacity());
+        assertEquals(90_000L, c.windowMillis());
+        assertEquals(LimiterErrorMode.LOCAL, c.onLimiterError());
+        assertEquals(Outcome.DENY, call(p, "other", "{'customer':'c'}").outcome(), "missing cost_from denies");
+        assertEquals(Outcome.DENY, call(p, "other", "{'amount':-1}").outcome(), "negative cost_from denies");
+        assertEquals(Outcome.DENY, call(p, "other", "{'amount':1e30}").outcome(), "cost above capacity denies");
+        Decision noKey = call(p, "other", "{'amount':1}");
+        assertEquals("budget|server|srv-1|-|\"g-1\"", noKey.limits().get(0).key());
+    }
+
+    @Test
+    void operatorsOnContextAndWildcards() {
+        CompiledPolicy p = compile("""
+            {'version':'1','default':'allow','tools':{'t':{'deny_if':[
+              {'name':'a','conditions':[{'path':'args.items.*.sku','op':'starts_with','value':'X-'}]},
+              {'name':'b','conditions':[{'path':'args.path','op':'ends_with','value':'.env'}]},
+              {'name':'c','conditions':[{'path':'args.tags','op':'contains','value':'secret'}]},
+              {'name':'d','conditions':[{'not':{'path':'server.name','op':'in','value':['billing','crm']}}]},
+              {'name':'e','conditions':[{'path':'args.n','op':'eq','value':7}]},
+              {'name':'f','conditions':[{'path':'args.list.1','op':'eq','value':'second'}]},
+              {'name':'g','conditions':[{'path':'tool.category','op':'eq','value':'financial'}]}]}}}
+            """);
+        assertEquals("/tools/t/deny_if/a", call(p, "t", "{'items':[{'sku':'A-1'},{'sku':'X-2'}]}").rule());
+        assertTrue(call(p, "t", "{'items':[{'sku':'A-1'}]}").allowed());
+        assertEquals("/tools/t/deny_if/b", call(p, "t", "{'path':'/app/.env'}").rule());
+        assertEquals("/tools/t/deny_if/c", call(p, "t", "{'tags':['a','secret']}").rule());
+        assertEquals("/tools/t/deny_if/c", call(p, "t", "{'tags':'top-secret'}").rule());
+        assertEquals("/tools/t/deny_if/e", call(p, "t", "{'n':'7'}").rule(), "numeric strings compare as numbers");
+        assertEquals("/tools/t/deny_if/e", call(p, "t", "{'n':7.0}").rule());
+        assertEquals("/tools/t/deny_if/f", call(p, "t", "{'list':['first','second']}").rule());
+        Decision fromOtherServer = p.evaluateCall(new CallContext(Subject.of("g", "x"), "t", null, null, NOON_MONDAY));
+        assertEquals("/tools/t/deny_if/d", fromOtherServer.rule());
+        assertTrue(fromOtherServer.message().contains("server.name is one of"), fromOtherServer.message());
+        Decision financial = p.evaluateCall(new CallContext(ALICE, "t", null,
+                new ToolInfo("t", "Issue a refund to a customer", null, null), NOON_MONDAY));
+        assertEquals("/tools/t/deny_if/g", financial.rule());
+    }
+
+    @Test
+    void engineMessagesNameTheRuleWithoutEchoingArguments() {
+        CompiledPolicy p = compile("""
+            {'version':'1','default':'allow','tools':{'t':{
+              'require':[{'conditions':[{'path':'args.token','op':'regex','value':'^tok_'}]}],
+              'deny_if':[{'conditions':[{'path':'args.amount','op':'gte','value':100}]}]}}}
+            """);
+        Decision missing = call(p, "t", "{'token':'sk_live_SECRET'}");
+        assertEquals("/tools/t/require/0", missing.rule());
+        assertEquals("Denied by rule /tools/t/require/0: requires that args.token matches the pattern \"^tok_\".",
+                missing.message());
+        Decision big = call(p, "t", "{'token':'tok_SECRET','amount':1000}");
+        assertEquals("Denied by rule /tools/t/deny_if/0: args.amount is at least 100.", big.message());
+        Decision wrongType = call(p, "t", "{'token':12345}");
+        assertEquals("Denied by rule /tools/t/require/0: args.token is a number, which operator regex cannot judge "
+                + "(expected a string).", wrongType.message());
+        assertFalse(wrongType.message().contains("12345"));
+    }
+
+    @Test
+    void classifier() {
+        assertEquals(RiskCategory.READ, RiskCategory.classify(new ToolInfo("delete_user",
+                null, args("{'readOnlyHint':true}"), null)));
+        assertEquals(RiskCategory.DESTRUCTIVE, RiskCategory.classify(new ToolInfo("update_user",
+                null, args("{'destructiveHint':true}"), null)));
+        assertEquals(RiskCategory.FINANCIAL, RiskCategory.classify(ToolInfo.named("createRefund")));
+        assertEquals(RiskCategory.DESTRUCTIVE, RiskCategory.classify(ToolInfo.named("drop_table")));
+        assertEquals(RiskCategory.EXECUTE, RiskCategory.classify(ToolInfo.named("run_sql")));
+        assertEquals(RiskCategory.EXECUTE, RiskCategory.classify(new ToolInfo("do_it", "Executes a shell command",
+                null, null)));
+        assertEquals(RiskCategory.WRITE, RiskCategory.classify(ToolInfo.named("list_users")),
+                "without annotations nothing is read");
+        assertEquals(RiskCategory.WRITE, RiskCategory.classify(ToolInfo.named("payload_upload")));
+        assertEquals(RiskCategory.READ, RiskCategory.classify(new ToolInfo("purge", null, null, "read")),
+                "a pinned category wins");
+    }
+
+    @Test
+    void pointersEscapeToolNames() {
+        CompiledPolicy p = compile("{'version':'1','default':'allow','tools':{'a/b~c':{'deny_if':[{'conditions':[]}]}}}");
+        assertEquals("/tools/a~1b~0c/deny_if/0", call(p, "a/b~c", null).rule());
+    }
 }
