@@ -1,0 +1,307 @@
+package io.warden.gateway.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.warden.api.DecisionEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Appends decision events to a file, one JSON object per line. {@link #publish} only offers the event to a bounded queue;
+ * one daemon thread drains it in batches and appends them. When the queue is full the event is dropped and counted: the
+ * gateway never waits for the disk. An event whose line would exceed {@link #MAX_LINE_BYTES}, or whose argument snapshot
+ * cannot be serialised, is first written without the snapshot (counted in {@link #degraded()}) before anything is dropped.
+ *
+ * <p>Lines are appended with {@code O_APPEND}, so copy-and-truncate log rotation works; they are not fsync'ed. After a
+ * write error the file is reopened on the next batch.
+ */
+public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
+
+    /** Longest line written with its argument snapshot; a longer event loses the snapshot first. */
+    public static final int MAX_LINE_BYTES = 256 * 1024;
+
+    private static final System.Logger LOG = System.getLogger(JsonLinesDecisionLog.class.getName());
+    private static final int MAX_BATCH_EVENTS = 512;
+    private static final int FLUSH_BYTES = 1024 * 1024;
+    private static final long CLOSE_WAIT_SECONDS = 10;
+    /** Wakes the writer on close; never written. */
+    private static final Object STOP = new Object();
+
+    private final String name;
+    private final int capacity;
+    private final BlockingQueue<Object> queue;
+    private final ObjectWriter writer;
+    private final Appender appender;
+    private final AtomicLongArray drops = new AtomicLongArray(DropCause.values().length);
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong degraded = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /**
+     * Opens (creating it and its directories if needed) the file for appending and starts the writer thread.
+     *
+     * @throws UncheckedIOException when the file cannot be opened for appending
+     */
+    public JsonLinesDecisionLog(Path file, int queueCapacity, ObjectMapper mapper) {
+        this(FileAppender.open(file), queueCapacity, mapper, file.toString());
+    }
+
+    /** Test seam: any destination for the lines. */
+    JsonLinesDecisionLog(Appender appender, int queueCapacity, ObjectMapper mapper, String name) {
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("decision log queue capacity must be at least 1, got " + queueCapacity);
+        }
+        this.appender = Objects.requireNonNull(appender, "appender");
+        this.name = name;
+        this.capacity = queueCapacity;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        // One event, one line, whatever the shared mapper is configured to do.
+        this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.thread = new Thread(this::drainLoop, "warden-decision-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void publish(DecisionEvent event) {
+        if (event == null) {
+            return;
+        }
+        if (closed) {
+            drop(DropCause.CLOSED, 1, null);
+        } else if (!queue.offer(event)) {
+            drop(DropCause.QUEUE_FULL, 1, null);
+        }
+    }
+
+    /** Events lost, all causes together. */
+    public long dropped() {
+        long total = 0;
+        for (int i = 0; i < drops.length(); i++) {
+            total += drops.get(i);
+        }
+        return total;
+    }
+
+    /** Events lost for one cause. */
+    public long dropped(DropCause cause) {
+        return drops.get(cause.ordinal());
+    }
+
+    /** Events appended to the file (including degraded ones). */
+    public long written() {
+        return written.get();
+    }
+
+    /** Events written without their argument snapshot, because it was too large or not serialisable. */
+    public long degraded() {
+        return degraded.get();
+    }
+
+    /** Events waiting to be written. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Stops accepting events, writes what is queued (waiting up to ten seconds), and closes the file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.offer(STOP); // if the queue is full the writer is busy and sees 'closed' after its batch
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.log(System.Logger.Level.WARNING, "decision log {0}: writer did not finish within {1} s of close; "
+                    + "closing the file anyway", name, CLOSE_WAIT_SECONDS);
+        }
+        int left = 0;
+        for (Object item; (item = queue.poll()) != null; ) {
+            left += item == STOP ? 0 : 1;
+        }
+        if (left > 0) {
+            drop(DropCause.CLOSED, left, null);
+        }
+        try {
+            appender.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "decision log {0}: closing failed: {1}", name, e.toString());
+        }
+    }
+
+    private void drainLoop() {
+        List<Object> batch = new ArrayList<>(MAX_BATCH_EVENTS);
+        ByteArrayOutputStream lines = new ByteArrayOutputStream(64 * 1024);
+        while (!(closed && queue.isEmpty())) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // nobody but close() stops this thread, and it does so with STOP
+            }
+            queue.drainTo(batch, MAX_BATCH_EVENTS - 1);
+            int pending = 0;
+            for (Object item : batch) {
+                if (item == STOP) {
+                    continue;
+                }
+                byte[] line = encode((DecisionEvent) item);
+                if (line == null) {
+                    continue;
+                }
+                lines.write(line, 0, line.length);
+                lines.write('\n');
+                pending++;
+                if (lines.size() >= FLUSH_BYTES) {
+                    append(lines, pending);
+                    pending = 0;
+                }
+            }
+            append(lines, pending);
+            batch.clear();
+        }
+    }
+
+    private void append(ByteArrayOutputStream lines, int count) {
+        if (count == 0) {
+            return;
+        }
+        try {
+            appender.append(lines.toByteArray());
+            written.addAndGet(count);
+        } catch (IOException | RuntimeException e) {
+            drop(DropCause.WRITE_ERROR, count, e);
+        } finally {
+            lines.reset();
+        }
+    }
+
+    /** The event's JSON, or without its snapshot when that is too large or fails; null (and counted) when nothing works. */
+    private byte[] encode(DecisionEvent event) {
+        byte[] json = serialize(event);
+        if ((json == null || json.length > MAX_LINE_BYTES) && event.arguments() != null) {
+            byte[] shed = serialize(event.withoutArguments());
+            if (shed != null) {
+                degraded.incrementAndGet();
+                return shed;
+            }
+        }
+        if (json == null) {
+            drop(DropCause.ENCODE_ERROR, 1, null);
+        }
+        return json;
+    }
+
+    private byte[] serialize(DecisionEvent event) {
+        try {
+            return writer.writeValueAsBytes(event);
+        } catch (IOException | RuntimeException e) {
+            return null; // the exception text may quote argument values: never logged
+        }
+    }
+
+    private void drop(DropCause cause, int count, Exception error) {
+        long before = drops.getAndAdd(cause.ordinal(), count);
+        long after = before + count;
+        // Log the first drop of each cause, then whenever the count crosses a power of two: visible, never a flood.
+        if (Long.numberOfLeadingZeros(before) != Long.numberOfLeadingZeros(after)) {
+            LOG.log(System.Logger.Level.WARNING, "decision log {0}: {1} event(s) dropped so far ({2}): {3}",
+                    name, after, cause.tag(), advice(cause, error));
+        }
+    }
+
+    private String advice(DropCause cause, Exception error) {
+        return switch (cause) {
+            case QUEUE_FULL -> "the queue of " + capacity + " events is full; raise the decision-log queue capacity "
+                    + "or move the file to a faster disk";
+            case WRITE_ERROR -> "writing failed (" + error + "); check the path, its permissions and free space";
+            case ENCODE_ERROR -> "an event could not be serialised even without its arguments; this is a bug";
+            case CLOSED -> "events published after the log was closed";
+        };
+    }
+
+    /** Where the lines go; one call per batch of whole lines. */
+    interface Appender extends Closeable {
+        void append(byte[] lines) throws IOException;
+    }
+
+    /** Appends to a file, reopening it after a failure. */
+    static final class FileAppender implements Appender {
+        private final Path file;
+        private FileChannel channel;
+
+        private FileAppender(Path file) throws IOException {
+            this.file = file;
+            this.channel = openChannel();
+        }
+
+        static FileAppender open(Path file) {
+            try {
+                Path parent = file.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                return new FileAppender(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open decision log " + file + " for appending: " + e, e);
+            }
+        }
+
+        private FileChannel openChannel() throws IOException {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        }
+
+        @Override
+        public void append(byte[] lines) throws IOException {
+            try {
+                if (channel == null) {
+                    channel = openChannel();
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(lines);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                closeQuietly();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+        }
+
+        private void closeQuietly() {
+            try {
+                close();
+            } catch (IOException ignored) {
+                // reopened on the next batch
+            }
+        }
+    }
+}

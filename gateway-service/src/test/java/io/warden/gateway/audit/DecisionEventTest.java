@@ -1,0 +1,156 @@
+package io.warden.gateway.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.api.DecisionEvent;
+import io.warden.api.DecisionEvent.Era;
+import io.warden.api.DecisionEvent.Outcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The event type in warden-api and its published JSON Schema, kept in step by this test. */
+class DecisionEventTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static JsonNode schema() throws IOException {
+        try (InputStream in = DecisionEvent.class.getResourceAsStream("/decision-event.schema.json")) {
+            assertNotNull(in, "decision-event.schema.json is packaged with warden-api");
+            return MAPPER.readTree(in);
+        }
+    }
+
+    private static Set<String> names(JsonNode object) {
+        Set<String> names = new TreeSet<>();
+        object.properties().forEach(p -> names.add(p.getKey()));
+        return names;
+    }
+
+    @Test
+    void schemaDescribesExactlyTheSerialisedProperties() throws IOException {
+        JsonNode schema = schema();
+        JsonNode event = MAPPER.valueToTree(TestEvents.deniedCall().build());
+
+        assertEquals("https://json-schema.org/draft/2020-12/schema", schema.get("$schema").textValue());
+        assertEquals(names(event), names(schema.get("properties")));
+        Set<String> required = new TreeSet<>();
+        schema.get("required").forEach(n -> required.add(n.textValue()));
+        assertEquals(names(event), required, "every property is always written, null when absent");
+        assertEquals(DecisionEvent.SCHEMA_VERSION, schema.get("properties").get("schema_version").get("const").intValue());
+    }
+
+    @Test
+    void schemaEnumsMatchTheJavaEnums() throws IOException {
+        JsonNode properties = schema().get("properties");
+
+        assertEquals(Arrays.stream(Era.values()).map(Era::wire).toList(), texts(properties.get("era").get("enum")));
+        assertEquals(Arrays.stream(Outcome.values()).map(Outcome::wire).toList(), texts(properties.get("outcome").get("enum")));
+    }
+
+    @Test
+    void fullAndMinimalEventsHaveTheTypesTheSchemaDeclares() throws IOException {
+        JsonNode properties = schema().get("properties");
+        DecisionEvent full = TestEvents.deniedCall().arguments(Map.of("owner", "acme")).upstream(200, 1_500).build();
+
+        for (DecisionEvent event : List.of(full, TestEvents.minimal(3))) {
+            JsonNode json = MAPPER.valueToTree(event);
+            json.properties().forEach(field -> {
+                JsonNode type = properties.get(field.getKey()).get("type");
+                if (type != null) {
+                    List<String> allowed = type.isArray() ? texts(type) : List.of(type.textValue());
+                    assertTrue(allowed.contains(jsonType(field.getValue())),
+                            field.getKey() + " is " + jsonType(field.getValue()) + ", schema allows " + allowed);
+                }
+            });
+            String digest = json.get("argument_digest").textValue();
+            assertTrue(digest == null || digest.matches(properties.get("argument_digest").get("pattern").textValue()));
+        }
+    }
+
+    @Test
+    void builderFillsIdTimeAndVersionAndSortsArgumentKeys() {
+        DecisionEvent event = TestEvents.deniedCall().build();
+
+        assertEquals(1, event.schemaVersion());
+        assertEquals(event.id(), UUID.fromString(event.id()).toString());
+        assertNotEquals(event.id(), TestEvents.deniedCall().build().id());
+        assertEquals("2026-08-01T10:00:00.123456Z", event.time());
+        assertEquals(List.of("owner", "repo"), event.argumentKeys());
+        assertEquals(List.of(new DecisionEvent.ShadowFinding("/all_tools/limits/calls-per-minute",
+                "would exceed 60 calls per minute")), event.shadow());
+        assertNull(event.upstreamStatus());
+        assertNull(event.upstreamMicros());
+        assertEquals("2026-08-01T10:00:00.123456Z",
+                TestEvents.deniedCall().time(java.time.Instant.parse("2026-08-01T10:00:00.123456789Z")).build().time(),
+                "kept to the microsecond");
+    }
+
+    @Test
+    void withheldArgumentsAreRecordedAsRedacted() {
+        DecisionEvent withheld = TestEvents.deniedCall().build();
+        DecisionEvent snapshot = TestEvents.deniedCall().arguments(Map.of("owner", "acme", "repo", "x")).build();
+        DecisionEvent noArguments = TestEvents.minimal(1);
+
+        assertEquals(List.of(DecisionEvent.ARGUMENTS), withheld.redacted());
+        assertEquals(List.of(), snapshot.redacted());
+        assertEquals(List.of(), noArguments.redacted());
+        DecisionEvent shed = snapshot.withoutArguments();
+        assertNull(shed.arguments());
+        assertEquals(List.of(DecisionEvent.ARGUMENTS), shed.redacted());
+        assertEquals(snapshot.id(), shed.id());
+        assertSame(withheld, withheld.withoutArguments());
+    }
+
+    @Test
+    void eventsAreImmutable() {
+        List<String> flags = new ArrayList<>(List.of("a"));
+        DecisionEvent event = new DecisionEvent(1, "id", "t", "g", "s", "gr", Era.MODERN, "2026-07-28", "tools/list", null,
+                Outcome.ALLOW, null, null, null, null, null, null, null, null, null, null, 0, null, flags);
+        flags.add("b");
+
+        assertEquals(List.of("a"), event.flags());
+        assertEquals(List.of(), event.shadow());
+        assertThrows(UnsupportedOperationException.class, () -> event.flags().add("c"));
+    }
+
+    @Test
+    void missingRequiredFieldIsNamed() {
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> DecisionEvent.builder().gatewayId("g").serverId("s").grantId("x").era(Era.LEGACY)
+                        .protocolVersion("2025-06-18").outcome(Outcome.ALLOW, null, null).build());
+        assertEquals("method", e.getMessage());
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.textValue()));
+        return out;
+    }
+
+    private static String jsonType(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case OBJECT -> "object";
+            case ARRAY -> "array";
+            case STRING -> "string";
+            case NUMBER -> node.isIntegralNumber() ? "integer" : "number";
+            case BOOLEAN -> "boolean";
+            default -> "null";
+        };
+    }
+}

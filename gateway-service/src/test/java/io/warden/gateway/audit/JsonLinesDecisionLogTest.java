@@ -1,0 +1,276 @@
+package io.warden.gateway.audit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import io.warden.api.DecisionEvent;
+import io.warden.api.DecisionEvent.Outcome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonLinesDecisionLogTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesOneSnakeCaseJsonObjectPerLine() throws IOException {
+        Path file = dir.resolve("logs/decisions.jsonl");
+        DecisionEvent denied = TestEvents.deniedCall().outcome(Outcome.DENY, "(default deny)", "two\nlines").build();
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 16, MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT))) {
+            log.publish(denied);
+            log.publish(TestEvents.minimal(1));
+            log.publish(TestEvents.minimal(2));
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 3);
+        }
+
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertEquals(3, lines.size(), "indentation of the shared mapper is ignored");
+        JsonNode first = MAPPER.readTree(lines.get(0));
+        assertEquals(1, first.get("schema_version").intValue());
+        assertEquals("gw-1", first.get("gateway_id").textValue());
+        assertEquals("legacy", first.get("era").textValue());
+        assertEquals("deny", first.get("outcome").textValue());
+        assertEquals("two\nlines", first.get("message").textValue());
+        assertEquals("[\"owner\",\"repo\"]", first.get("argument_keys").toString());
+        assertEquals("[\"arguments\"]", first.get("redacted").toString());
+        assertTrue(first.get("arguments").isNull());
+        assertEquals(denied, MAPPER.readValue(lines.get(0), DecisionEvent.class), "reads back as the same event");
+        assertEquals(2, MAPPER.readTree(lines.get(2)).get("gateway_micros").intValue(), "in publishing order");
+    }
+
+    @Test
+    void appendsToAnExistingFile() throws IOException {
+        Path file = dir.resolve("decisions.jsonl");
+        Files.writeString(file, "{\"earlier\":true}\n");
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 4, MAPPER)) {
+            log.publish(TestEvents.minimal(1));
+        }
+
+        assertEquals(2, Files.readAllLines(file).size());
+    }
+
+    @Test
+    void closeWritesEverythingQueued() throws IOException {
+        Path file = dir.resolve("decisions.jsonl");
+        JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 1_000, MAPPER);
+        for (int i = 0; i < 1_000; i++) {
+            log.publish(TestEvents.minimal(i));
+        }
+        log.close();
+
+        assertEquals(1_000, log.written());
+        assertEquals(0, log.dropped());
+        assertEquals(1_000, Files.readAllLines(file).size());
+    }
+
+    @Test
+    void fullQueueDropsAndCountsInsteadOfBlocking() {
+        HeldAppender held = new HeldAppender();
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(held, 2, MAPPER, "held")) {
+            log.publish(TestEvents.minimal(0));
+            await().atMost(Duration.ofSeconds(10)).until(() -> held.entered.get() == 1); // writer now stuck on event 0
+
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+                for (int i = 1; i <= 10; i++) {
+                    log.publish(TestEvents.minimal(i));
+                }
+            });
+            assertEquals(8, log.dropped(DropCause.QUEUE_FULL), "events 1 and 2 fit the queue, 3..10 do not");
+            assertEquals(8, log.dropped());
+            assertEquals(2, log.queued());
+
+            held.release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 3);
+            assertEquals(List.of(0, 1, 2), held.micros());
+            assertEquals(8, log.dropped());
+        }
+    }
+
+    @Test
+    void writeErrorsAreCountedAndWritingResumes() {
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
+        JsonLinesDecisionLog.Appender flaky = new JsonLinesDecisionLog.Appender() {
+            @Override
+            public void append(byte[] lines) throws IOException {
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new IOException("No space left on device");
+                }
+                out.add(lines);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(flaky, 8, MAPPER, "flaky")) {
+            log.publish(TestEvents.minimal(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.dropped(DropCause.WRITE_ERROR) == 1);
+            log.publish(TestEvents.minimal(2));
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 1);
+            assertEquals(1, log.dropped());
+        }
+    }
+
+    @Test
+    void oversizedArgumentsAreShedBeforeAnythingIsDropped() throws IOException {
+        Path file = dir.resolve("decisions.jsonl");
+        String huge = "x".repeat(JsonLinesDecisionLog.MAX_LINE_BYTES);
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 4, MAPPER)) {
+            log.publish(TestEvents.deniedCall().arguments(Map.of("body", huge)).build());
+            log.publish(TestEvents.deniedCall().arguments(Map.of("body", "small")).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 2);
+            assertEquals(1, log.degraded());
+            assertEquals(0, log.dropped());
+        }
+
+        List<String> lines = Files.readAllLines(file);
+        JsonNode shed = MAPPER.readTree(lines.get(0));
+        assertTrue(shed.get("arguments").isNull());
+        assertEquals("[\"arguments\"]", shed.get("redacted").toString());
+        assertFalse(lines.get(0).contains("xxxx"));
+        JsonNode kept = MAPPER.readTree(lines.get(1));
+        assertEquals("small", kept.get("arguments").get("body").textValue());
+        assertEquals("[]", kept.get("redacted").toString());
+    }
+
+    @Test
+    void unserialisableArgumentsAreShed() {
+        ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(Failing.class, failing()));
+        CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(out), 4, mapper, "collect")) {
+            log.publish(TestEvents.deniedCall().arguments(new Failing()).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 1);
+            assertEquals(1, log.degraded());
+            assertEquals(0, log.dropped());
+        }
+        assertTrue(new String(out.get(0), StandardCharsets.UTF_8).contains("\"redacted\":[\"arguments\"]"));
+    }
+
+    @Test
+    void eventsThatCannotBeSerialisedAreCountedAsEncodeErrors() {
+        ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(DecisionEvent.class, failing()));
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(new CopyOnWriteArrayList<>()), 4, mapper, "broken")) {
+            log.publish(TestEvents.minimal(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.dropped(DropCause.ENCODE_ERROR) == 1);
+            assertEquals(0, log.written());
+        }
+    }
+
+    @Test
+    void publishAfterCloseIsCountedAndNullIsIgnored() {
+        JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(new CopyOnWriteArrayList<>()), 4, MAPPER, "c");
+        log.publish(null);
+        log.close();
+        log.close();
+        log.publish(TestEvents.minimal(1));
+
+        assertEquals(1, log.dropped(DropCause.CLOSED));
+        assertEquals(0, log.written());
+    }
+
+    @Test
+    void unopenableFileFailsAtConstruction() throws IOException {
+        Path notAFile = Files.createDirectory(dir.resolve("a-directory"));
+
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> new JsonLinesDecisionLog(notAFile, 4, MAPPER));
+        assertTrue(e.getMessage().contains("a-directory"), e.getMessage());
+    }
+
+    @Test
+    void noopSinkTakesAnything() {
+        assertDoesNotThrow(() -> {
+            NoopDecisionSink.INSTANCE.publish(null);
+            NoopDecisionSink.INSTANCE.publish(TestEvents.minimal(1));
+        });
+    }
+
+    private static JsonLinesDecisionLog.Appender collecting(List<byte[]> out) {
+        return new JsonLinesDecisionLog.Appender() {
+            @Override
+            public void append(byte[] lines) {
+                out.add(lines);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static <T> JsonSerializer<T> failing() {
+        return new JsonSerializer<>() {
+            @Override
+            public void serialize(T value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+                throw new IOException("cannot serialise");
+            }
+        };
+    }
+
+    /** Not serialisable by the test mapper. */
+    static final class Failing {
+    }
+
+    /** Blocks every append until released, and keeps what it was given. */
+    private static final class HeldAppender implements JsonLinesDecisionLog.Appender {
+        final AtomicInteger entered = new AtomicInteger();
+        final CountDownLatch release = new CountDownLatch(1);
+        final CopyOnWriteArrayList<String> lines = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void append(byte[] batch) throws IOException {
+            entered.incrementAndGet();
+            try {
+                if (!release.await(30, TimeUnit.SECONDS)) {
+                    throw new IOException("never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            lines.addAll(new String(batch, StandardCharsets.UTF_8).lines().toList());
+        }
+
+        List<Integer> micros() {
+            return lines.stream().map(line -> {
+                try {
+                    return MAPPER.readTree(line).get("gateway_micros").intValue();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).toList();
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.warden.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * One decision the gateway made, as written to the decision log and later published to Kafka. Immutable; build one with
+ * {@link #builder()}. The JSON form (snake_case names, every field always present, null where absent) is described by
+ * {@code decision-event.schema.json} next to this class; {@link #SCHEMA_VERSION} changes on any incompatible change.
+ *
+ * <p>Never put argument values anywhere but {@code arguments}, and put them there only when the policy opts in; tokens
+ * and credentials never belong in an event.
+ *
+ * @param schemaVersion   always {@link #SCHEMA_VERSION} for events of this shape
+ * @param id              random UUID; also the id the caller sees in {@code _meta["io.warden/decision"]}
+ * @param time            ISO-8601 instant (UTC) at which the decision was made
+ * @param gatewayId       the gateway instance that decided
+ * @param serverId        the upstream server addressed
+ * @param grantId         the grant the request carried
+ * @param era             the downstream transport era
+ * @param protocolVersion the MCP protocol version spoken with the client
+ * @param method          the JSON-RPC method, e.g. {@code tools/call}
+ * @param tool            the tool name for {@code tools/call}, else null
+ * @param outcome         what the gateway did
+ * @param rule            the rule that decided: a JSON pointer into the policy or a literal such as {@code (default deny)};
+ *                        null when allowed with no rule firing
+ * @param message         the message given to the agent on a denial, else null
+ * @param shadow          rules in shadow mode that would have denied; empty when none
+ * @param policyId        the policy evaluated; null when the grant has none (rule {@code (no policy)})
+ * @param policyVersion   the revision of that policy; null when policyId is null
+ * @param argumentKeys    the top-level argument names, sorted; never values
+ * @param argumentDigest  {@code sha256:} + hex over the canonical JSON of the arguments; null when there were none
+ * @param arguments       a snapshot of the arguments, only when the policy opts in; else null
+ * @param redacted        names of fields withheld from this event, e.g. {@code arguments}
+ * @param upstreamStatus  HTTP status of the upstream answer; null when the upstream was not called
+ * @param gatewayMicros   time spent in the gateway itself, in microseconds
+ * @param upstreamMicros  time spent waiting for the upstream, in microseconds; null when not called
+ * @param flags           conditions worth noting, e.g. {@code limiter_open}
+ */
+public record DecisionEvent(
+        @JsonProperty("schema_version") int schemaVersion,
+        @JsonProperty("id") String id,
+        @JsonProperty("time") String time,
+        @JsonProperty("gateway_id") String gatewayId,
+        @JsonProperty("server_id") String serverId,
+        @JsonProperty("grant_id") String grantId,
+        @JsonProperty("era") Era era,
+        @JsonProperty("protocol_version") String protocolVersion,
+        @JsonProperty("method") String method,
+        @JsonProperty("tool") String tool,
+        @JsonProperty("outcome") Outcome outcome,
+        @JsonProperty("rule") String rule,
+        @JsonProperty("message") String message,
+        @JsonProperty("shadow") List<ShadowFinding> shadow,
+        @JsonProperty("policy_id") String policyId,
+        @JsonProperty("policy_version") String policyVersion,
+        @JsonProperty("argument_keys") List<String> argumentKeys,
+        @JsonProperty("argument_digest") String argumentDigest,
+        @JsonProperty("arguments") Object arguments,
+        @JsonProperty("redacted") List<String> redacted,
+        @JsonProperty("upstream_status") Integer upstreamStatus,
+        @JsonProperty("gateway_micros") long gatewayMicros,
+        @JsonProperty("upstream_micros") Long upstreamMicros,
+        @JsonProperty("flags") List<String> flags) {
+
+    /** The version of this event shape, written as {@code schema_version}. */
+    public static final int SCHEMA_VERSION = 1;
+    /** The name {@link #redacted()} lists when the argument snapshot was withheld. */
+    public static final String ARGUMENTS = "arguments";
+
+    public DecisionEvent {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(gatewayId, "gatewayId");
+        Objects.requireNonNull(serverId, "serverId");
+        Objects.requireNonNull(grantId, "grantId");
+        Objects.requireNonNull(era, "era");
+        Objects.requireNonNull(protocolVersion, "protocolVersion");
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(outcome, "outcome");
+        shadow = shadow == null ? List.of() : List.copyOf(shadow);
+        argumentKeys = argumentKeys == null ? List.of() : argumentKeys.stream().sorted().toList();
+        redacted = redacted == null ? List.of() : List.copyOf(redacted);
+        flags = flags == null ? List.of() : List.copyOf(flags);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This event with the argument snapshot removed and recorded in {@code redacted}; itself when it has none. */
+    public DecisionEvent withoutArguments() {
+        if (arguments == null) {
+            return this;
+        }
+        List<String> withheld = new ArrayList<>(redacted);
+        if (!withheld.contains(ARGUMENTS)) {
+            withheld.add(ARGUMENTS);
+        }
+        return new DecisionEvent(schemaVersion, id, time, gatewayId, serverId, grantId, era, protocolVersion, method, tool,
+                outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, null, withheld,
+                upstreamStatus, gatewayMicros, upstreamMicros, flags);
+    }
+
+    /** The downstream transport era. */
+    public enum Era {
+        LEGACY("legacy"), MODERN("modern"), HTTP_SSE("http+sse");
+
+        private final String wire;
+
+        Era(String wire) {
+            this.wire = wire;
+        }
+
+        /** The JSON spelling, also fit for a metric tag. */
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** What the gateway did with the message. */
+    public enum Outcome {
+        ALLOW("allow"), DENY("deny"), HIDDEN("hidden"), APPROVAL_REQUIRED("approval_required"), ERROR("error");
+
+        private final String wire;
+
+        Outcome(String wire) {
+            this.wire = wire;
+        }
+
+        /** The JSON spelling, also fit for a metric tag. */
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** A rule in shadow mode that would have denied. */
+    public record ShadowFinding(@JsonProperty("rule") String rule, @JsonProperty("message") String message) {
+        public ShadowFinding {
+            Objects.requireNonNull(rule, "rule");
+        }
+    }
+
+    /**
+     * Builds a {@link DecisionEvent}. {@code id} defaults to a random UUID and {@code time} to now; the time is kept to the microsecond. When an argument
+     * digest is set but no snapshot is, {@code arguments} is added to {@code redacted}, so withheld arguments are visibly
+     * withheld.
+     */
+    public static final class Builder {
+        private String id;
+        private Instant time;
+        private String gatewayId;
+        private String serverId;
+        private String grantId;
+        private Era era;
+        private String protocolVersion;
+        private String method;
+        private String tool;
+        private Outcome outcome;
+        private String rule;
+        private String message;
+        private final List<ShadowFinding> shadow = new ArrayList<>();
+        private String policyId;
+        private String policyVersion;
+        private List<String> argumentKeys = List.of();
+        private String argumentDigest;
+        private Object arguments;
+        private final List<String> redacted = new ArrayList<>();
+        private Integer upstreamStatus;
+        private long gatewayMicros;
+        private Long upstreamMicros;
+        private final List<String> flags = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder time(Instant time) {
+            this.time = time;
+            return this;
+        }
+
+        public Builder gatewayId(String gatewayId) {
+            this.gatewayId = gatewayId;
+            return this;
+        }
+
+        public Builder serverId(String serverId) {
+            this.serverId = serverId;
+            return this;
+        }
+
+        public Builder grantId(String grantId) {
+            this.grantId = grantId;
+            return this;
+        }
+
+        public Builder era(Era era) {
+            this.era = era;
+            return this;
+        }
+
+        public Builder protocolVersion(String protocolVersion) {
+            this.protocolVersion = protocolVersion;
+            return this;
+        }
+
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder tool(String tool) {
+            this.tool = tool;
+            return this;
+        }
+
+        /** The outcome, the rule that decided it (nullable) and the message given to the agent (nullable). */
+        public Builder outcome(Outcome outcome, String rule, String message) {
+            this.outcome = outcome;
+            this.rule = rule;
+            this.message = message;
+            return this;
+        }
+
+        /** Adds a "would deny" finding of a rule in shadow mode. */
+        public Builder shadow(String rule, String message) {
+            shadow.add(new ShadowFinding(rule, message));
+            return this;
+        }
+
+        public Builder policy(String policyId, String policyVersion) {
+            this.policyId = policyId;
+            this.policyVersion = policyVersion;
+            return this;
+        }
+
+        /** The argument summary: top-level names (sorted on build) and the digest; see the gateway's ArgumentDigest. */
+        public Builder argumentSummary(List<String> keys, String digest) {
+            this.argumentKeys = keys;
+            this.argumentDigest = digest;
+            return this;
+        }
+
+        /** The argument snapshot, only when the policy opts in to recording argument values. */
+        public Builder arguments(Object arguments) {
+            this.arguments = arguments;
+            return this;
+        }
+
+        /** Records that a field was withheld from the event. */
+        public Builder redacted(String field) {
+            if (!redacted.contains(field)) {
+                redacted.add(field);
+            }
+            return this;
+        }
+
+        /** The upstream's HTTP status and the time spent waiting for it; leave unset when the upstream was not called. */
+        public Builder upstream(int status, long micros) {
+            this.upstreamStatus = status;
+            this.upstreamMicros = micros;
+            return this;
+        }
+
+        public Builder gatewayMicros(long gatewayMicros) {
+            this.gatewayMicros = gatewayMicros;
+            return this;
+        }
+
+        public Builder flag(String flag) {
+            if (!flags.contains(flag)) {
+                flags.add(flag);
+            }
+            return this;
+        }
+
+        /** @throws NullPointerException naming the first required field left unset */
+        public DecisionEvent build() {
+            List<String> withheld = new ArrayList<>(redacted);
+            if (argumentDigest != null && arguments == null && !withheld.contains(ARGUMENTS)) {
+                withheld.add(ARGUMENTS);
+            }
+            return new DecisionEvent(SCHEMA_VERSION, id != null ? id : UUID.randomUUID().toString(),
+                    DateTimeFormatter.ISO_INSTANT.format((time != null ? time : Instant.now()).truncatedTo(ChronoUnit.MICROS)), gatewayId, serverId,
+                    grantId, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
+                    policyVersion, argumentKeys, argumentDigest, arguments, withheld, upstreamStatus, gatewayMicros,
+                    upstreamMicros, flags);
+        }
+    }
+}
