@@ -71,7 +71,7 @@ public class GatewayBeans {
                             + " do not survive a restart and cannot be shared by several gateway pods");
                     return SessionCodec.ephemeral(config.session().ttl(), clock);
                 });
-        recorder = DecisionRecorder.create(config);
+        recorder = DecisionRecorder.create(config, clock);
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),

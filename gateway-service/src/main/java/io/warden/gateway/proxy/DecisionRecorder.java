@@ -1,18 +1,97 @@
 package io.warden.gateway.proxy;
 
+import io.warden.api.DecisionEvent;
+import io.warden.gateway.audit.ArgumentDigest;
+import io.warden.gateway.audit.DecisionSink;
+import io.warden.gateway.audit.JsonLinesDecisionLog;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.policy.PolicyGate;
+import io.warden.policy.Decision;
+import io.warden.policy.ShadowFinding;
+import java.time.Clock;
 
-/** Turns an exchange's verdict into a decision event. (Placeholder until the decision log lands.) */
+/**
+ * Turns an exchange and its verdict into one {@link DecisionEvent} and hands it to the sink (a JSON-lines
+ * file today, Kafka later). Argument values are never recorded: only their sorted keys and a digest.
+ */
 public final class DecisionRecorder implements AutoCloseable {
 
-    public static DecisionRecorder create(GatewayConfig config) {
-        return new DecisionRecorder();
+    private final DecisionSink sink;
+    private final String gatewayId;
+    private final Clock clock;
+    private final AutoCloseable closer;
+
+    public DecisionRecorder(DecisionSink sink, String gatewayId, Clock clock, AutoCloseable closer) {
+        this.sink = sink;
+        this.gatewayId = gatewayId;
+        this.clock = clock;
+        this.closer = closer;
     }
 
+    public static DecisionRecorder create(GatewayConfig config, Clock clock) {
+        JsonLinesDecisionLog log = new JsonLinesDecisionLog(config.decisionLog().file(), config.decisionLog().queueCapacity(),
+                JsonRpc.MAPPER);
+        return new DecisionRecorder(log, config.id(), clock, log);
+    }
+
+    /** Records the verdict of {@code ex}; {@code error} names an upstream failure after an allow. */
     void record(Exchange ex, String decisionId, String error) {
+        PolicyGate.Verdict v = ex.verdict;
+        if (v == null || v.decision() == null || ex.server == null || ex.grant == null) {
+            return;
+        }
+        Decision d = v.decision();
+        DecisionEvent.Builder b = DecisionEvent.builder()
+                .id(decisionId)
+                .time(clock.instant())
+                .gatewayId(gatewayId)
+                .serverId(ex.server.id())
+                .grantId(ex.grant.id())
+                .era(era(ex))
+                .protocolVersion(ex.protocolVersion == null ? "" : ex.protocolVersion)
+                .method(ex.message.method())
+                .tool(v.tool())
+                .outcome(error != null ? DecisionEvent.Outcome.ERROR : outcome(d), d.rule(), error != null ? error : d.message())
+                .gatewayMicros(((ex.upstreamSentNanos > 0 ? ex.upstreamSentNanos : System.nanoTime()) - ex.startNanos) / 1000);
+        if (v.policy() != null) {
+            b.policy(v.policy().id(), v.policy().version());
+        }
+        if (v.arguments() != null) {
+            b.argumentSummary(ArgumentDigest.keys(v.arguments()), ArgumentDigest.of(v.arguments()));
+        }
+        for (ShadowFinding s : d.shadow()) {
+            b.shadow(s.rule(), s.message());
+        }
+        if (ex.upstreamStatus != null) {
+            b.upstream(ex.upstreamStatus, ex.upstreamMicros);
+        }
+        sink.publish(b.build());
+    }
+
+    private static DecisionEvent.Era era(Exchange ex) {
+        return switch (ex.era) {
+            case MODERN -> DecisionEvent.Era.MODERN;
+            case HTTP_SSE -> DecisionEvent.Era.HTTP_SSE;
+            case LEGACY -> DecisionEvent.Era.LEGACY;
+        };
+    }
+
+    private static DecisionEvent.Outcome outcome(Decision d) {
+        return switch (d.outcome()) {
+            case ALLOW -> DecisionEvent.Outcome.ALLOW;
+            case DENY -> DecisionEvent.Outcome.DENY;
+            case HIDDEN -> DecisionEvent.Outcome.HIDDEN;
+            case APPROVAL_REQUIRED -> DecisionEvent.Outcome.APPROVAL_REQUIRED;
+        };
     }
 
     @Override
     public void close() {
+        try {
+            closer.close();
+        } catch (Exception e) {
+            // closing flushes; nothing more to do when it fails
+        }
     }
 }
