@@ -15,11 +15,11 @@ import java.util.Map;
  * SHA-256 digest of their canonical JSON, so the same arguments always give the same digest.
  *
  * <p>Canonical JSON here: no whitespace; object members sorted by name (UTF-16 code unit order), recursively; arrays in
- * order; strings escaped only where JSON requires ({@code \"}, {@code \\}, {@code \b \f \n \r \t}, other control
- * characters as {@code \}{@code u00xx}), everything else raw UTF-8; numbers by numeric value, with trailing zeros
- * removed and written as the unscaled digits with an exponent when needed ({@code 1}, {@code 1.0} and {@code 1e0} all
- * give {@code 1}; {@code 2.50} gives {@code 25e-1}; {@code 1000} gives {@code 1e3}), so the form never grows beyond the
- * input.
+ * order; in strings only the quote, the backslash and control characters are escaped (the short forms for backspace,
+ * form feed, newline, carriage return and tab, six-character escapes with lowercase hex for the rest), everything else
+ * is raw UTF-8; numbers by numeric value, trailing zeros removed, written as the unscaled digits plus an exponent when
+ * needed ({@code 1}, {@code 1.0} and {@code 1e0} all give {@code 1}; {@code 2.50} gives {@code 25e-1}; {@code 1000}
+ * gives {@code 1e3}), so a large exponent is never expanded into digits.
  */
 public final class ArgumentDigest {
 

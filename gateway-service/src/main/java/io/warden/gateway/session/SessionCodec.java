@@ -113,11 +113,10 @@ public final class SessionCodec {
                 upstreamProtocolVersion, expiresAt);
         byte[] plaintext = encode(state);
 
-        byte[] token = new byte[HEADER_BYTES + NONCE_BYTES + plaintext.length + TAG_BITS / 8];
-        ByteBuffer.wrap(token).put(FORMAT_VERSION).putInt(sealingKeyId);
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
-        System.arraycopy(nonce, 0, token, HEADER_BYTES, NONCE_BYTES);
+        byte[] token = new byte[HEADER_BYTES + NONCE_BYTES + plaintext.length + TAG_BITS / 8];
+        ByteBuffer.wrap(token).put(FORMAT_VERSION).putInt(sealingKeyId).put(nonce);
         try {
             Cipher cipher = Cipher.getInstance(TRANSFORMATION);
             cipher.init(Cipher.ENCRYPT_MODE, sealingKey, new GCMParameterSpec(TAG_BITS, nonce));
