@@ -1,5 +1,7 @@
 package io.warden.gateway;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -8,7 +10,11 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
+import io.warden.gateway.audit.AuditMetrics;
+import io.warden.gateway.audit.DropCause;
+import io.warden.gateway.audit.JsonLinesDecisionLog;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
@@ -71,12 +77,25 @@ public class GatewayBeans {
                             + " do not survive a restart and cannot be shared by several gateway pods");
                     return SessionCodec.ephemeral(config.session().ttl(), clock);
                 });
-        recorder = DecisionRecorder.create(config, clock);
+        JsonLinesDecisionLog log = new JsonLinesDecisionLog(config.decisionLog().file(), config.decisionLog().queueCapacity(),
+                JsonRpc.MAPPER);
+        auditMetrics(registry, log);
+        recorder = new DecisionRecorder(log, config.id(), clock, log);
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
                 recorder, new ProxyMetrics(registry));
         proxy.register(router);
+    }
+
+    private static void auditMetrics(MeterRegistry registry, JsonLinesDecisionLog log) {
+        FunctionCounter.builder(AuditMetrics.WRITTEN, log, JsonLinesDecisionLog::written).register(registry);
+        FunctionCounter.builder(AuditMetrics.DEGRADED, log, JsonLinesDecisionLog::degraded).register(registry);
+        for (DropCause cause : DropCause.values()) {
+            FunctionCounter.builder(AuditMetrics.DROPPED, log, l -> l.dropped(cause))
+                    .tag(AuditMetrics.CAUSE, cause.tag()).register(registry);
+        }
+        Gauge.builder(AuditMetrics.QUEUED, log, JsonLinesDecisionLog::queued).register(registry);
     }
 
     /** For tests and the health check: the snapshot in force. */

@@ -3,9 +3,6 @@ package io.warden.gateway.proxy;
 import io.warden.api.DecisionEvent;
 import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.audit.DecisionSink;
-import io.warden.gateway.audit.JsonLinesDecisionLog;
-import io.warden.gateway.config.GatewayConfig;
-import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.policy.Decision;
 import io.warden.policy.ShadowFinding;
@@ -27,12 +24,6 @@ public final class DecisionRecorder implements AutoCloseable {
         this.gatewayId = gatewayId;
         this.clock = clock;
         this.closer = closer;
-    }
-
-    public static DecisionRecorder create(GatewayConfig config, Clock clock) {
-        JsonLinesDecisionLog log = new JsonLinesDecisionLog(config.decisionLog().file(), config.decisionLog().queueCapacity(),
-                JsonRpc.MAPPER);
-        return new DecisionRecorder(log, config.id(), clock, log);
     }
 
     /** Records the verdict of {@code ex}; {@code error} names an upstream failure after an allow. */
