@@ -211,7 +211,10 @@ public final class CompiledPolicy {
         return new Decision(Outcome.ALLOW, "", "", charges, null, findings);
     }
 
-    /** Charges on the same bucket key are taken once, with their costs added. */
+    /**
+     * Charges on the same bucket key (and the same shadow flag) are taken once, with their costs
+     * added. A shadow and an enforced limit on one key stay two charges.
+     */
     private static List<LimitCharge> merge(LimitCharge[] charges) {
         if (charges.length == 1) {
             return List.of(charges[0]);
@@ -221,11 +224,11 @@ public final class CompiledPolicy {
         for (LimitCharge c : charges) {
             for (int i = 0; i < out.size(); i++) {
                 LimitCharge o = out.get(i);
-                if (o.key().equals(c.key())) {
+                if (o.key().equals(c.key()) && o.shadow() == c.shadow()) {
                     long sum = o.cost() + c.cost() < 0 ? Long.MAX_VALUE : o.cost() + c.cost();
                     out.set(i, new LimitCharge(o.bucketId(), o.key(), o.rule(), o.counter(), o.scope(), o.capacity(),
                             o.refillTokens(), o.windowMillis(), sum, o.onDeny() != null ? o.onDeny() : c.onDeny(),
-                            o.shadow() && c.shadow(), o.onLimiterError()));
+                            o.shadow(), o.onLimiterError()));
                     continue outer;
                 }
             }

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 final class Parser {
     static final List<String> TOP_FIELDS = List.of("version", "default", "hide", "all_tools", "tools", "categories",
-            "methods", "list", "on_limiter_error", "mode", "description");
+            "methods", "list", "on_limiter_error", "mode", "description", "$schema");
     static final List<String> RULE_FIELDS = List.of("require", "deny_if", "approval", "limits");
     static final List<String> ENTRY_FIELDS = List.of("conditions", "on_deny", "name", "mode");
     static final List<String> APPROVAL_FIELDS = List.of("conditions", "reason", "timeout", "name", "mode");
@@ -84,6 +84,10 @@ final class Parser {
         JsonNode description = doc.get("description");
         if (description != null && !description.isTextual()) {
             problem("/description", "expected a string, got " + Texts.typeOf(description));
+        }
+        JsonNode schema = doc.get("$schema");
+        if (schema != null && !schema.isTextual()) {
+            problem("/$schema", "expected a string (the schema URI), got " + Texts.typeOf(schema));
         }
 
         Set<String> hideExact = new HashSet<>();

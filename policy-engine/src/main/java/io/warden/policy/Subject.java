@@ -9,7 +9,20 @@ import java.util.Map;
 public record Subject(String grantId, String grantLabel, Map<String, String> grantTags,
                       String serverId, String serverName) {
     public Subject {
-        grantTags = grantTags == null ? Map.of() : Map.copyOf(grantTags);
+        grantTags = copyWithoutNulls(grantTags);
+    }
+
+    private static Map<String, String> copyWithoutNulls(Map<String, String> tags) {
+        if (tags == null || tags.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> copy = new java.util.HashMap<>();
+        tags.forEach((k, v) -> {
+            if (k != null && v != null) {
+                copy.put(k, v);
+            }
+        });
+        return Map.copyOf(copy);
     }
 
     /** A subject with only a grant id and a server id, handy in tests. */

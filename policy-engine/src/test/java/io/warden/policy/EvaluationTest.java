@@ -275,4 +275,22 @@ class EvaluationTest {
         CompiledPolicy p = compile("{'version':'1','default':'allow','tools':{'a/b~c':{'deny_if':[{'conditions':[]}]}}}");
         assertEquals("/tools/a~1b~0c/deny_if/0", call(p, "a/b~c", null).rule());
     }
+
+    @Test
+    void starHidesEverythingAndNullToolIsUnknown() {
+        CompiledPolicy p = compile("{'version':'1','default':'allow','hide':['*']}");
+        assertEquals(Outcome.HIDDEN, call(p, "anything", null).outcome());
+        assertFalse(p.isListed(ToolInfo.named("anything"), ALICE));
+        assertEquals(Outcome.HIDDEN, call(p, null, null).outcome());
+        assertEquals(Outcome.DENY, p.evaluateCall(null).outcome());
+    }
+
+    @Test
+    void argumentsOfAnyShapeNeverThrow() {
+        CompiledPolicy p = compile(REFUNDS);
+        for (String a : new String[] {"null", "[]", "7", "'text'", "{'amount':{'a':[1,{'b':2}]},'reason':null}"}) {
+            Decision d = call(p, "create_refund", a);
+            assertEquals(Outcome.DENY, d.outcome(), a);
+        }
+    }
 }
