@@ -1,0 +1,225 @@
+package io.warden.testsupport.mcp;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.testsupport.Commands;
+import io.warden.testsupport.FreePorts;
+import io.warden.testsupport.ManagedProcess;
+import io.warden.testsupport.Poll;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real MCP server run by the project's Node 22 on a loopback port: either Warden's fixture
+ * ({@code test-support/node/fixture-server.mjs}, both protocol eras, the conformance {@code test_*} fixtures,
+ * {@code echo}/{@code add}/{@code delete_account}/{@code slow_progress} and out-of-band counters) or
+ * {@code @modelcontextprotocol/server-everything} over Streamable HTTP.
+ *
+ * <p>{@link #stop()} and {@link #start()} take the server down and bring it back on the same port, so a test
+ * can simulate an upstream that is down.
+ */
+public final class NodeMcpServer implements AutoCloseable {
+    /** Which server to run. */
+    public enum Kind { FIXTURE, EVERYTHING }
+
+    private static final Duration STARTUP = Duration.ofSeconds(30);
+    private static final Pattern LISTENING = Pattern.compile("FIXTURE_LISTENING port=(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Kind kind;
+    private final Path logDir;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private int port;
+    private ManagedProcess process;
+
+    private NodeMcpServer(Kind kind, int port) {
+        this.kind = kind;
+        this.port = port;
+        this.logDir = Commands.tempDir("warden-mcp-" + kind.name().toLowerCase());
+    }
+
+    /** Starts the fixture server on a port it picks itself, and waits until it listens. */
+    public static NodeMcpServer fixture() {
+        NodeMcpServer server = new NodeMcpServer(Kind.FIXTURE, 0);
+        server.start();
+        return server;
+    }
+
+    /** Starts {@code server-everything streamableHttp} on a free port, and waits until it listens. */
+    public static NodeMcpServer everything() {
+        NodeMcpServer server = new NodeMcpServer(Kind.EVERYTHING, FreePorts.next());
+        server.start();
+        return server;
+    }
+
+    /** (Re)starts the server; after the first start it always uses the same port. */
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        Path dir = NodeTool.nodeDir();
+        String node = NodeTool.node().toString();
+        Path log = logDir.resolve("server.log");
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (kind == Kind.FIXTURE) {
+            process = ManagedProcess.start("mcp-fixture", List.of(node, "fixture-server.mjs", "--port",
+                    String.valueOf(port), "--host", "127.0.0.1"), dir, Map.of(), log);
+            Poll.until(STARTUP, () -> listeningPort(log) > 0, this::startupFailure);
+            port = listeningPort(log);
+        } else {
+            process = ManagedProcess.start("mcp-everything", List.of(node,
+                    "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp"), dir,
+                    Map.of("PORT", String.valueOf(port)), log);
+            Poll.until(STARTUP, this::accepts, this::startupFailure);
+        }
+    }
+
+    private String startupFailure() {
+        return kind + " MCP server did not start" + (process.isAlive() ? "" : " (exited)") + "; log:\n"
+                + process.logTail(3000);
+    }
+
+    private static int listeningPort(Path log) {
+        try {
+            if (!Files.exists(log)) {
+                return -1;
+            }
+            Matcher m = LISTENING.matcher(Files.readString(log));
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private boolean accepts() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops the server; the port stays reserved for {@link #start()}. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(5));
+            process = null;
+        }
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code http://127.0.0.1:<port>} */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The Streamable HTTP endpoint, {@code http://127.0.0.1:<port>/mcp}. */
+    public String url() {
+        return baseUrl() + "/mcp";
+    }
+
+    /** The deprecated HTTP+SSE endpoint ({@code GET /sse}, then POST to the announced URL); fixture only. */
+    public String sseUrl() {
+        requireFixture("sseUrl");
+        return baseUrl() + "/sse";
+    }
+
+    /** How many times each tool's handler ran since start or the last {@link #reset()} (fixture only). */
+    public Map<String, Integer> calls() {
+        requireFixture("calls");
+        return get("/_fixture/calls", new TypeReference<>() {});
+    }
+
+    /** How many times {@code tool} ran (0 when never). */
+    public int callCount(String tool) {
+        return calls().getOrDefault(tool, 0);
+    }
+
+    /** The headers of the last request the fixture received on /mcp, /sse or /messages, names in lower case. */
+    public Map<String, String> lastHeaders() {
+        requireFixture("lastHeaders");
+        return get("/_fixture/last-headers", new TypeReference<>() {});
+    }
+
+    /** Clears the call counters and the recorded headers. */
+    public void reset() {
+        requireFixture("reset");
+        send(HttpRequest.newBuilder(URI.create(baseUrl() + "/_fixture/reset"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private <T> T get(String path, TypeReference<T> type) {
+        String body = send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+        try {
+            return JSON.readValue(body, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unexpected answer from " + path + ": " + body, e);
+        }
+    }
+
+    private String send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(request.uri() + " answered " + response.statusCode());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException("fixture out-of-band call failed: " + request.uri(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void requireFixture(String what) {
+        if (kind != Kind.FIXTURE) {
+            throw new UnsupportedOperationException(what + "() exists only on the fixture server");
+        }
+    }
+
+    /** The server's output so far (for failure messages). */
+    public String logTail(int maxChars) {
+        return ManagedProcess.tail(logDir.resolve("server.log"), maxChars);
+    }
+
+    @Override
+    public void close() {
+        stop();
+        Commands.deleteTree(logDir);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeMcpServer[" + kind + ", " + url() + "]";
+    }
+}

@@ -1,0 +1,191 @@
+package io.warden.testsupport.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A deliberately thin JSON-RPC-over-HTTP client for tests that need to see the wire: every call returns the
+ * HTTP status, headers and every JSON-RPC message of the answer (one JSON body, or each SSE {@code data:} event).
+ * Use an official SDK client when a test wants a client's behaviour; use this one to assert exact bytes.
+ *
+ * <p>Legacy era: {@link #initialize(String)} performs the handshake and keeps the {@code Mcp-Session-Id} and
+ * protocol version for later calls. Modern era (2026-07-28): {@link #modernRequest} adds the per-request
+ * {@code _meta} envelope and the {@code Mcp-Method}/{@code Mcp-Name} headers.
+ */
+public final class RawMcpClient {
+    public static final String MODERN = "2026-07-28";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String url;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, String> extraHeaders = new LinkedHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private String sessionId;
+    private String protocolVersion;
+
+    public RawMcpClient(String url) {
+        this.url = url;
+    }
+
+    /** One HTTP exchange: status, headers, raw body and the JSON-RPC messages it carried, in order. */
+    public record Exchange(int status, Map<String, List<String>> headers, String body, List<JsonNode> messages) {
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+
+        /** The last message that has a {@code result} or an {@code error} (the response). */
+        public JsonNode response() {
+            for (int i = messages.size() - 1; i >= 0; i--) {
+                JsonNode m = messages.get(i);
+                if (m.has("result") || m.has("error")) {
+                    return m;
+                }
+            }
+            throw new AssertionError("no JSON-RPC response in HTTP " + status + ": " + body);
+        }
+
+        public JsonNode result() {
+            JsonNode response = response();
+            if (!response.has("result")) {
+                throw new AssertionError("expected a result, got " + response);
+            }
+            return response.get("result");
+        }
+    }
+
+    /** Adds a header to every later request (e.g. Authorization). */
+    public RawMcpClient header(String name, String value) {
+        extraHeaders.put(name, value);
+        return this;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** Legacy handshake: initialize, then notifications/initialized. Returns the initialize exchange. */
+    public Exchange initialize(String version) {
+        ObjectNode params = JSON.createObjectNode();
+        params.put("protocolVersion", version);
+        params.putObject("capabilities");
+        params.putObject("clientInfo").put("name", "warden-raw-client").put("version", "1.0.0");
+        Exchange init = post(requestMessage("initialize", params), Map.of());
+        sessionId = init.header("mcp-session-id");
+        protocolVersion = init.result().path("protocolVersion").asText(version);
+        post(notificationMessage("notifications/initialized"), Map.of());
+        return init;
+    }
+
+    /** A legacy-era request on the current session (after {@link #initialize}). */
+    public Exchange request(String method, JsonNode params) {
+        return post(requestMessage(method, params), Map.of());
+    }
+
+    /** A modern-era (2026-07-28) request: envelope in {@code _meta}, routing headers set. */
+    public Exchange modernRequest(String method, ObjectNode params) {
+        ObjectNode p = params == null ? JSON.createObjectNode() : params.deepCopy();
+        ObjectNode meta = p.has("_meta") ? (ObjectNode) p.get("_meta") : p.putObject("_meta");
+        meta.put("io.modelcontextprotocol/protocolVersion", MODERN);
+        if (!meta.has("io.modelcontextprotocol/clientCapabilities")) {
+            meta.putObject("io.modelcontextprotocol/clientCapabilities");
+        }
+        meta.putObject("io.modelcontextprotocol/clientInfo").put("name", "warden-raw-client").put("version", "1.0.0");
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("MCP-Protocol-Version", MODERN);
+        headers.put("Mcp-Method", method);
+        if (p.has("name")) {
+            headers.put("Mcp-Name", p.get("name").asText());
+        } else if (p.has("uri")) {
+            headers.put("Mcp-Name", p.get("uri").asText());
+        }
+        return post(requestMessage(method, p), headers);
+    }
+
+    /** {@code tools/call} with the given arguments, legacy era. */
+    public Exchange callTool(String name, Map<String, ?> arguments) {
+        ObjectNode params = JSON.createObjectNode().put("name", name);
+        params.set("arguments", JSON.valueToTree(arguments));
+        return request("tools/call", params);
+    }
+
+    public ObjectNode requestMessage(String method, JsonNode params) {
+        ObjectNode message = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", ids.incrementAndGet())
+                .put("method", method);
+        if (params != null) {
+            message.set("params", params);
+        }
+        return message;
+    }
+
+    public ObjectNode notificationMessage(String method) {
+        return JSON.createObjectNode().put("jsonrpc", "2.0").put("method", method);
+    }
+
+    /** POSTs any JSON body (also a malformed one, as a string) with the session headers and {@code headers}. */
+    public Exchange post(Object body, Map<String, String> headers) {
+        String text = body instanceof String s ? s : body.toString();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(text));
+        if (sessionId != null) {
+            builder.header("Mcp-Session-Id", sessionId);
+        }
+        if (protocolVersion != null && !headers.containsKey("MCP-Protocol-Version")) {
+            builder.header("MCP-Protocol-Version", protocolVersion);
+        }
+        extraHeaders.forEach(builder::header);
+        headers.forEach(builder::header);
+        try {
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return new Exchange(response.statusCode(), response.headers().map(), response.body(),
+                    parseMessages(response.headers().firstValue("content-type").orElse(""), response.body()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("POST " + url + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The JSON-RPC messages of a body: one JSON value, or the {@code data:} of each SSE event. */
+    public static List<JsonNode> parseMessages(String contentType, String body) {
+        List<JsonNode> messages = new ArrayList<>();
+        if (body == null || body.isBlank()) {
+            return messages;
+        }
+        try {
+            if (contentType.startsWith("text/event-stream")) {
+                StringBuilder data = new StringBuilder();
+                for (String line : (body + "\n\n").split("\r?\n", -1)) {
+                    if (line.startsWith("data:")) {
+                        data.append(line.substring(5).stripLeading());
+                    } else if (line.isEmpty() && data.length() > 0) {
+                        messages.add(JSON.readTree(data.toString()));
+                        data.setLength(0);
+                    }
+                }
+            } else if (contentType.startsWith("application/json")) {
+                messages.add(JSON.readTree(body));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("unparseable MCP body: " + body, e);
+        }
+        return messages;
+    }
+}
