@@ -242,8 +242,8 @@ public final class McpProxy {
             }
             HttpClientRequest req = ar.result();
             long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(), t -> {
+                upstreamFailed(ex, "timeout", null); // first: the reset below fails the response future too
                 req.reset();
-                upstreamFailed(ex, "timeout", null);
             });
             ex.out.onClose(req::reset);
             req.response().onComplete(rar -> {

@@ -1,0 +1,143 @@
+package io.warden.gateway.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.warden.gateway.auth.GrantTokens;
+import io.warden.gateway.proxy.FaultyUpstream;
+import io.warden.gateway.session.SessionKeys;
+import io.warden.testsupport.FreePorts;
+import io.warden.testsupport.mcp.NodeMcpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Real parts for the gateway's tests: the Node fixture MCP server (official TypeScript SDK), a
+ * deliberately faulty upstream, a standalone configuration with one grant per situation, a known
+ * session key. Everything on loopback, on free ports. The values tests need are static: the resource
+ * runs in the test's JVM.
+ */
+public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ALLOW_TOKEN = GrantTokens.mint();
+    public static final String STRICT_TOKEN = GrantTokens.mint();
+    public static final String OTHER_SERVER_TOKEN = GrantTokens.mint();
+    public static final String NO_POLICY_TOKEN = GrantTokens.mint();
+    public static final String SHADOW_TOKEN = GrantTokens.mint();
+    public static final String CALLABLE_TOKEN = GrantTokens.mint();
+    public static final String FAULTS_TOKEN = GrantTokens.mint();
+    public static final String SESSION_KEY = SessionKeys.generate();
+
+    static NodeMcpServer fixture;
+    static FaultyUpstream faulty;
+    static Path dir;
+    static Path decisions;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            fixture = NodeMcpServer.fixture();
+            faulty = new FaultyUpstream();
+            dir = Files.createTempDirectory("warden-gateway-it");
+            decisions = dir.resolve("decisions.jsonl");
+            Path config = dir.resolve("warden.yaml");
+            Files.writeString(config, config());
+            return Map.of(
+                    "warden.gateway.standalone.file", config.toString(),
+                    "warden.gateway.decision-log.file", decisions.toString(),
+                    "warden.gateway.session.keys", SESSION_KEY,
+                    "warden.gateway.limits.upstream-response-timeout", "1s",
+                    "warden.gateway.limits.max-body-bytes", "65536");
+        } catch (Exception e) {
+            stop();
+            throw new IllegalStateException("cannot start the gateway test bed", e);
+        }
+    }
+
+    private static String config() {
+        String dead = "http://127.0.0.1:" + FreePorts.next() + "/mcp";
+        return """
+                servers:
+                  - {id: fixture, name: Fixture, url: "%s", headers: {X-Upstream-Key: upstream-secret}}
+                  - {id: second, url: "%s"}
+                  - {id: down, url: "%s"}
+                  - {id: hang, url: "%s"}
+                  - {id: garbage, url: "%s"}
+                  - {id: cut, url: "%s"}
+                  - {id: fail, url: "%s"}
+                  - {id: unauthorized, url: "%s"}
+                  - {id: huge, url: "%s"}
+                grants:
+                  - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
+                  - {id: strict, server: fixture, token_hash: "%s", policy: strict}
+                  - {id: other, server: second, token_hash: "%s", policy: allow-all}
+                  - {id: nopolicy, server: fixture, token_hash: "%s"}
+                  - {id: shadow, server: fixture, token_hash: "%s", policy: shadow}
+                  - {id: callable, server: fixture, token_hash: "%s", policy: callable}
+                """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
+                faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"),
+                GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
+                GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
+                + faultGrants() + """
+                policies:
+                  allow-all: {version: "1", default: allow}
+                  strict:
+                    version: "1"
+                    default: deny
+                    hide: [delete_account]
+                    tools:
+                      echo:
+                        deny_if:
+                          - conditions: [{path: args.message, op: eq, value: forbidden}]
+                            on_deny: "That message is not allowed."
+                      slow_progress: {}
+                      test_tool_with_progress: {}
+                      add:
+                        require:
+                          - name: small
+                            conditions: [{path: args.a, op: lt, value: 100}]
+                            on_deny: "a must be below 100."
+                  shadow:
+                    version: "1"
+                    default: deny
+                    mode: shadow
+                  callable:
+                    version: "1"
+                    default: deny
+                    list: callable
+                    tools: {echo: {}}
+                """;
+    }
+
+    private static String faultGrants() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge"}) {
+            sb.append("  - {id: fault-").append(s).append(", server: ").append(s).append(", token_hash: \"")
+                    .append(GrantTokens.hash(faultToken(s))).append("\", policy: allow-all}\n");
+        }
+        return sb.toString();
+    }
+
+    /** One token per faulty server (a grant belongs to exactly one server). Derived, so tests can recompute it. */
+    public static String faultToken(String server) {
+        return FAULTS_TOKEN + "-" + server;
+    }
+
+    @Override
+    public void stop() {
+        if (fixture != null) {
+            fixture.close();
+        }
+        if (faulty != null) {
+            faulty.close();
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
