@@ -1,0 +1,114 @@
+package io.warden.gateway.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.warden.gateway.auth.GrantTokens;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StandaloneConfigTest {
+
+    private static final String HASH = GrantTokens.hash("wdn_test");
+
+    @TempDir
+    Path dir;
+
+    private final StandaloneConfigParser parser = new StandaloneConfigParser(Map.of("API_KEY", "s3cret")::get);
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content);
+        return p;
+    }
+
+    @Test
+    void readsServersGrantsAndInlineAndFilePolicies() throws IOException {
+        write("strict.json", "{\"version\":\"1\",\"default\":\"deny\",\"tools\":{\"echo\":{}}}");
+        Path config = write("warden.yaml", """
+                servers:
+                  - {id: s1, name: One, url: "http://127.0.0.1:1/mcp", headers: {X-Key: "${API_KEY}"}}
+                grants:
+                  - {id: g1, label: Laptop, server: s1, token_hash: "%s", policy: strict, tags: {team: core}}
+                policies:
+                  strict: {file: strict.json}
+                  open: {version: "1", default: allow}
+                """.formatted(HASH));
+        GatewaySnapshot s = assertInstanceOf(StandaloneConfigParser.Parsed.class, parser.parse(config)).snapshot();
+        assertEquals("s3cret", s.server("s1").orElseThrow().headers().get("X-Key"));
+        Grant g = s.grantByTokenHash(HASH).orElseThrow();
+        assertEquals("Laptop", g.label());
+        assertEquals(Map.of("team", "core"), g.tags());
+        assertTrue(s.policyFor(g).isPresent());
+        assertEquals(2, s.policies().size());
+    }
+
+    @Test
+    void reportsEveryProblemWithItsLocation() throws IOException {
+        Path config = write("warden.yaml", """
+                servers:
+                  - {id: s1, url: "ftp://nope", headers: {Host: x, X-Key: "${MISSING}"}}
+                  - {id: s1, url: "http://127.0.0.1:1/mcp"}
+                grants:
+                  - {id: g1, server: s9, token_hash: "md5:abc", policy: nope, colour: red}
+                policies:
+                  bad: {version: "2", default: maybe}
+                surprise: true
+                """);
+        List<String> problems = assertInstanceOf(StandaloneConfigParser.Invalid.class, parser.parse(config)).problems();
+        String all = String.join("\n", problems);
+        for (String expected : List.of("/surprise: unknown field", "/servers/0/url: expected an absolute http or https URL",
+                "/servers/0/headers/Host: this header is set by the gateway", "/servers/0/headers/X-Key: environment variable MISSING",
+                "/grants/0/server: unknown server \"s9\"", "/grants/0/token_hash: expected \"sha256:\"",
+                "/grants/0/policy: unknown policy \"nope\"", "/grants/0/colour: unknown field", "/policies/bad/version",
+                "/policies/bad/default")) {
+            assertTrue(all.contains(expected), "missing \"" + expected + "\" in:\n" + all);
+        }
+    }
+
+    @Test
+    void anInvalidEditKeepsThePreviousSnapshotAndAValidOneReplacesIt() throws IOException {
+        Path config = write("warden.yaml", """
+                servers: [{id: s1, url: "http://127.0.0.1:1/mcp"}]
+                grants: [{id: g1, server: s1, token_hash: "%s", policy: open}]
+                policies: {open: {version: "1", default: allow}}
+                """.formatted(HASH));
+        Vertx vertx = Vertx.vertx();
+        try {
+            AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
+            StandaloneFileSource source = new StandaloneFileSource(vertx, config, 60_000, parser);
+            source.loadIfChanged(current::set);
+            GatewaySnapshot first = current.get();
+            assertEquals(1, first.servers().size());
+
+            Files.writeString(config, "servers: [{id: s1, url: 42}]\n");
+            touch(config, 1);
+            source.loadIfChanged(current::set);
+            assertEquals(first, current.get(), "an invalid file never replaces a valid configuration");
+
+            Files.writeString(config, """
+                    servers: [{id: s1, url: "http://127.0.0.1:1/mcp"}, {id: s2, url: "http://127.0.0.1:2/mcp"}]
+                    """);
+            touch(config, 2);
+            source.loadIfChanged(current::set);
+            assertEquals(2, current.get().servers().size());
+            source.close();
+        } finally {
+            vertx.close();
+        }
+    }
+
+    private static void touch(Path p, int seconds) throws IOException {
+        Files.setLastModifiedTime(p, FileTime.from(Instant.now().plusSeconds(seconds)));
+    }
+}
