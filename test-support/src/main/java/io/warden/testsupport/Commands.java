@@ -81,8 +81,13 @@ public final class Commands {
         return Optional.empty();
     }
 
+    /** True when this JVM runs as uid 0 (PostgreSQL refuses to run as root, so it then runs as `postgres`). */
     public static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
     }
 
     /** A fresh temp directory that is deleted (with its content) when the JVM exits normally. */
