@@ -1,0 +1,104 @@
+package io.warden.gateway.ratelimit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The limiter's meters, named once. With Micrometer's Prometheus registry,
+ * {@code warden.ratelimit.decisions} is exported as {@code warden_ratelimit_decisions_total}.
+ *
+ * <p>Pass {@link #noop()} when no registry is wired: it records into a registry with no
+ * backends, so callers never check for null.
+ */
+public final class RateLimitMetrics {
+
+    /** Counter. Tags {@code outcome} (admitted, denied), {@code cause}, {@code backend}. */
+    public static final String DECISIONS = "warden.ratelimit.decisions";
+    /** Timer of one acquire, fallbacks included. Tag {@code backend}. */
+    public static final String LATENCY = "warden.ratelimit.latency";
+    /** Counter of store failures. Tag {@code cause}: timeout, connection, noscript, script, circuit_open, other. */
+    public static final String ERRORS = "warden.ratelimit.errors";
+    /** Counter of admitted buckets left with at most a tenth of their capacity. Tag {@code backend}. */
+    public static final String NEAR_LIMIT = "warden.ratelimit.near_limit";
+    /** Counter of shadow charges that would have denied. */
+    public static final String SHADOW_WOULD_DENY = "warden.ratelimit.shadow_would_deny";
+    /** Counter of in-memory buckets dropped. Tag {@code cause}: full, not_full. */
+    public static final String EVICTIONS = "warden.ratelimit.evictions";
+    /** Counter of refunds. Tag {@code outcome}: ok, failed. */
+    public static final String REFUNDS = "warden.ratelimit.refunds";
+
+    public static final String BACKEND_MEMORY = "memory";
+    public static final String BACKEND_REDIS = "redis";
+
+    public static final String CAUSE_OK = "ok";
+    public static final String CAUSE_TOKENS = "tokens";
+    public static final String CAUSE_UNAVAILABLE = "limiter_unavailable";
+    public static final String CAUSE_NEVER = "never_satisfiable";
+    public static final String CAUSE_OPEN = "limiter_open";
+    public static final String CAUSE_LOCAL = "limiter_local";
+    public static final String CAUSE_FULL = "full";
+    public static final String CAUSE_NOT_FULL = "not_full";
+    public static final String CAUSE_TIMEOUT = "timeout";
+    public static final String CAUSE_CONNECTION = "connection";
+    public static final String CAUSE_NOSCRIPT = "noscript";
+    public static final String CAUSE_SCRIPT = "script";
+    public static final String CAUSE_CIRCUIT_OPEN = "circuit_open";
+    public static final String CAUSE_OTHER = "other";
+
+    private final MeterRegistry registry;
+
+    public RateLimitMetrics(MeterRegistry registry) {
+        this.registry = registry == null ? new CompositeMeterRegistry() : registry;
+    }
+
+    /** Metrics that go nowhere. */
+    public static RateLimitMetrics noop() {
+        return new RateLimitMetrics(new CompositeMeterRegistry());
+    }
+
+    /** Count one decision and its latency. */
+    public void recordDecision(LimitOutcome o, String backend, long nanos) {
+        String cause;
+        if (!o.admitted()) {
+            cause = LimitOutcome.UNAVAILABLE_RULE.equals(o.rule()) ? CAUSE_UNAVAILABLE
+                    : o.has(LimitFlag.NEVER_SATISFIABLE) ? CAUSE_NEVER : CAUSE_TOKENS;
+        } else if (o.has(LimitFlag.LIMITER_LOCAL)) {
+            cause = CAUSE_LOCAL;
+        } else if (o.has(LimitFlag.LIMITER_OPEN)) {
+            cause = CAUSE_OPEN;
+        } else {
+            cause = CAUSE_OK;
+        }
+        registry.counter(DECISIONS, "outcome", o.admitted() ? "admitted" : "denied", "cause", cause,
+                "backend", backend).increment();
+        Timer.builder(LATENCY).tag("backend", backend).publishPercentileHistogram()
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        for (BucketOutcome b : o.buckets()) {
+            if (b.wouldDeny()) {
+                registry.counter(SHADOW_WOULD_DENY).increment();
+            } else if (o.admitted() && b.allowed() && b.tokensLeft() >= 0
+                    && b.tokensLeft() * 10 <= b.charge().capacity()) {
+                registry.counter(NEAR_LIMIT, "backend", backend).increment();
+            }
+        }
+    }
+
+    /** Count a store failure. */
+    public void error(String cause) {
+        registry.counter(ERRORS, "cause", cause).increment();
+    }
+
+    /** Count evicted in-memory buckets. */
+    public void evicted(String cause, int count) {
+        if (count > 0) {
+            registry.counter(EVICTIONS, "cause", cause).increment(count);
+        }
+    }
+
+    /** Count a refund. */
+    public void refund(boolean ok) {
+        registry.counter(REFUNDS, "outcome", ok ? "ok" : "failed").increment();
+    }
+}

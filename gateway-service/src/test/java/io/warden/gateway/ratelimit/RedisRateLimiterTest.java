@@ -1,0 +1,156 @@
+package io.warden.gateway.ratelimit;
+
+import static io.warden.gateway.ratelimit.Charges.fresh;
+import static io.warden.gateway.ratelimit.Charges.grant;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.warden.policy.LimitCharge;
+import io.warden.policy.LimiterErrorMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract against one real {@code redis-server}, plus what only Redis has: TTLs, NOSCRIPT, commands per call. */
+class RedisRateLimiterTest extends RateLimiterContract {
+
+    static RedisProcess server;
+    static Vertx vertx;
+    static Redis client;
+    static RedisRateLimiter limiter;
+
+    @BeforeAll
+    static void startRedis() {
+        Assumptions.assumeTrue(RedisProcess.available(), "redis-server is not installed");
+        server = RedisProcess.launch();
+        vertx = Vertx.vertx();
+        // A generous deadline: a cold JIT on a shared 2-core machine must not turn into fallbacks here.
+        RedisLimiterConfig config = RedisLimiterConfig.defaults().withDeadline(Duration.ofSeconds(2));
+        client = Redis.createClient(vertx, config.redisOptions(List.of(server.endpoint())));
+        limiter = new RedisRateLimiter(client, config, () -> 1, Clock.systemUTC(), RateLimitMetrics.noop());
+        limiter.loadScripts().await().atMost(Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (client != null) {
+            client.close();
+        }
+        if (vertx != null) {
+            vertx.closeAndAwait();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Override
+    protected RateLimiter limiter() {
+        return limiter;
+    }
+
+    @Override
+    protected void passTime(long ms) {
+        // Real time passes; the contract awaits the refill.
+    }
+
+    static Response send(Request r) {
+        return client.send(r).await().atMost(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void everyKeyHasATtlAfterASoakOverManyKeys() {
+        int n = 10_000;
+        List<Uni<LimitOutcome>> calls = new ArrayList<>();
+        String base = fresh("soak");
+        for (int i = 0; i < n; i++) {
+            LimitCharge c = Charges.of(base, "grant", "g" + i, 5, 5, 60_000, 1, false, LimiterErrorMode.CLOSED);
+            LimitCharge s = Charges.of(base + "s", "server", "srv1", 1_000_000, 1_000_000, 3_600_000, 1, false,
+                    LimiterErrorMode.CLOSED);
+            calls.add(limiter.acquire("srv1", List.of(c, s)));
+            if (calls.size() == 500) {
+                Uni.join().all(calls).andFailFast().await().atMost(Duration.ofSeconds(30))
+                        .forEach(o -> assertTrue(o.admitted()));
+                calls.clear();
+            }
+        }
+        String cursor = "0";
+        int keys = 0;
+        do {
+            Response page = send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(RedisKeys.PREFIX + "*")
+                    .arg("COUNT").arg(1000));
+            cursor = page.get(0).toString();
+            for (Response k : page.get(1)) {
+                long pttl = send(Request.cmd(Command.PTTL).arg(k.toString())).toLong();
+                // -1 = no TTL (never allowed), -2 = expired meanwhile. Other tests' keys share the
+                // server; the soak's own keys are held to their own cap: twice the full refill time.
+                assertTrue(pttl == -2 || pttl > 0, k + " has PTTL " + pttl);
+                if (k.toString().contains(base + "|")) {
+                    assertTrue(pttl <= 2 * 60_000, k + " has PTTL " + pttl);
+                    keys++;
+                } else if (k.toString().contains(base + "s|")) {
+                    assertTrue(pttl <= 2 * 3_600_000, k + " has PTTL " + pttl);
+                }
+            }
+        } while (!"0".equals(cursor));
+        assertTrue(keys >= n, "keys " + keys);
+    }
+
+    @Test
+    void keysFollowTheDocumentedLayout() {
+        LimitCharge c = grant(fresh("layout"), 2, 2, 1_000, 1);
+        assertTrue(acquire(c).admitted());
+        String key = "wd:rl:{srv1}:" + c.key();
+        String value = send(Request.cmd(Command.GET).arg(key)).toString();
+        assertTrue(value.matches("\\d+:\\d+"), value);
+        long pttl = send(Request.cmd(Command.PTTL).arg(key)).toLong();
+        assertTrue(pttl > 0 && pttl <= 501, "" + pttl); // one token = 500 ms to refill (+1 ms)
+    }
+
+    @Test
+    void reloadsTheScriptAfterNoscript() {
+        LimitCharge c = grant(fresh("flush"), 3, 3, 3_600_000, 1);
+        assertTrue(acquire(c).admitted());
+        send(Request.cmd(Command.SCRIPT).arg("FLUSH"));
+        LimitOutcome o = acquire(c);
+        assertTrue(o.admitted());
+        assertFalse(o.has(LimitFlag.LIMITER_UNAVAILABLE));
+        assertEquals(1, o.buckets().get(0).tokensLeft());
+        assertEquals(1, send(Request.cmd(Command.SCRIPT).arg("EXISTS").arg(limiter.acquireSha())).get(0).toLong());
+    }
+
+    @Test
+    void oneRedisCommandPerDecision() {
+        LimitCharge a = grant(fresh("cmd-a"), 1_000, 1_000, 60_000, 1);
+        LimitCharge b = Charges.of(fresh("cmd-b"), "server", "srv1", 1_000, 1_000, 60_000, 1, false,
+                LimiterErrorMode.CLOSED);
+        acquire(a, b);
+        send(Request.cmd(Command.CONFIG).arg("RESETSTAT"));
+        for (int i = 0; i < 200; i++) {
+            acquire(a, b);
+        }
+        String info = send(Request.cmd(Command.INFO).arg("commandstats")).toString();
+        assertEquals(200, calls(info, "evalsha"), info);
+        assertEquals(0, calls(info, "eval"), info);
+    }
+
+    /** Calls of one command in {@code INFO commandstats}; 0 when absent. */
+    static long calls(String info, String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+}
