@@ -22,7 +22,14 @@ import io.warden.gateway.policy.SnapshotSource;
 import io.warden.gateway.policy.StandaloneConfigParser;
 import io.warden.gateway.policy.StandaloneFileSource;
 import io.warden.gateway.policy.ToolCatalog;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.warden.gateway.proxy.DecisionRecorder;
+import io.warden.gateway.ratelimit.InMemoryRateLimiter;
+import io.warden.gateway.ratelimit.RateLimitMetrics;
+import io.warden.gateway.ratelimit.RateLimiter;
+import io.warden.gateway.ratelimit.RedisLimiterConfig;
+import io.warden.gateway.ratelimit.RedisRateLimiter;
 import io.warden.gateway.proxy.HttpGuard;
 import io.warden.gateway.proxy.McpProxy;
 import io.warden.gateway.session.SessionCodec;
@@ -84,8 +91,24 @@ public class GatewayBeans {
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
-                recorder, new ProxyMetrics(registry));
+                recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry));
         proxy.register(router);
+    }
+
+    /** Redis when configured (exact across pods), else one in-memory limiter for this pod. */
+    private static RateLimiter limiter(Vertx vertx, GatewayConfig.RateLimit cfg, Clock clock, MeterRegistry registry) {
+        RateLimitMetrics metrics = new RateLimitMetrics(registry);
+        if (cfg.redisUrl().isEmpty()) {
+            return new InMemoryRateLimiter(clock, InMemoryRateLimiter.DEFAULT_MAX_BUCKETS, metrics);
+        }
+        RedisLimiterConfig rc = RedisLimiterConfig.defaults().withDeadline(cfg.deadline()).withCluster(cfg.cluster());
+        RedisOptions options = rc.redisOptions(List.of(cfg.redisUrl().get().split(","))).setMaxPoolSize(cfg.poolSize());
+        Redis redis = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), options);
+        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, () -> 1, clock, metrics);
+        limiter.loadScripts().subscribe().with(v -> { }, t -> { });
+        LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
+                cfg.deadline().toMillis());
+        return limiter;
     }
 
     private static void auditMetrics(MeterRegistry registry, JsonLinesDecisionLog log) {

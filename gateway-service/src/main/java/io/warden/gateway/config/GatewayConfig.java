@@ -28,6 +28,28 @@ public interface GatewayConfig {
 
     DecisionLog decisionLog();
 
+    RateLimit ratelimit();
+
+    interface RateLimit {
+        /**
+         * Redis for the shared token buckets, e.g. {@code redis://127.0.0.1:6379}. Empty: standalone mode,
+         * one in-memory limiter per pod (exact for one pod only).
+         */
+        Optional<String> redisUrl();
+
+        /** True when the Redis above is a Redis Cluster. */
+        @WithDefault("false")
+        boolean cluster();
+
+        /** Hard deadline of one limiter call; past it the policy's on_limiter_error decides. */
+        @WithDefault("25ms")
+        Duration deadline();
+
+        /** Redis connections per pod: enough that a hot key never exhausts the pool. */
+        @WithDefault("64")
+        int poolSize();
+    }
+
     interface Standalone {
         /** The standalone configuration file (servers, grants, policies). YAML or JSON. */
         @WithDefault("warden.yaml")

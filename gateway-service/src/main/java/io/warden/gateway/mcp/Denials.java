@@ -45,6 +45,26 @@ public final class Denials {
         return JsonRpc.error(id, JsonRpc.INVALID_PARAMS, "Unknown tool: " + name);
     }
 
+    /**
+     * Upstreams word "no such tool" in their own way; a hidden tool must be indistinguishable from a
+     * missing one, so the upstream's error for a tool it lacks is rewritten to the gateway's wording.
+     * Returns true when {@code response} was changed.
+     */
+    public static boolean normalizeUnknownTool(ObjectNode response, JsonRpc.Message request) {
+        if (!"tools/call".equals(request.method()) || request.target() == null
+                || !(response.get("error") instanceof ObjectNode error)
+                || error.path("code").asInt() != JsonRpc.INVALID_PARAMS) {
+            return false;
+        }
+        String message = error.path("message").asText("").toLowerCase(java.util.Locale.ROOT);
+        if (!message.contains(request.target().toLowerCase(java.util.Locale.ROOT))
+                || !(message.contains("not found") || message.contains("unknown"))) {
+            return false;
+        }
+        response.set("error", unknownTool(request.id(), request.target()).get("error"));
+        return true;
+    }
+
     /** A method a policy blocks as a whole. */
     public static ObjectNode methodDenied(JsonNode id, String method, String message) {
         return JsonRpc.error(id, JsonRpc.INVALID_PARAMS, "[POLICY DENIED] " + (message == null ? method + " is not allowed" : message));

@@ -54,6 +54,15 @@ public final class DecisionRecorder implements AutoCloseable {
         for (ShadowFinding s : d.shadow()) {
             b.shadow(s.rule(), s.message());
         }
+        if (ex.limit != null) {
+            if (!ex.limit.admitted() && error == null) {
+                b.outcome(DecisionEvent.Outcome.DENY, ex.limit.rule(), ex.limit.message());
+            }
+            ex.limit.flags().forEach(f -> b.flag(f.jsonName()));
+            if (ex.refunded) {
+                b.flag("limit_refunded");
+            }
+        }
         if (ex.upstreamStatus != null) {
             b.upstream(ex.upstreamStatus, ex.upstreamMicros);
         }

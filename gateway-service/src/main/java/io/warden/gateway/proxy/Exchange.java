@@ -7,6 +7,7 @@ import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.Grant;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.UpstreamServer;
+import io.warden.gateway.ratelimit.LimitOutcome;
 import io.warden.gateway.session.SessionState;
 
 /**
@@ -27,6 +28,9 @@ final class Exchange {
     String protocolVersion;
     SessionState session;
     PolicyGate.Verdict verdict;
+    /** What the limiter said, when the call had limits. */
+    LimitOutcome limit;
+    boolean refunded;
     long upstreamSentNanos;
     long upstreamMicros = -1;
     Integer upstreamStatus;

@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,9 +25,13 @@ import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
+import io.warden.gateway.ratelimit.LimitOutcome;
+import io.warden.gateway.ratelimit.RateLimiter;
 import io.warden.policy.Decision;
+import io.warden.policy.LimitCharge;
 import io.warden.policy.Outcome;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -53,9 +58,12 @@ public final class McpProxy {
     private final HttpGuard guard;
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
+    private final RateLimiter limiter;
 
     public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
-                    SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics) {
+                    SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
+                    RateLimiter limiter) {
+        this.limiter = limiter;
         this.vertx = vertx;
         this.upstream = upstream;
         this.limits = limits;
@@ -100,7 +108,43 @@ public final class McpProxy {
             answerDecision(ex);
             return;
         }
-        forward(ex, HttpMethod.POST, Buffer.buffer(ex.body));
+        withinLimits(ex, () -> forward(ex, HttpMethod.POST, Buffer.buffer(ex.body)));
+    }
+
+    /** Takes the call's tokens (all limits at once), then goes on, or answers the denial. */
+    void withinLimits(Exchange ex, Runnable next) {
+        List<LimitCharge> charges = ex.verdict == null ? List.of() : ex.verdict.decision().limits();
+        if (charges.isEmpty()) {
+            next.run();
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        limiter.acquire(ex.server.id(), charges).subscribe().with(outcome -> context.runOnContext(v -> {
+            ex.limit = outcome;
+            if (outcome.admitted()) {
+                next.run();
+            } else {
+                answerLimited(ex);
+            }
+        }));
+    }
+
+    /** Gives the tokens back when the call never ran; at most once per exchange. */
+    void refund(Exchange ex) {
+        if (ex.limit != null && !ex.refunded && !ex.limit.reservation().isEmpty()) {
+            ex.refunded = true;
+            limiter.refund(ex.limit.reservation()).subscribe().with(v -> { }, t -> { });
+        }
+    }
+
+    private void answerLimited(Exchange ex) {
+        LimitOutcome l = ex.limit;
+        String decisionId = UUID.randomUUID().toString();
+        ObjectNode answer = Denials.denied(ex.message.id(), decisionId, "deny", l.rule(), l.message(),
+                l.retryAfterMs() >= 0 ? l.retryAfterMs() : null, ex.modern(), VERSION);
+        recorder.record(ex, decisionId, null);
+        metrics.decision(ex.serverTag(), ex.rpcMethod(), "rate_limited");
+        reply(ex, 200, answer, "policy_rate_limited");
     }
 
     // ---- GET: the legacy server stream; DELETE: end the session ---------------------------------
@@ -294,6 +338,7 @@ public final class McpProxy {
             return;
         }
         ex.failed = true;
+        refund(ex);
         metrics.upstreamError(ex.serverTag(), cause);
         LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
         if (ex.out.started()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import java.util.Locale;
@@ -184,10 +185,15 @@ final class Relay {
             return false; // server-to-client requests and notifications pass unchanged today
         }
         responded = true;
+        boolean changed = false;
+        if (m.raw().has("error")) {
+            proxy.refund(ex); // a JSON-RPC error means the call never ran
+            changed = Denials.normalizeUnknownTool(m.raw(), ex.message);
+        }
         if ("tools/list".equals(ex.message.method())) {
             return proxy.gate().filterToolList(m.raw(), ex.grant, ex.server, ex.snapshot);
         }
-        return false;
+        return changed;
     }
 
     private void mintSessionIfInitialized(int status) {

@@ -153,7 +153,7 @@ final class SseBridge {
             proxy.answerDecision(ex);
             return;
         }
-        proxy.forward(ex, HttpMethod.POST, Buffer.buffer(body));
+        proxy.withinLimits(ex, () -> proxy.forward(ex, HttpMethod.POST, Buffer.buffer(body)));
     }
 
     /** The token must be ours, for this server and grant, and its stream must be open on this pod. */

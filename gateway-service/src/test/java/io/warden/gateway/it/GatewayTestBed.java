@@ -27,6 +27,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String SHADOW_TOKEN = GrantTokens.mint();
     public static final String CALLABLE_TOKEN = GrantTokens.mint();
     public static final String FAULTS_TOKEN = GrantTokens.mint();
+    public static final String LIMITED_TOKEN = GrantTokens.mint();
+    public static final String COUNTED_TOKEN = GrantTokens.mint();
+    public static final String LIMITED_DOWN_TOKEN = GrantTokens.mint();
     public static final String SESSION_KEY = SessionKeys.generate();
 
     static NodeMcpServer fixture;
@@ -80,7 +83,22 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                 GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
                 GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
                 + faultGrants() + """
+                  - {id: limited, server: fixture, token_hash: "%s", policy: two-per-hour}
+                  - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
+                  - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
+                """.formatted(GrantTokens.hash(LIMITED_TOKEN), GrantTokens.hash(COUNTED_TOKEN),
+                GrantTokens.hash(LIMITED_DOWN_TOKEN)) + """
                 policies:
+                  two-per-hour:
+                    version: "1"
+                    default: allow
+                    all_tools:
+                      limits: [{counter: calls, window: hour, max: 2, scope: grant}]
+                  one-per-hour:
+                    version: "1"
+                    default: allow
+                    all_tools:
+                      limits: [{counter: calls, window: hour, max: 1, scope: grant}]
                   allow-all: {version: "1", default: allow}
                   strict:
                     version: "1"
