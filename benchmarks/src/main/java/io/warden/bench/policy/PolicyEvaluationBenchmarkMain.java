@@ -18,7 +18,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Any JMH option given on the command line wins over these defaults, for example
  * {@code -f 3 -wi 5 -i 10}, {@code -p tools=10000}, {@code -prof gc}, or a benchmark regex such as
- * {@code ToolCountScaling.allowed}. From the repository root, after
+ * {@code ToolCountScalingBenchmark.allowed}. From the repository root, after
  * {@code ./mvnw -B -q -pl benchmarks -am install -DskipTests}:
  *
  * <pre>
