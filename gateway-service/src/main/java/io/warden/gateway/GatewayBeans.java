@@ -68,7 +68,7 @@ public class GatewayBeans {
     }
 
     void routes(@Observes Router router, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
-        Clock clock = Clock.systemUTC();
+        Clock clock = Clock.offset(Clock.systemUTC(), config.clockOffset());
         GatewayConfig.Limits limits = config.limits();
         HttpClient upstream = vertx.createHttpClient(
                 new HttpClientOptions()

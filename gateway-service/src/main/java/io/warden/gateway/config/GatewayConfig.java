@@ -18,6 +18,13 @@ public interface GatewayConfig {
     @WithDefault("gateway")
     String id();
 
+    /**
+     * Shifts every clock of this gateway (policy time conditions, the in-memory limiter, session expiry).
+     * For tests that prove the shared limiter ignores gateway clocks; leave at 0 in production.
+     */
+    @WithDefault("0s")
+    Duration clockOffset();
+
     Standalone standalone();
 
     Limits limits();
