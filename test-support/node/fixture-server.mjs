@@ -127,6 +127,16 @@ function buildServer({ era }) {
         return text(`done after ${steps} steps`);
     });
 
+    // SEP-2243: modern clients copy `region` into an `Mcp-Param-Region` header; the SDK checks header and body agree.
+    tool('region_echo', {
+        description: 'Returns its region argument; declares it as the Mcp-Param-Region header (x-mcp-header).',
+        inputSchema: fromJsonSchema({
+            type: 'object',
+            properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, note: { type: 'string' } },
+            required: ['region']
+        })
+    }, async ({ region }) => text(`region=${region}`));
+
     // ---- conformance fixtures: content types
     tool('test_simple_text', { description: 'Returns simple text content.', inputSchema: noArgs },
         async () => text('This is a simple text response for testing.'));
