@@ -170,11 +170,59 @@ public final class NodeMcpServer implements AutoCloseable {
         return get("/_fixture/last-headers", new TypeReference<>() {});
     }
 
-    /** Clears the call counters and the recorded headers. */
+    /** Clears the call counters, the recorded headers, any armed fault and the tools/list page size. */
     public void reset() {
         requireFixture("reset");
-        send(HttpRequest.newBuilder(URI.create(baseUrl() + "/_fixture/reset"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        post("/_fixture/reset", "{}");
+    }
+
+    /** Ways the fixture can misbehave on {@code /mcp}, for the gateway's upstream-failure tests. */
+    public enum Fault {
+        /** Answers with an HTTP error status (502 unless another is given) and a plain-text body. */
+        HTTP_ERROR("http-error"),
+        /** Answers 200 {@code application/json} with a truncated JSON body. */
+        GARBAGE_JSON("garbage-json"),
+        /** Answers 200 {@code text/event-stream} with an event whose data is not JSON. */
+        GARBAGE_SSE("garbage-sse"),
+        /** Starts an SSE answer, sends one notification, then drops the connection without a response. */
+        CLOSE_MID_STREAM("close-mid-stream"),
+        /** Reads the request and never answers. */
+        HANG("hang");
+
+        private final String wire;
+
+        Fault(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** Arms {@code fault} for the next {@code count} requests on /mcp ({@code count <= 0}: until cleared). */
+    public void fault(Fault fault, int count) {
+        fault(fault, count, 502);
+    }
+
+    /** As {@link #fault(Fault, int)}; {@code httpStatus} is used by {@link Fault#HTTP_ERROR}. */
+    public void fault(Fault fault, int count, int httpStatus) {
+        requireFixture("fault");
+        post("/_fixture/fault", "{\"mode\":\"" + fault.wire + "\",\"status\":" + httpStatus
+                + (count > 0 ? ",\"count\":" + count : "") + "}");
+    }
+
+    /** Disarms any fault. */
+    public void clearFault() {
+        requireFixture("clearFault");
+        send(HttpRequest.newBuilder(URI.create(baseUrl() + "/_fixture/fault")).DELETE().build());
+    }
+
+    /** Makes tools/list answer in pages of {@code size} tools (cursor = next offset); 0 = one page. */
+    public void toolsPageSize(int size) {
+        requireFixture("toolsPageSize");
+        post("/_fixture/config", "{\"toolsPageSize\":" + size + "}");
+    }
+
+    private void post(String path, String json) {
+        send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     private <T> T get(String path, TypeReference<T> type) {

@@ -163,29 +163,36 @@ public final class RawMcpClient {
         }
     }
 
-    /** The JSON-RPC messages of a body: one JSON value, or the {@code data:} of each SSE event. */
+    /**
+     * The JSON-RPC messages of a body: one JSON value, or the {@code data:} of each SSE event. Data that is not
+     * JSON is skipped (the raw body stays in {@link Exchange#body()}), so tests can look at broken upstreams.
+     */
     public static List<JsonNode> parseMessages(String contentType, String body) {
         List<JsonNode> messages = new ArrayList<>();
         if (body == null || body.isBlank()) {
             return messages;
         }
-        try {
-            if (contentType.startsWith("text/event-stream")) {
-                StringBuilder data = new StringBuilder();
-                for (String line : (body + "\n\n").split("\r?\n", -1)) {
-                    if (line.startsWith("data:")) {
-                        data.append(line.substring(5).stripLeading());
-                    } else if (line.isEmpty() && data.length() > 0) {
-                        messages.add(JSON.readTree(data.toString()));
-                        data.setLength(0);
-                    }
+        if (contentType.startsWith("text/event-stream")) {
+            StringBuilder data = new StringBuilder();
+            for (String line : (body + "\n\n").split("\r?\n", -1)) {
+                if (line.startsWith("data:")) {
+                    data.append(line.substring(5).stripLeading());
+                } else if (line.isEmpty() && data.length() > 0) {
+                    readJson(data.toString()).ifPresent(messages::add);
+                    data.setLength(0);
                 }
-            } else if (contentType.startsWith("application/json")) {
-                messages.add(JSON.readTree(body));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("unparseable MCP body: " + body, e);
+        } else if (contentType.startsWith("application/json")) {
+            readJson(body).ifPresent(messages::add);
         }
         return messages;
+    }
+
+    private static java.util.Optional<JsonNode> readJson(String text) {
+        try {
+            return java.util.Optional.of(JSON.readTree(text));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 }
