@@ -60,9 +60,18 @@ public final class NodeMcpServer implements AutoCloseable {
 
     /** Starts {@code server-everything streamableHttp} on a free port, and waits until it listens. */
     public static NodeMcpServer everything() {
-        NodeMcpServer server = new NodeMcpServer(Kind.EVERYTHING, FreePorts.next());
-        server.start();
-        return server;
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            NodeMcpServer server = new NodeMcpServer(Kind.EVERYTHING, FreePorts.next());
+            try {
+                server.start();
+                return server;
+            } catch (IllegalStateException e) {
+                server.close();
+                failure = e;
+            }
+        }
+        throw failure;
     }
 
     /** (Re)starts the server; after the first start it always uses the same port. */
@@ -81,13 +90,13 @@ public final class NodeMcpServer implements AutoCloseable {
         if (kind == Kind.FIXTURE) {
             process = ManagedProcess.start("mcp-fixture", List.of(node, "fixture-server.mjs", "--port",
                     String.valueOf(port), "--host", "127.0.0.1"), dir, Map.of(), log);
-            Poll.until(STARTUP, () -> listeningPort(log) > 0, this::startupFailure);
+            Poll.until(STARTUP, () -> listeningPort(log) > 0, () -> !process.isAlive(), this::startupFailure);
             port = listeningPort(log);
         } else {
             process = ManagedProcess.start("mcp-everything", List.of(node,
                     "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp"), dir,
                     Map.of("PORT", String.valueOf(port)), log);
-            Poll.until(STARTUP, this::accepts, this::startupFailure);
+            Poll.until(STARTUP, () -> accepts() && process.isAlive(), () -> !process.isAlive(), this::startupFailure);
         }
     }
 
