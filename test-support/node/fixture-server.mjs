@@ -205,6 +205,16 @@ function buildServer({ era }) {
             return text('Logging tool completed');
         });
 
+    // SEP-1699 polling: the server closes the POST's SSE stream mid-call; the client resumes with GET +
+    // Last-Event-ID and gets the result from the event store. Legacy sessions only (needs the event store).
+    tool('test_reconnection', { description: 'Closes the SSE stream mid-call; the result arrives after a resume.', inputSchema: noArgs },
+        async (_args, ctx) => {
+            await ctx.mcpReq.log('info', 'closing the stream now; resume with Last-Event-ID');
+            ctx.http?.closeSSE?.();
+            await sleep(100);
+            return text('Reconnection test completed');
+        });
+
     tool('test_logging_tool', { description: 'Sends a log notification (modern: only when _meta logLevel asks).', inputSchema: noArgs },
         async (_args, ctx) => {
             await ctx.mcpReq.log('info', 'test_logging_tool ran');
@@ -684,6 +694,32 @@ function rpcError(status, code, message) {
     });
 }
 
+// Resumable SSE for legacy sessions: every event a session sends is kept (ids are `<stream>_<n>`), so a client
+// can resume a stream with GET + Last-Event-ID. One store per session; it lives as long as the session.
+class MemoryEventStore {
+    constructor() {
+        this.events = [];   // { id, streamId, message }
+        this.seq = 0;
+    }
+    async storeEvent(streamId, message) {
+        const id = `${streamId}_${++this.seq}`;
+        this.events.push({ id, streamId, message });
+        return id;
+    }
+    async getStreamIdForEventId(eventId) {
+        return this.events.find(e => e.id === eventId)?.streamId;
+    }
+    async replayEventsAfter(lastEventId, { send }) {
+        const index = this.events.findIndex(e => e.id === lastEventId);
+        if (index < 0) throw new Error(`unknown event id ${lastEventId}`);
+        const streamId = this.events[index].streamId;
+        for (const e of this.events.slice(index + 1)) {
+            if (e.streamId === streamId) await send(e.id, e.message);
+        }
+        return streamId;
+    }
+}
+
 async function handleLegacy(request) {
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
@@ -695,6 +731,8 @@ async function handleLegacy(request) {
     // No session yet: only an initialize may open one; the transport rejects anything else itself.
     const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        eventStore: new MemoryEventStore(),
+        retryInterval: 200,
         onsessioninitialized: (id) => { legacySessions.set(id, { transport, server: mcp }); },
         onsessionclosed: (id) => { legacySessions.delete(id); }
     });

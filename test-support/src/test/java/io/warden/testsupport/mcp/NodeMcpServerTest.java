@@ -99,6 +99,22 @@ class NodeMcpServerTest {
     }
 
     @Test
+    void legacyStreamsAreResumableWithLastEventId() {
+        RawMcpClient client = new RawMcpClient(fixture.url());
+        client.initialize("2025-11-25");
+        ObjectNode params = JSON.createObjectNode().put("name", "test_reconnection");
+        params.putObject("arguments");
+        ObjectNode request = client.requestMessage("tools/call", params);
+        RawMcpClient.Exchange cut = client.post(request, Map.of());
+        assertTrue(cut.messages().stream().noneMatch(m -> m.has("result")), "the stream closes before the result");
+        assertNotNull(cut.lastEventId(), cut.body());
+
+        List<JsonNode> resumed = client.resume(cut.lastEventId(), request.get("id").asLong(), java.time.Duration.ofSeconds(10));
+        JsonNode response = resumed.get(resumed.size() - 1);
+        assertEquals("Reconnection test completed", response.path("result").path("content").path(0).path("text").asText());
+    }
+
+    @Test
     void rejectsAForeignHost() {
         RawMcpClient.Exchange rejected = new RawMcpClient(fixture.url())
                 .post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", Map.of("Origin", "http://evil.example.com"));
