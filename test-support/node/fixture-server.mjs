@@ -15,6 +15,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
     McpServer,
+    ProtocolError,
+    ProtocolErrorCode,
     ResourceTemplate,
     WebStandardStreamableHTTPServerTransport,
     completable,
@@ -52,6 +54,8 @@ function u16(n) { const b = Buffer.alloc(2); b.writeUInt16LE(n); return b; }
 // ---------------------------------------------------------------- out-of-band state
 const calls = new Map();          // tool name -> number of times its handler ran
 let lastHeaders = {};             // headers of the last request on an MCP path
+let fault = null;                 // { mode, status, remaining } while /_fixture/fault is armed
+let toolsPageSize = 0;            // > 0: tools/list answers in pages of this size (cursor = next offset)
 const legacySessions = new Map(); // Mcp-Session-Id -> { transport, server }
 const sseSessions = new Map();    // HTTP+SSE session id -> transport
 const stateCodec = createRequestStateCodec({ key: randomBytes(32), ttlSeconds: 600 });
@@ -127,6 +131,27 @@ function buildServer({ era }) {
         return text(`done after ${steps} steps`);
     });
 
+    tool('sleep', {
+        description: 'Waits `ms` milliseconds, then returns (a slow upstream for timeout tests).',
+        inputSchema: z.object({ ms: z.number().int().min(0).max(600000) })
+    }, async ({ ms }, ctx) => {
+        await new Promise((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            ctx.mcpReq.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); });
+        });
+        return text(`slept ${ms} ms`);
+    });
+
+    // SEP-2243: modern clients copy `region` into an `Mcp-Param-Region` header; the SDK checks header and body agree.
+    tool('region_echo', {
+        description: 'Returns its region argument; declares it as the Mcp-Param-Region header (x-mcp-header).',
+        inputSchema: fromJsonSchema({
+            type: 'object',
+            properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, note: { type: 'string' } },
+            required: ['region']
+        })
+    }, async ({ region }) => text(`region=${region}`));
+
     // ---- conformance fixtures: content types
     tool('test_simple_text', { description: 'Returns simple text content.', inputSchema: noArgs },
         async () => text('This is a simple text response for testing.'));
@@ -178,6 +203,16 @@ function buildServer({ era }) {
             await sleep(50);
             await ctx.mcpReq.log('info', 'Tool execution completed');
             return text('Logging tool completed');
+        });
+
+    // SEP-1699 polling: the server closes the POST's SSE stream mid-call; the client resumes with GET +
+    // Last-Event-ID and gets the result from the event store. Legacy sessions only (needs the event store).
+    tool('test_reconnection', { description: 'Closes the SSE stream mid-call; the result arrives after a resume.', inputSchema: noArgs },
+        async (_args, ctx) => {
+            await ctx.mcpReq.log('info', 'closing the stream now; resume with Last-Event-ID');
+            ctx.http?.closeSSE?.();
+            await sleep(100);
+            return text('Reconnection test completed');
         });
 
     tool('test_logging_tool', { description: 'Sends a log notification (modern: only when _meta logLevel asks).', inputSchema: noArgs },
@@ -293,6 +328,7 @@ function buildServer({ era }) {
         });
 
     if (modern) registerModernOnly(server, tool, noArgs);
+    paginateToolsList(server);
 
     // ---- resources
     server.registerResource('static-text', 'test://static-text',
@@ -387,6 +423,22 @@ const SCHEMA_2020_12 = {
 function samplingText(result) {
     const c = Array.isArray(result?.content) ? result.content[0] : result?.content;
     return c?.type === 'text' ? c.text : JSON.stringify(c ?? null);
+}
+
+// McpServer lists every tool in one page. When a test sets a page size (POST /_fixture/config), tools/list is
+// answered page by page, the cursor being the next offset, so proxies can be tested on cursors.
+function paginateToolsList(server) {
+    const listAll = server.server._getRequestHandler('tools/list');
+    server.server.setRequestHandler('tools/list', async (request, ctx) => {
+        const all = await listAll(request, ctx);
+        if (toolsPageSize <= 0) return all;
+        const start = Number.parseInt(request.params?.cursor ?? '0', 10);
+        if (!Number.isInteger(start) || start < 0 || start > all.tools.length) {
+            throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${request.params?.cursor}`);
+        }
+        const end = start + toolsPageSize;
+        return { ...all, tools: all.tools.slice(start, end), ...(end < all.tools.length ? { nextCursor: String(end) } : {}) };
+    });
 }
 
 function clientCapabilities(ctx) {
@@ -597,6 +649,40 @@ async function sendWebResponse(res, response) {
     res.end();
 }
 
+// Armed by POST /_fixture/fault; applies to the next `count` requests on /mcp (all, when count is absent).
+async function misbehave(res, current) {
+    switch (current.mode) {
+        case 'http-error':
+            res.writeHead(current.status ?? 502, { 'content-type': 'text/plain' });
+            return res.end('fixture: injected upstream failure');
+        case 'garbage-json':
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end('{"jsonrpc":"2.0","id":');
+        case 'garbage-sse':
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+            return res.end('event: message\ndata: {this is not json\n\n');
+        case 'close-mid-stream':
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+            res.write('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"about to vanish"}}\n\n');
+            await sleep(50);
+            return res.destroy();
+        case 'hang':
+            return; // never answer; the socket stays open until the client gives up
+        default:
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            return res.end(`fixture: unknown fault mode ${current.mode}`);
+    }
+}
+
+function takeFault() {
+    if (!fault) return null;
+    const current = fault;
+    if (fault.remaining !== undefined && --fault.remaining <= 0) fault = null;
+    return current;
+}
+
+const FAULT_MODES = ['http-error', 'garbage-json', 'garbage-sse', 'close-mid-stream', 'hang'];
+
 function json(res, status, value) {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(value));
@@ -606,6 +692,32 @@ function rpcError(status, code, message) {
     return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
         status, headers: { 'content-type': 'application/json' }
     });
+}
+
+// Resumable SSE for legacy sessions: every event a session sends is kept (ids are `<stream>_<n>`), so a client
+// can resume a stream with GET + Last-Event-ID. One store per session; it lives as long as the session.
+class MemoryEventStore {
+    constructor() {
+        this.events = [];   // { id, streamId, message }
+        this.seq = 0;
+    }
+    async storeEvent(streamId, message) {
+        const id = `${streamId}_${++this.seq}`;
+        this.events.push({ id, streamId, message });
+        return id;
+    }
+    async getStreamIdForEventId(eventId) {
+        return this.events.find(e => e.id === eventId)?.streamId;
+    }
+    async replayEventsAfter(lastEventId, { send }) {
+        const index = this.events.findIndex(e => e.id === lastEventId);
+        if (index < 0) throw new Error(`unknown event id ${lastEventId}`);
+        const streamId = this.events[index].streamId;
+        for (const e of this.events.slice(index + 1)) {
+            if (e.streamId === streamId) await send(e.id, e.message);
+        }
+        return streamId;
+    }
 }
 
 async function handleLegacy(request) {
@@ -619,6 +731,8 @@ async function handleLegacy(request) {
     // No session yet: only an initialize may open one; the transport rejects anything else itself.
     const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        eventStore: new MemoryEventStore(),
+        retryInterval: 200,
         onsessioninitialized: (id) => { legacySessions.set(id, { transport, server: mcp }); },
         onsessionclosed: (id) => { legacySessions.delete(id); }
     });
@@ -673,9 +787,26 @@ const server = createServer(async (req, res) => {
     try {
         if (url.pathname === '/_fixture/calls' && req.method === 'GET') return json(res, 200, Object.fromEntries(calls));
         if (url.pathname === '/_fixture/last-headers' && req.method === 'GET') return json(res, 200, lastHeaders);
+        if (url.pathname === '/_fixture/fault' && req.method === 'POST') {
+            const spec = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+            if (!FAULT_MODES.includes(spec.mode)) return json(res, 400, { error: `mode must be one of ${FAULT_MODES.join(', ')}` });
+            fault = { mode: spec.mode, status: spec.status, remaining: spec.count };
+            return json(res, 200, { armed: fault });
+        }
+        if (url.pathname === '/_fixture/fault' && req.method === 'DELETE') {
+            fault = null;
+            return json(res, 200, { armed: null });
+        }
+        if (url.pathname === '/_fixture/config' && req.method === 'POST') {
+            const spec = JSON.parse((await readBody(req)).toString('utf8') || '{}');
+            if (spec.toolsPageSize !== undefined) toolsPageSize = Math.max(0, Number(spec.toolsPageSize) || 0);
+            return json(res, 200, { toolsPageSize });
+        }
         if (url.pathname === '/_fixture/reset' && req.method === 'POST') {
             calls.clear();
             lastHeaders = {};
+            fault = null;
+            toolsPageSize = 0;
             return json(res, 200, { reset: true });
         }
         if (url.pathname === '/_fixture/health') return json(res, 200, { status: 'up' });
@@ -684,6 +815,13 @@ const server = createServer(async (req, res) => {
             return json(res, 404, { error: `no route for ${url.pathname}` });
         }
         lastHeaders = { ...req.headers };
+        if (url.pathname === MCP_PATH) {
+            const current = takeFault();
+            if (current) {
+                await readBody(req);
+                return misbehave(res, current);
+            }
+        }
 
         const body = await readBody(req);
         const abort = new AbortController();

@@ -15,6 +15,11 @@ public final class Poll {
      * "not yet". {@code whyNot} is asked for details only when the wait fails.
      */
     public static void until(Duration timeout, BooleanSupplier ready, Supplier<String> whyNot) {
+        until(timeout, ready, () -> false, whyNot);
+    }
+
+    /** As above, but gives up at once when {@code hopeless} turns true (e.g. the server process exited). */
+    public static void until(Duration timeout, BooleanSupplier ready, BooleanSupplier hopeless, Supplier<String> whyNot) {
         long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (true) {
@@ -25,9 +30,10 @@ public final class Poll {
             } catch (RuntimeException e) {
                 last = e;
             }
-            if (System.nanoTime() > deadline) {
+            boolean givenUp = hopeless.getAsBoolean();
+            if (givenUp || System.nanoTime() > deadline) {
                 IllegalStateException failure = new IllegalStateException(
-                        "not ready after " + timeout.toMillis() + " ms: " + whyNot.get());
+                        (givenUp ? "gave up: " : "not ready after " + timeout.toMillis() + " ms: ") + whyNot.get());
                 if (last != null) {
                     failure.addSuppressed(last);
                 }

@@ -60,9 +60,18 @@ public final class NodeMcpServer implements AutoCloseable {
 
     /** Starts {@code server-everything streamableHttp} on a free port, and waits until it listens. */
     public static NodeMcpServer everything() {
-        NodeMcpServer server = new NodeMcpServer(Kind.EVERYTHING, FreePorts.next());
-        server.start();
-        return server;
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            NodeMcpServer server = new NodeMcpServer(Kind.EVERYTHING, FreePorts.next());
+            try {
+                server.start();
+                return server;
+            } catch (IllegalStateException e) {
+                server.close();
+                failure = e;
+            }
+        }
+        throw failure;
     }
 
     /** (Re)starts the server; after the first start it always uses the same port. */
@@ -81,13 +90,13 @@ public final class NodeMcpServer implements AutoCloseable {
         if (kind == Kind.FIXTURE) {
             process = ManagedProcess.start("mcp-fixture", List.of(node, "fixture-server.mjs", "--port",
                     String.valueOf(port), "--host", "127.0.0.1"), dir, Map.of(), log);
-            Poll.until(STARTUP, () -> listeningPort(log) > 0, this::startupFailure);
+            Poll.until(STARTUP, () -> listeningPort(log) > 0, () -> !process.isAlive(), this::startupFailure);
             port = listeningPort(log);
         } else {
             process = ManagedProcess.start("mcp-everything", List.of(node,
                     "node_modules/@modelcontextprotocol/server-everything/dist/index.js", "streamableHttp"), dir,
                     Map.of("PORT", String.valueOf(port)), log);
-            Poll.until(STARTUP, this::accepts, this::startupFailure);
+            Poll.until(STARTUP, () -> accepts() && process.isAlive(), () -> !process.isAlive(), this::startupFailure);
         }
     }
 
@@ -170,11 +179,59 @@ public final class NodeMcpServer implements AutoCloseable {
         return get("/_fixture/last-headers", new TypeReference<>() {});
     }
 
-    /** Clears the call counters and the recorded headers. */
+    /** Clears the call counters, the recorded headers, any armed fault and the tools/list page size. */
     public void reset() {
         requireFixture("reset");
-        send(HttpRequest.newBuilder(URI.create(baseUrl() + "/_fixture/reset"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        post("/_fixture/reset", "{}");
+    }
+
+    /** Ways the fixture can misbehave on {@code /mcp}, for the gateway's upstream-failure tests. */
+    public enum Fault {
+        /** Answers with an HTTP error status (502 unless another is given) and a plain-text body. */
+        HTTP_ERROR("http-error"),
+        /** Answers 200 {@code application/json} with a truncated JSON body. */
+        GARBAGE_JSON("garbage-json"),
+        /** Answers 200 {@code text/event-stream} with an event whose data is not JSON. */
+        GARBAGE_SSE("garbage-sse"),
+        /** Starts an SSE answer, sends one notification, then drops the connection without a response. */
+        CLOSE_MID_STREAM("close-mid-stream"),
+        /** Reads the request and never answers. */
+        HANG("hang");
+
+        private final String wire;
+
+        Fault(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** Arms {@code fault} for the next {@code count} requests on /mcp ({@code count <= 0}: until cleared). */
+    public void fault(Fault fault, int count) {
+        fault(fault, count, 502);
+    }
+
+    /** As {@link #fault(Fault, int)}; {@code httpStatus} is used by {@link Fault#HTTP_ERROR}. */
+    public void fault(Fault fault, int count, int httpStatus) {
+        requireFixture("fault");
+        post("/_fixture/fault", "{\"mode\":\"" + fault.wire + "\",\"status\":" + httpStatus
+                + (count > 0 ? ",\"count\":" + count : "") + "}");
+    }
+
+    /** Disarms any fault. */
+    public void clearFault() {
+        requireFixture("clearFault");
+        send(HttpRequest.newBuilder(URI.create(baseUrl() + "/_fixture/fault")).DELETE().build());
+    }
+
+    /** Makes tools/list answer in pages of {@code size} tools (cursor = next offset); 0 = one page. */
+    public void toolsPageSize(int size) {
+        requireFixture("toolsPageSize");
+        post("/_fixture/config", "{\"toolsPageSize\":" + size + "}");
+    }
+
+    private void post(String path, String json) {
+        send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     private <T> T get(String path, TypeReference<T> type) {

@@ -11,10 +11,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * A deliberately thin JSON-RPC-over-HTTP client for tests that need to see the wire: every call returns the
@@ -56,6 +59,17 @@ public final class RawMcpClient {
                 }
             }
             throw new AssertionError("no JSON-RPC response in HTTP " + status + ": " + body);
+        }
+
+        /** The {@code id:} of the last SSE event in the body (for resuming), or null. */
+        public String lastEventId() {
+            String last = null;
+            for (String line : body.split("\r?\n")) {
+                if (line.startsWith("id:")) {
+                    last = line.substring(3).strip();
+                }
+            }
+            return last;
         }
 
         public JsonNode result() {
@@ -163,29 +177,87 @@ public final class RawMcpClient {
         }
     }
 
-    /** The JSON-RPC messages of a body: one JSON value, or the {@code data:} of each SSE event. */
+    /**
+     * Legacy resumption: {@code GET} with {@code Last-Event-ID} on the current session, reading the replayed SSE
+     * stream until the response to request {@code id} arrives (or {@code timeout}); returns the messages read.
+     */
+    public List<JsonNode> resume(String lastEventId, long id, Duration timeout) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                .header("Accept", "text/event-stream")
+                .header("Last-Event-ID", lastEventId)
+                .GET();
+        if (sessionId != null) {
+            builder.header("Mcp-Session-Id", sessionId);
+        }
+        if (protocolVersion != null) {
+            builder.header("MCP-Protocol-Version", protocolVersion);
+        }
+        extraHeaders.forEach(builder::header);
+        List<JsonNode> messages = new ArrayList<>();
+        try {
+            HttpResponse<Stream<String>> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofLines());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("resume answered HTTP " + response.statusCode());
+            }
+            try (Stream<String> lines = response.body()) {
+                StringBuilder data = new StringBuilder();
+                for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                    String line = it.next();
+                    if (line.startsWith("data:")) {
+                        data.append(line.substring(5).stripLeading());
+                    } else if (line.isEmpty() && data.length() > 0) {
+                        Optional<JsonNode> message = readJson(data.toString());
+                        data.setLength(0);
+                        message.ifPresent(messages::add);
+                        if (message.isPresent() && isResponseTo(message.get(), id)) {
+                            return messages;
+                        }
+                    }
+                }
+            }
+            throw new IllegalStateException("resumed stream ended without the response to " + id + ": " + messages);
+        } catch (IOException e) {
+            throw new UncheckedIOException("resume GET " + url + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isResponseTo(JsonNode message, long id) {
+        return message.path("id").asLong(-1) == id && (message.has("result") || message.has("error"));
+    }
+
+    /**
+     * The JSON-RPC messages of a body: one JSON value, or the {@code data:} of each SSE event. Data that is not
+     * JSON is skipped (the raw body stays in {@link Exchange#body()}), so tests can look at broken upstreams.
+     */
     public static List<JsonNode> parseMessages(String contentType, String body) {
         List<JsonNode> messages = new ArrayList<>();
         if (body == null || body.isBlank()) {
             return messages;
         }
-        try {
-            if (contentType.startsWith("text/event-stream")) {
-                StringBuilder data = new StringBuilder();
-                for (String line : (body + "\n\n").split("\r?\n", -1)) {
-                    if (line.startsWith("data:")) {
-                        data.append(line.substring(5).stripLeading());
-                    } else if (line.isEmpty() && data.length() > 0) {
-                        messages.add(JSON.readTree(data.toString()));
-                        data.setLength(0);
-                    }
+        if (contentType.startsWith("text/event-stream")) {
+            StringBuilder data = new StringBuilder();
+            for (String line : (body + "\n\n").split("\r?\n", -1)) {
+                if (line.startsWith("data:")) {
+                    data.append(line.substring(5).stripLeading());
+                } else if (line.isEmpty() && data.length() > 0) {
+                    readJson(data.toString()).ifPresent(messages::add);
+                    data.setLength(0);
                 }
-            } else if (contentType.startsWith("application/json")) {
-                messages.add(JSON.readTree(body));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("unparseable MCP body: " + body, e);
+        } else if (contentType.startsWith("application/json")) {
+            readJson(body).ifPresent(messages::add);
         }
         return messages;
+    }
+
+    private static Optional<JsonNode> readJson(String text) {
+        try {
+            return Optional.of(JSON.readTree(text));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 }

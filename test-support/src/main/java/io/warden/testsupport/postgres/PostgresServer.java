@@ -44,10 +44,20 @@ public final class PostgresServer implements AutoCloseable {
 
     /** initdb + start on a free port; returns once the server accepts connections. */
     public static PostgresServer launch() {
-        PostgresServer server = new PostgresServer(findBin(), FreePorts.next());
-        server.init();
-        server.start();
-        return server;
+        Path bin = findBin();
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            PostgresServer server = new PostgresServer(bin, FreePorts.next());
+            try {
+                server.init();
+                server.start();
+                return server;
+            } catch (IllegalStateException e) {
+                server.close();
+                failure = e; // most likely the port was taken between probe and bind: try another
+            }
+        }
+        throw failure;
     }
 
     static Path findBin() {
@@ -122,7 +132,7 @@ public final class PostgresServer implements AutoCloseable {
                 "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off",
                 "-c", "max_connections=200"), base, Map.of("LC_ALL", "C.UTF-8"), base.resolve("postgres.log"));
-        Poll.until(STARTUP, this::isReady, () -> "PostgreSQL on port " + port + " not ready"
+        Poll.until(STARTUP, this::isReady, () -> !postmaster.isAlive(), () -> "PostgreSQL on port " + port + " not ready"
                 + (postmaster.isAlive() ? "" : " (exited)") + "; log:\n" + postmaster.logTail(3000));
     }
 

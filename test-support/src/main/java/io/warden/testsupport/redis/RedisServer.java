@@ -40,16 +40,29 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts a Redis on a free port and waits until it answers PING. */
+    /** Starts a Redis on a free port and waits until it answers PING (a new port if another process took it). */
     public static RedisServer launch() {
-        return launchOn(FreePorts.next());
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return launchOn(FreePorts.next());
+            } catch (IllegalStateException e) {
+                failure = e;
+            }
+        }
+        throw failure;
     }
 
     /** Starts a Redis on {@code port} and waits until it answers PING. */
     public static RedisServer launchOn(int port) {
         RedisServer server = new RedisServer(port, chooseBinary());
-        server.start();
-        return server;
+        try {
+            server.start();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
     }
 
     /** The machine's redis-server, unless the embedded fallback was asked for or nothing is installed. */
@@ -79,7 +92,8 @@ public final class RedisServer implements AutoCloseable {
         } else {
             startEmbedded();
         }
-        Poll.until(STARTUP, this::answersPing, () -> "Redis on port " + port + " does not answer PING; "
+        Poll.until(STARTUP, () -> answersPing() && (process == null || process.isAlive()),
+                () -> process != null && !process.isAlive(), () -> "Redis on port " + port + " does not answer PING; "
                 + (process != null ? "log:\n" + process.logTail(2000) : "embedded Redis"));
     }
 

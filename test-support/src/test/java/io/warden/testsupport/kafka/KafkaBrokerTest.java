@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,9 +17,15 @@ import org.junit.jupiter.api.Test;
 
 class KafkaBrokerTest {
 
+    KafkaBroker kafka;
+
     @Test
     void producesAndConsumesARecord() throws Exception {
-        try (KafkaBroker kafka = KafkaBroker.launch()) {
+        KafkaResource resource = new KafkaResource();
+        Map<String, String> config = resource.start();
+        resource.inject((value, matches) -> kafka = (KafkaBroker) value);
+        try {
+            assertEquals(kafka.bootstrapServers(), config.get("kafka.bootstrap.servers"));
             kafka.createTopic("warden.decisions.test", 1);
 
             Properties producerProps = kafka.clientProperties();
@@ -44,6 +51,8 @@ class KafkaBrokerTest {
             assertEquals(1, received.size());
             assertEquals("k1", received.get(0).key());
             assertEquals("{\"decision\":\"allow\"}", received.get(0).value());
+        } finally {
+            resource.stop();
         }
     }
 }

@@ -99,6 +99,22 @@ class NodeMcpServerTest {
     }
 
     @Test
+    void legacyStreamsAreResumableWithLastEventId() {
+        RawMcpClient client = new RawMcpClient(fixture.url());
+        client.initialize("2025-11-25");
+        ObjectNode params = JSON.createObjectNode().put("name", "test_reconnection");
+        params.putObject("arguments");
+        ObjectNode request = client.requestMessage("tools/call", params);
+        RawMcpClient.Exchange cut = client.post(request, Map.of());
+        assertTrue(cut.messages().stream().noneMatch(m -> m.has("result")), "the stream closes before the result");
+        assertNotNull(cut.lastEventId(), cut.body());
+
+        List<JsonNode> resumed = client.resume(cut.lastEventId(), request.get("id").asLong(), java.time.Duration.ofSeconds(10));
+        JsonNode response = resumed.get(resumed.size() - 1);
+        assertEquals("Reconnection test completed", response.path("result").path("content").path(0).path("text").asText());
+    }
+
+    @Test
     void rejectsAForeignHost() {
         RawMcpClient.Exchange rejected = new RawMcpClient(fixture.url())
                 .post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", Map.of("Origin", "http://evil.example.com"));
@@ -119,6 +135,50 @@ class NodeMcpServerTest {
         fixture.start();
         assertEquals(port, fixture.port());
         assertEquals(200, new RawMcpClient(fixture.url()).modernRequest("tools/list", null).status());
+    }
+
+    @Test
+    void pagesToolsListWhenAsked() {
+        fixture.toolsPageSize(4);
+        RawMcpClient client = new RawMcpClient(fixture.url());
+        List<String> all = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            ObjectNode params = JSON.createObjectNode();
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            JsonNode page = client.modernRequest("tools/list", params).result();
+            all.addAll(toolNames(page));
+            cursor = page.has("nextCursor") ? page.get("nextCursor").asText() : null;
+            pages++;
+        } while (cursor != null);
+        assertTrue(pages > 3, "pages: " + pages);
+        assertTrue(all.containsAll(List.of("echo", "delete_account", "test_simple_text")), all.toString());
+        assertEquals(all.size(), all.stream().distinct().count());
+    }
+
+    @Test
+    void injectedFaultsHitTheNextRequestsOnly() {
+        RawMcpClient client = new RawMcpClient(fixture.url());
+        fixture.fault(NodeMcpServer.Fault.HTTP_ERROR, 1, 503);
+        assertEquals(503, client.post("{}", Map.of()).status());
+        assertEquals(200, client.modernRequest("tools/list", null).status());
+
+        fixture.fault(NodeMcpServer.Fault.GARBAGE_JSON, 1);
+        RawMcpClient.Exchange garbage = client.post("{}", Map.of());
+        assertEquals(200, garbage.status());
+        assertTrue(garbage.messages().isEmpty());
+        assertTrue(garbage.body().startsWith("{\"jsonrpc\""), garbage.body());
+
+        fixture.fault(NodeMcpServer.Fault.CLOSE_MID_STREAM, 1);
+        try {
+            client.post("{}", Map.of());
+            throw new AssertionError("the connection should drop mid-stream");
+        } catch (UncheckedIOException expected) {
+            // the SSE answer stopped before a response and the connection went away
+        }
     }
 
     @Test
