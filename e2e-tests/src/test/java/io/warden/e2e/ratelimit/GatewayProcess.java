@@ -29,10 +29,12 @@ final class GatewayProcess implements AutoCloseable {
     final String name;
     final int port;
     final Path decisionLog;
+    final String clockOffset;
     private final ManagedProcess process;
 
-    private GatewayProcess(String name, int port, Path decisionLog, ManagedProcess process) {
+    private GatewayProcess(String name, int port, Path decisionLog, String clockOffset, ManagedProcess process) {
         this.name = name;
+        this.clockOffset = clockOffset;
         this.port = port;
         this.decisionLog = decisionLog;
         this.process = process;
@@ -66,7 +68,7 @@ final class GatewayProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar().toString());
         ManagedProcess p = ManagedProcess.start(name, cmd, dir, Map.of(), log);
-        return new GatewayProcess(name, port, decisions, p);
+        return new GatewayProcess(name, port, decisions, clockOffset, p);
     }
 
     /** Waits until {@code /q/health} answers 200. */
