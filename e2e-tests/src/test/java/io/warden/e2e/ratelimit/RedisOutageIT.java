@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestInstance;
  * {@code on_limiter_error} modes. Redis is stopped: {@code closed} denies with rule {@value LimitRuns#UNAVAILABLE}
  * at once, {@code open} admits (flagged in the decision log), {@code local} admits up to each pod's own bucket.
  * Redis is started again on the same port (empty): every gateway goes back to Redis by itself, and a hot limit is
- * exact again.
+ * exact again. Last, Redis hangs ({@code SIGSTOP}): only the deadline can decide, and every answer still comes back
+ * well under a second; after {@code SIGCONT} every gateway uses Redis again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisOutageIT {
@@ -162,6 +163,57 @@ class RedisOutageIT {
         // 4. Exact again: a fresh grant under 16 concurrent clients.
         LimitRuns.measure(bed, "after Redis restart", 16, Duration.ofSeconds(5), AFTER_BURST, AFTER_MAX / 10.0,
                 n -> new Load.Call(bed.token("after"), Map.of("n", n), "after"), a -> "grant after", answers -> { });
+
+        // 5. Redis hangs (SIGSTOP): connections open but nothing answers, so only the deadline can decide. Each
+        //    call still comes back well under a second, as its mode says.
+        long pid = Long.parseLong(String.valueOf(bed.redis.command("INFO", "server")).lines()
+                .filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow().substring(11).trim());
+        signal(pid, "STOP");
+        Map<String, List<Answer>> hung = new LinkedHashMap<>();
+        try {
+            for (String mode : List.of("closed", "open")) {
+                List<Answer> answers = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    answers.add(bed.call(i % 3, mode, Map.of("hang", i)));
+                }
+                hung.put(mode, answers);
+            }
+        } finally {
+            signal(pid, "CONT");
+        }
+        for (Map.Entry<String, List<Answer>> e : hung.entrySet()) {
+            long[] lat = e.getValue().stream().mapToLong(Answer::latencyMillis).sorted().toArray();
+            System.out.printf(Locale.ROOT, "[limits-e2e] Redis hung, grant %s: %d of 30 admitted, latency p50 %d ms, "
+                            + "max %d ms (deadline %d ms); rules %s%n", e.getKey(),
+                    e.getValue().stream().filter(Answer::admitted).count(), lat[lat.length / 2], lat[lat.length - 1],
+                    DEADLINE.toMillis(), e.getValue().stream().map(a -> String.valueOf(a.rule())).distinct().toList());
+            for (Answer a : e.getValue()) {
+                assertTrue(a.latencyMillis() < 1_000, e.getKey() + ": answered in " + a.latencyMillis() + " ms: " + a);
+            }
+        }
+        assertTrue(hung.get("closed").stream().allMatch(a -> UNAVAILABLE.equals(a.rule())), "closed while hung");
+        assertTrue(hung.get("open").stream().allMatch(Answer::admitted), "open while hung");
+        // ... and once it answers again, every gateway goes back to it by itself.
+        long resumed = System.nanoTime();
+        for (int gw = 0; gw < 3; gw++) {
+            int g = gw;
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> bed.call(g, "after", Map.of("probe", g)).admitted());
+        }
+        System.out.printf(Locale.ROOT, "[limits-e2e] Redis resumed: all 3 gateways charge Redis again after %d ms%n",
+                (System.nanoTime() - resumed) / 1_000_000);
+    }
+
+    private static void signal(long pid, String signal) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            assertEquals(0, p.waitFor(), "kill -" + signal + " " + pid);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Decision log lines of {@code grant} carrying {@code flag}, across all gateways. */
