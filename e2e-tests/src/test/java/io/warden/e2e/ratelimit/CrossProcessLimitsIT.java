@@ -1,6 +1,7 @@
 package io.warden.e2e.ratelimit;
 
 import static io.warden.e2e.ratelimit.LimitRuns.CLIENTS;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,7 +72,9 @@ class CrossProcessLimitsIT {
                 "per_customer", LimitBed.policy("closed",
                         List.of(LimitBed.limit("customer", "10s", KEY_MAX, KEY_BURST, "grant", "args.customer_id"))),
                 "soak", LimitBed.policy("closed",
-                        List.of(LimitBed.limit("soak", "1h", 5, 5, "grant", "args.customer_id"))));
+                        List.of(LimitBed.limit("soak", "1h", 5, 5, "grant", "args.customer_id"))),
+                "refundable", LimitBed.policy("closed",
+                        List.of(LimitBed.limit("refundable", "1h", 3, 3, "grant", null))));
         Map<String, String> grants = new java.util.LinkedHashMap<>();
         grants.put("warm", "warm");
         grants.put("hot", "per_grant");
@@ -80,6 +83,8 @@ class CrossProcessLimitsIT {
         grants.put("s3", "per_server");
         grants.put("keyed", "per_customer");
         grants.put("soak", "soak");
+        grants.put("refund", "refundable");
+        grants.put("no_refund", "refundable");
         long t0 = System.nanoTime();
         bed = LimitBed.start("limits", policies, grants, CLOCK_OFFSETS, DEADLINE);
         System.out.printf(Locale.ROOT, "[limits-e2e] 3 gateways healthy in %d ms (%s)%n",
@@ -182,4 +187,59 @@ class CrossProcessLimitsIT {
     }
 
     // ---- checks ------------------------------------------------------------------------------------------------
+
+    /**
+     * Refund across processes: calls that never ran (upstream HTTP 500, JSON-RPC error) give their token back, on
+     * whichever gateway, so the shared bucket of 3 per hour still admits 3 good calls after 9 failed ones; a tool
+     * result with {@code isError: true} did run and keeps its token.
+     */
+    @Test
+    @Order(5)
+    void callsThatNeverRanGiveTheirTokenBackButToolErrorsDoNot() {
+        List<Answer> failed = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            failed.add(bed.call(i % 3, "refund", Map.of("fail", i < 6 ? "http500" : "rpc")));
+        }
+        assertTrue(failed.stream().noneMatch(a -> a.admitted() || a.kind() == McpCaller.Kind.DENIED),
+                () -> "failed calls reach the upstream and fail: " + failed);
+        // Refunds are sent after the answer: wait until the bucket is full again (the refund script deletes it).
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> limiterKeys(":refundable|grant|refund").isEmpty());
+        List<Answer> good = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            good.add(bed.call(i % 3, "refund", Map.of("i", i)));
+        }
+        System.out.println("[limits-e2e] refund: after 9 failed calls, good calls answered " + good.stream()
+                .map(a -> a.admitted() ? "admitted" : a.rule()).toList());
+        assertEquals(3, good.stream().filter(Answer::admitted).count(), "the 9 failed calls' tokens came back: " + good);
+        assertEquals(LimitRuns.RULE, good.get(3).rule(), "then the bucket is empty: " + good);
+
+        List<Answer> toolErrors = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            toolErrors.add(bed.call(i % 3, "no_refund", Map.of("fail", "tool")));
+        }
+        assertTrue(toolErrors.stream().allMatch(a -> a.detail() != null && a.detail().contains("tool failed")),
+                () -> "the tool ran and reported an error: " + toolErrors);
+        Answer after = bed.call(0, "no_refund", Map.of("i", 0));
+        System.out.println("[limits-e2e] refund: after 3 isError results, the next call: "
+                + (after.admitted() ? "admitted" : after.rule()));
+        assertEquals(LimitRuns.RULE, after.rule(), "isError results keep their tokens: " + after);
+    }
+
+    private List<String> limiterKeys(String endingWith) {
+        List<String> found = new ArrayList<>();
+        try (RespClient redis = bed.redis.client()) {
+            String cursor = "0";
+            do {
+                List<?> reply = (List<?>) redis.command("SCAN", cursor, "MATCH", "wd:rl:*", "COUNT", "1000");
+                cursor = (String) reply.get(0);
+                for (Object k : (List<?>) reply.get(1)) {
+                    if (((String) k).endsWith(endingWith)) {
+                        found.add((String) k);
+                    }
+                }
+            } while (!cursor.equals("0"));
+        }
+        return found;
+    }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The cheapest MCP upstream that still speaks the protocol: a JDK HTTP server answering every
  * JSON-RPC request on {@code /mcp} with {@code {"content":[{"type":"text","text":"ok"}]}} as JSON.
  * The limiter tests need the machine's CPU for the gateways and the clients, not for the upstream;
- * notifications get 202. It counts the calls that reached it.
+ * notifications get 202. It counts the calls that reached it. An argument {@code fail} makes a call fail:
+ * {@code "http500"} (HTTP 500), {@code "rpc"} (a JSON-RPC error), {@code "tool"} (a result with {@code isError}).
  */
 final class EchoUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,9 +66,21 @@ final class EchoUpstream implements AutoCloseable {
             if ("tools/call".equals(msg.path("method").asText())) {
                 calls.incrementAndGet();
             }
+            String fail = msg.path("params").path("arguments").path("fail").asText("");
+            if (fail.equals("http500")) {
+                ex.sendResponseHeaders(500, -1);
+                return;
+            }
             ObjectNode answer = JSON.createObjectNode().put("jsonrpc", "2.0");
             answer.set("id", msg.get("id"));
-            answer.putObject("result").putArray("content").addObject().put("type", "text").put("text", "ok");
+            if (fail.equals("rpc")) {
+                answer.putObject("error").put("code", -32603).put("message", "echo failed");
+            } else if (fail.equals("tool")) {
+                ObjectNode result = answer.putObject("result").put("isError", true);
+                result.putArray("content").addObject().put("type", "text").put("text", "tool failed");
+            } else {
+                answer.putObject("result").putArray("content").addObject().put("type", "text").put("text", "ok");
+            }
             byte[] out = JSON.writeValueAsBytes(answer);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             ex.sendResponseHeaders(200, out.length);
