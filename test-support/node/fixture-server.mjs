@@ -3,9 +3,10 @@
 // One port, three transports:
 //   /mcp          Streamable HTTP, both eras. Modern (2026-07-28) requests go to the SDK's stateless
 //                 createMcpHandler; legacy (2025-03-26 .. 2025-11-25) traffic gets a sessionful
-//                 transport per initialize (Mcp-Session-Id, GET stream, DELETE).
+//                 transport per initialize (Mcp-Session-Id, GET stream, DELETE, resumable SSE).
 //   /sse          deprecated HTTP+SSE (2024-11-05): GET opens the stream, POST /messages?sessionId=..
-//   /_fixture/*   out-of-band test hooks: per-tool call counts, last request headers, reset.
+//   /_fixture/*   out-of-band test hooks: calls (per-tool counts), last-headers, reset, fault (make /mcp
+//                 misbehave), config (tools/list page size), health. See test-support/README.md.
 //
 // Configuration (argument wins over environment): --port / FIXTURE_PORT (0 = any free port),
 // --host / FIXTURE_HOST (127.0.0.1). Once listening it prints one line on stdout:
