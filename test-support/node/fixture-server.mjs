@@ -601,8 +601,12 @@ function announce(kind) {
     if (kind === 'tools') modernHandler.notify.toolsChanged();
     else modernHandler.notify.promptsChanged();
     for (const { server } of legacySessions.values()) {
-        if (kind === 'tools') server.sendToolListChanged();
-        else server.sendPromptListChanged();
+        try {
+            const sent = kind === 'tools' ? server.sendToolListChanged() : server.sendPromptListChanged();
+            Promise.resolve(sent).catch((e) => debug('announce', e));
+        } catch (e) {
+            debug('announce', e); // a session whose client went away without DELETE
+        }
     }
 }
 
@@ -860,4 +864,6 @@ function shutdown() {
     process.exit(0);
 }
 process.on('SIGTERM', shutdown);
+// A test fixture must outlive a misbehaving client: log stray async errors instead of dying on them.
+process.on('unhandledRejection', (e) => debug('unhandled', e));
 process.on('SIGINT', shutdown);
