@@ -9,7 +9,7 @@
 //                 misbehave), config (tools/list page size), health. See test-support/README.md.
 //
 // Configuration (argument wins over environment): --port / FIXTURE_PORT (0 = any free port),
-// --host / FIXTURE_HOST (127.0.0.1). Once listening it prints one line on stdout:
+// --host / FIXTURE_HOST (127.0.0.1), --path / FIXTURE_PATH (/mcp). Once listening it prints one line on stdout:
 //   FIXTURE_LISTENING port=<n> url=http://127.0.0.1:<n>/mcp
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -35,12 +35,12 @@ import {
 import * as z from 'zod';
 
 const { values: args } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, path: { type: 'string' } },
     allowPositionals: true
 });
 const PORT = Number(args.port ?? process.env.FIXTURE_PORT ?? 0);
 const HOST = args.host ?? process.env.FIXTURE_HOST ?? '127.0.0.1';
-const MCP_PATH = '/mcp';
+const MCP_PATH = args.path ?? process.env.FIXTURE_PATH ?? '/mcp';
 
 // 1x1 red PNG and a tiny silent WAV (44-byte header + 2 samples), base64.
 const PNG_1PX =
