@@ -346,7 +346,8 @@ public final class RedisRateLimiter implements RateLimiter {
         if (down.compareAndSet(false, true)) {
             LOG.warnf("Redis rate limiter unavailable (%s: %s): limits follow on_limiter_error; retrying Redis "
                     + "every %d ms. Check the Redis endpoint, or raise the limiter deadline (now %d ms) if Redis "
-                    + "is merely slow.", cause, t.getMessage(), config.retryDelay().toMillis(),
+                    + "is merely slow.", cause, t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName(),
+                    config.retryDelay().toMillis(),
                     config.deadline().toMillis());
         }
         return fallback(partition, charges);
