@@ -227,6 +227,7 @@ final class Path {
         private ZonedDateTime utc;
         private RiskCategory category;
         private List<JsonNode> scratch;
+        private StringBuilder keyBuilder;
 
         Eval(Subject subject, String toolName, JsonNode arguments, ToolInfo tool, Instant now) {
             this.subject = subject;
@@ -248,6 +249,15 @@ final class Path {
                 category = RiskCategory.classify(tool != null ? tool : ToolInfo.named(toolName));
             }
             return category;
+        }
+
+        /** An empty builder for bucket keys, shared by the limits of this evaluation. */
+        StringBuilder keyBuilder() {
+            if (keyBuilder == null) {
+                keyBuilder = new StringBuilder(96);
+            }
+            keyBuilder.setLength(0);
+            return keyBuilder;
         }
 
         List<JsonNode> scratch() {
