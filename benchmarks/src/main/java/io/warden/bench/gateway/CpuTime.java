@@ -28,6 +28,24 @@ final class CpuTime {
         }
     }
 
+    /**
+     * Busy time of the whole machine so far, in clock ticks, from the first line of {@code /proc/stat} (user, nice,
+     * system, irq, softirq, steal); -1 when unreadable. Minus the benchmark's own processes it shows other load.
+     */
+    static long machineTicks() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+            String[] f = first.trim().split("\\s+");
+            long busy = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                busy += Long.parseLong(f[i]);
+            }
+            return busy;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     static boolean available() {
         return ticks(ProcessHandle.current().pid()) >= 0;
     }

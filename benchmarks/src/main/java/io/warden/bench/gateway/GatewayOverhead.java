@@ -51,14 +51,19 @@ public final class GatewayOverhead {
         }
     }
 
-    /** CPU ticks of the driver, the upstream and all gateways at one moment. */
-    private record Ticks(long driver, long upstream, long gateways) {
+    /** CPU ticks of the driver, the upstream, all gateways and the whole machine at one moment. */
+    private record Ticks(long driver, long upstream, long gateways, long machine) {
         Ticks minus(Ticks o) {
-            return new Ticks(driver - o.driver, upstream - o.upstream, gateways - o.gateways);
+            return new Ticks(driver - o.driver, upstream - o.upstream, gateways - o.gateways, machine - o.machine);
         }
 
         Ticks plus(Ticks o) {
-            return new Ticks(driver + o.driver, upstream + o.upstream, gateways + o.gateways);
+            return new Ticks(driver + o.driver, upstream + o.upstream, gateways + o.gateways, machine + o.machine);
+        }
+
+        /** Busy CPU of everything else on the machine (other processes, the kernel's own work), in ticks. */
+        long others() {
+            return machine - driver - upstream - gateways;
         }
     }
 
@@ -68,7 +73,7 @@ public final class GatewayOverhead {
         long calls;
         long errors;
         double seconds;
-        Ticks cpu = new Ticks(0, 0, 0);
+        Ticks cpu = new Ticks(0, 0, 0, 0);
         GatewayMetrics metrics = new GatewayMetrics(0, 0, 0, 0);
         final List<Double> roundThroughputs = new ArrayList<>();
         String firstError;
@@ -142,9 +147,11 @@ public final class GatewayOverhead {
         }
         System.out.printf(Locale.ROOT, "processes: driver pid %d; %s%n", self, processes.stream()
                 .map(p -> p.name() + " pid " + p.pid()).collect(Collectors.joining("; ")));
-        System.out.printf(Locale.ROOT, "plan: workers %s, %d round(s), %d s warm-up + %d s measured per run%n%n",
-                options.workers(), options.rounds(), options.warmup().toSeconds(), options.measure().toSeconds());
+        System.out.printf(Locale.ROOT, "plan: %d s initial warm-up per target, then workers %s, %d round(s), %d s warm-up"
+                        + " + %d s measured per run%n%n", options.initialWarmup().toSeconds(), options.workers(),
+                options.rounds(), options.warmup().toSeconds(), options.measure().toSeconds());
 
+        warmUp(upstreams);
         boolean allValid = true;
         for (Target.Era era : options.eras()) {
             for (Upstream u : upstreams) {
@@ -180,6 +187,38 @@ public final class GatewayOverhead {
             return 1;
         }
         return 0;
+    }
+
+    /** Every target once, unrecorded, so that the first measured configuration does not pay for the JIT. */
+    private void warmUp(List<Upstream> upstreams) throws Exception {
+        if (options.initialWarmup().isZero()) {
+            return;
+        }
+        int workers = options.workers().stream().mapToInt(Integer::intValue).max().orElse(1);
+        for (Upstream u : upstreams) {
+            List<Target> targets = new ArrayList<>();
+            targets.add(new Target("direct", u.port(), "/mcp", null, Target.Era.MODERN, null));
+            for (Gateway g : gateways) {
+                targets.add(new Target(g.label(), g.port(), "/mcp/" + u.id(), u.grant().token(), Target.Era.MODERN, null));
+            }
+            for (Target t : targets) {
+                HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                        new PoolOptions().setHttp1MaxSize(workers));
+                LoadRun.Result r = await(LoadRun.start(vertx, client, t, workers, options.initialWarmup(),
+                        Duration.ofMillis(100), new LoadRun.Edges() {
+                            @Override
+                            public void measureStarted() {
+                            }
+
+                            @Override
+                            public void measureEnded() {
+                            }
+                        }));
+                await(client.close());
+                System.out.printf(Locale.ROOT, "initial warm-up %s %s: %d s, %s%n", u.id(), t.label(),
+                        options.initialWarmup().toSeconds(), r.firstError() == null ? "no errors" : "ERROR " + r.firstError());
+            }
+        }
     }
 
     // ---- one run --------------------------------------------------------------------------------
@@ -229,11 +268,11 @@ public final class GatewayOverhead {
         }
         System.out.printf(Locale.ROOT,
                 "%-6s %-5s workers %3d round %d %-22s %8.0f calls/s  p50 %6.3f  p90 %6.3f  p99 %6.3f ms  errors %d/%d"
-                        + "  cpu us/call driver %5.1f upstream %5.1f gateway %5.1f%s%n",
+                        + "  cpu us/call driver %5.1f upstream %5.1f gateway %5.1f  other load %.2f cores%s%n",
                 era.name().toLowerCase(Locale.ROOT), u.id(), workers, round, t.label(), r.throughput(),
                 r.millis(50), r.millis(90), r.millis(99), r.errors(), r.warmupErrors(),
                 perCall(cpu.driver(), r.calls()), perCall(cpu.upstream(), r.calls()), perCall(cpu.gateways(), r.calls()),
-                r.firstError() == null ? "" : "  FIRST ERROR: " + r.firstError());
+                cores(cpu.others(), r.seconds()), r.firstError() == null ? "" : "  FIRST ERROR: " + r.firstError());
         return r.valid();
     }
 
@@ -242,7 +281,11 @@ public final class GatewayOverhead {
         for (Gateway g : gateways) {
             gw += g.process().cpuTicks();
         }
-        return new Ticks(CpuTime.ticks(self), u.process().cpuTicks(), gw);
+        return new Ticks(CpuTime.ticks(self), u.process().cpuTicks(), gw, CpuTime.machineTicks());
+    }
+
+    private static double cores(long ticks, double seconds) {
+        return ticks / CpuTime.TICKS_PER_SECOND / seconds;
     }
 
     private static double perCall(long ticks, long calls) {
@@ -275,8 +318,9 @@ public final class GatewayOverhead {
                 }
                 b.append("\nCPU time per call (µs, from /proc; the gateway column is all gateway processes) and the gateway's"
                         + " own timers (mean µs: before forwarding / until upstream headers):\n\n");
-                b.append("| workers | run | driver | upstream | gateway | total | gateway pre-forward | upstream as seen by gateway | calls/s per round |\n");
-                b.append("|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+                b.append("| workers | run | driver | upstream | gateway | total | gateway pre-forward | upstream as seen by gateway"
+                        + " | other load (cores) | calls/s per round |\n");
+                b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
                 for (int w : options.workers()) {
                     List<String> labels = new ArrayList<>();
                     labels.add("direct");
@@ -289,9 +333,9 @@ public final class GatewayOverhead {
                         double d = t.cpuMicrosPerCall(t.cpu.driver());
                         double up = t.cpuMicrosPerCall(t.cpu.upstream());
                         double gw = t.cpuMicrosPerCall(t.cpu.gateways());
-                        b.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |%n", w, label,
-                                d, up, gw, d + up + gw, micros(t.metrics.gatewayMeanMicros()),
-                                micros(t.metrics.upstreamMeanMicros()), t.roundThroughputs.stream()
+                        b.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %.2f | %s |%n",
+                                w, label, d, up, gw, d + up + gw, micros(t.metrics.gatewayMeanMicros()),
+                                micros(t.metrics.upstreamMeanMicros()), cores(t.cpu.others(), t.seconds), t.roundThroughputs.stream()
                                         .map(x -> String.format(Locale.ROOT, "%.0f", x)).collect(Collectors.joining(", "))));
                     }
                 }
@@ -510,6 +554,9 @@ public final class GatewayOverhead {
                 return String.join(java.io.File.pathSeparator, entries);
             }
         }
-        return System.getProperty("java.class.path");
+        // Absolute, because the upstream runs in the work directory.
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(Collectors.joining(java.io.File.pathSeparator));
     }
 }

@@ -8,13 +8,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
-record Options(List<Integer> workers, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
+record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
                List<String> decisionLogs, Path gatewayJar, Path nodeFixture, int upstreamThreads, List<String> gatewayJvmArgs,
                List<String> upstreamJvmArgs, Path workDir) {
 
     static final String USAGE = String.join("\n",
             "usage: GatewayOverhead [options]",
             "  --workers 1,8,32          concurrent closed-loop callers, one configuration each",
+            "  --initial-warmup 10       seconds of unrecorded calls to every target once, before the first run (JIT)",
             "  --warmup 5                seconds of unrecorded calls before each measured period",
             "  --measure 15              seconds measured per run",
             "  --rounds 2                direct/through alternations per configuration (order flips every round)",
@@ -30,6 +31,7 @@ record Options(List<Integer> workers, Duration warmup, Duration measure, int rou
 
     static Options parse(String[] args) {
         List<Integer> workers = List.of(1, 8, 32);
+        Duration initialWarmup = Duration.ofSeconds(10);
         Duration warmup = Duration.ofSeconds(5);
         Duration measure = Duration.ofSeconds(15);
         int rounds = 2;
@@ -53,6 +55,7 @@ record Options(List<Integer> workers, Duration warmup, Duration measure, int rou
             String v = args[++i];
             switch (a) {
                 case "--workers" -> workers = Arrays.stream(v.split(",")).map(String::trim).map(Integer::valueOf).toList();
+                case "--initial-warmup" -> initialWarmup = Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
                 case "--warmup" -> warmup = Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
                 case "--measure" -> measure = Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
                 case "--rounds" -> rounds = Integer.parseInt(v);
@@ -93,7 +96,7 @@ record Options(List<Integer> workers, Duration warmup, Duration measure, int rou
         if (node != null && !Files.isRegularFile(node)) {
             throw new IllegalArgumentException("--node-fixture " + node + " does not exist");
         }
-        return new Options(workers, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
+        return new Options(workers, initialWarmup, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
                 node == null ? null : node.toAbsolutePath(), upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath());
     }
 
