@@ -224,6 +224,7 @@ public final class GatewayOverhead {
     // ---- one run --------------------------------------------------------------------------------
 
     private boolean measure(Target.Era era, Upstream u, Target t, int workers, int round) throws Exception {
+        awaitQuiet(u);
         HttpClient client = vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
                 new PoolOptions().setHttp1MaxSize(workers));
@@ -274,6 +275,24 @@ public final class GatewayOverhead {
                 perCall(cpu.driver(), r.calls()), perCall(cpu.upstream(), r.calls()), perCall(cpu.gateways(), r.calls()),
                 cores(cpu.others(), r.seconds()), r.firstError() == null ? "" : "  FIRST ERROR: " + r.firstError());
         return r.valid();
+    }
+
+    /**
+     * The machine is shared: waits (at most {@code --quiet-wait}) until everything but the benchmark's own processes
+     * used less than {@code --quiet-below} cores over one second.
+     */
+    private void awaitQuiet(Upstream u) throws InterruptedException {
+        long deadline = System.nanoTime() + options.quietWait().toNanos();
+        double load = Double.NaN;
+        do {
+            Ticks before = ticks(u);
+            Thread.sleep(1000);
+            load = cores(ticks(u).minus(before).others(), 1.0);
+            if (load < options.quietBelow()) {
+                return;
+            }
+        } while (System.nanoTime() < deadline);
+        System.out.printf(Locale.ROOT, "  (machine still busy: other processes use %.2f cores; running anyway)%n", load);
     }
 
     private Ticks ticks(Upstream u) {

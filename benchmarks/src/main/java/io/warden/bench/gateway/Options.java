@@ -10,7 +10,7 @@ import java.util.List;
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
 record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
                List<String> decisionLogs, Path gatewayJar, Path nodeFixture, int upstreamThreads, List<String> gatewayJvmArgs,
-               List<String> upstreamJvmArgs, Path workDir) {
+               List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait) {
 
     static final String USAGE = String.join("\n",
             "usage: GatewayOverhead [options]",
@@ -27,6 +27,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             "  --upstream-threads 1      event loops of the Java echo upstream",
             "  --gateway-jvm-args '...'  extra JVM arguments for the gateway, space separated (e.g. -XX:StartFlightRecording)",
             "  --upstream-jvm-args '...' extra JVM arguments for the Java echo upstream",
+            "  --quiet-below 0.25        before each run, wait until other processes use less than this many cores",
+            "  --quiet-wait 120          ... but at most this many seconds per run (then run anyway; the report shows the load)",
             "  --work-dir DIR            logs, configuration and decision logs; default target/gateway-overhead");
 
     static Options parse(String[] args) {
@@ -43,6 +45,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         List<String> gatewayJvm = List.of();
         List<String> upstreamJvm = List.of();
         Path work = null;
+        double quietBelow = 0.25;
+        Duration quietWait = Duration.ofSeconds(120);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -76,6 +80,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
                 case "--gateway-jvm-args" -> gatewayJvm = split(v);
                 case "--upstream-jvm-args" -> upstreamJvm = split(v);
                 case "--work-dir" -> work = Path.of(v);
+                case "--quiet-below" -> quietBelow = Double.parseDouble(v);
+                case "--quiet-wait" -> quietWait = Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -97,7 +103,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             throw new IllegalArgumentException("--node-fixture " + node + " does not exist");
         }
         return new Options(workers, initialWarmup, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
-                node == null ? null : node.toAbsolutePath(), upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath());
+                node == null ? null : node.toAbsolutePath(), upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(), quietBelow, quietWait);
     }
 
     private static List<String> split(String v) {
