@@ -44,8 +44,8 @@ public final class GatewayOverhead {
     private record Upstream(String id, int port, ManagedProcess process, GrantToken grant) {
     }
 
-    /** One running gateway; {@code decisionLog} names its decision-log set-up. */
-    private record Gateway(String decisionLog, int port, ManagedProcess process) {
+    /** One running gateway; {@code decisionLog} names its decision-log set-up, {@code decisions} is its file or null. */
+    private record Gateway(String decisionLog, int port, ManagedProcess process, Path decisions) {
         String label() {
             return "warden[log=" + decisionLog + "]";
         }
@@ -224,6 +224,7 @@ public final class GatewayOverhead {
     // ---- one run --------------------------------------------------------------------------------
 
     private boolean measure(Target.Era era, Upstream u, Target t, int workers, int round) throws Exception {
+        truncateDecisionLogs();
         awaitQuiet(u);
         HttpClient client = vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
@@ -447,7 +448,7 @@ public final class GatewayOverhead {
                 options.workDir().resolve("gateway-" + decisionLog + ".log"),
                 line -> line.contains("Listening on") ? "up" : null));
         p.awaitReady(Duration.ofSeconds(60));
-        return new Gateway(decisionLog, port, p);
+        return new Gateway(decisionLog, port, p, decisionLog.equals("devnull") ? null : log);
     }
 
     private ManagedProcess started(ManagedProcess p) {
@@ -472,7 +473,24 @@ public final class GatewayOverhead {
         return file;
     }
 
+    /**
+     * At about 600 bytes per call a decision log grows by gigabytes in a full run; the gateway appends with O_APPEND, so
+     * cutting the file between runs is safe (the same as copy-and-truncate rotation) and keeps the disk free.
+     */
+    private void truncateDecisionLogs() {
+        for (Gateway g : gateways) {
+            if (g.decisions() != null && Files.exists(g.decisions())) {
+                try (var ch = java.nio.channels.FileChannel.open(g.decisions(), java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(0);
+                } catch (IOException e) {
+                    System.out.println("  (could not truncate " + g.decisions() + ": " + e + ")");
+                }
+            }
+        }
+    }
+
     private void close() {
+        truncateDecisionLogs();
         for (int i = processes.size() - 1; i >= 0; i--) {
             processes.get(i).close();
         }
