@@ -9,7 +9,7 @@ import java.util.List;
 
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
 record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
-               List<String> decisionLogs, Path gatewayJar, Path nodeFixture, int upstreamThreads, List<String> gatewayJvmArgs,
+               List<String> decisionLogs, Path gatewayJar, Path nodeFixture, List<String> measured, int upstreamThreads, List<String> gatewayJvmArgs,
                List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait) {
 
     static final String USAGE = String.join("\n",
@@ -24,6 +24,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             "                            not stored), or both (two gateways, measured side by side)",
             "  --gateway-jar PATH        default: gateway-service/target/quarkus-app/quarkus-run.jar above the working dir",
             "  --node-fixture PATH       also measure the Node fixture server (test-support/node/fixture-server.mjs)",
+            "  --upstream echo           which upstreams to measure: echo, node (needs --node-fixture) or both;",
+            "                            with --node-fixture the default is both",
             "  --upstream-threads 1      event loops of the Java echo upstream",
             "  --gateway-jvm-args '...'  extra JVM arguments for the gateway, space separated (e.g. -XX:StartFlightRecording)",
             "  --upstream-jvm-args '...' extra JVM arguments for the Java echo upstream",
@@ -41,6 +43,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         List<String> decisionLogs = List.of("file");
         Path jar = null;
         Path node = null;
+        List<String> measured = null;
         int upstreamThreads = 1;
         List<String> gatewayJvm = List.of();
         List<String> upstreamJvm = List.of();
@@ -76,6 +79,11 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
                 };
                 case "--gateway-jar" -> jar = Path.of(v);
                 case "--node-fixture" -> node = Path.of(v);
+                case "--upstream" -> measured = switch (v) {
+                    case "echo", "node" -> List.of(v);
+                    case "both" -> List.of("echo", "node");
+                    default -> throw new IllegalArgumentException("--upstream is echo, node or both, not " + v);
+                };
                 case "--upstream-threads" -> upstreamThreads = Integer.parseInt(v);
                 case "--gateway-jvm-args" -> gatewayJvm = split(v);
                 case "--upstream-jvm-args" -> upstreamJvm = split(v);
@@ -99,11 +107,18 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             throw new IllegalArgumentException("gateway jar not found (build it: ./mvnw -B -q -pl gateway-service -am install"
                     + " -DskipTests), or pass --gateway-jar");
         }
+        if (measured == null) {
+            measured = node == null ? List.of("echo") : List.of("echo", "node");
+        }
+        if (measured.contains("node") && node == null) {
+            throw new IllegalArgumentException("--upstream " + String.join(",", measured) + " needs --node-fixture");
+        }
         if (node != null && !Files.isRegularFile(node)) {
             throw new IllegalArgumentException("--node-fixture " + node + " does not exist");
         }
         return new Options(workers, initialWarmup, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
-                node == null ? null : node.toAbsolutePath(), upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(), quietBelow, quietWait);
+                node == null ? null : node.toAbsolutePath(), measured, upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(),
+                quietBelow, quietWait);
     }
 
     private static List<String> split(String v) {
