@@ -15,7 +15,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
     static final String USAGE = String.join("\n",
             "usage: GatewayOverhead [options]",
             "  --workers 1,8,32          concurrent closed-loop callers, one configuration each",
-            "  --initial-warmup 10       seconds of unrecorded calls to every target once, before the first run (JIT)",
+            "  --initial-warmup 20       seconds of unrecorded calls to every target once, before the first run (JIT)",
             "  --warmup 5                seconds of unrecorded calls before each measured period",
             "  --measure 15              seconds measured per run",
             "  --rounds 2                direct/through alternations per configuration (order flips every round)",
@@ -35,7 +35,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
 
     static Options parse(String[] args) {
         List<Integer> workers = List.of(1, 8, 32);
-        Duration initialWarmup = Duration.ofSeconds(10);
+        Duration initialWarmup = Duration.ofSeconds(20);
         Duration warmup = Duration.ofSeconds(5);
         Duration measure = Duration.ofSeconds(15);
         int rounds = 2;
@@ -77,8 +77,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
                     case "both" -> List.of("file", "devnull");
                     default -> throw new IllegalArgumentException("--decision-log is file, devnull or both, not " + v);
                 };
-                case "--gateway-jar" -> jar = Path.of(v);
-                case "--node-fixture" -> node = Path.of(v);
+                case "--gateway-jar" -> jar = located(Path.of(v));
+                case "--node-fixture" -> node = located(Path.of(v));
                 case "--upstream" -> measured = switch (v) {
                     case "echo", "node" -> List.of(v);
                     case "both" -> List.of("echo", "node");
@@ -129,6 +129,18 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             }
         }
         return out;
+    }
+
+    /**
+     * A relative path that does not exist here is looked up in the parents too: {@code exec:exec} runs in the module
+     * directory, while paths in the docs are relative to the repository root.
+     */
+    private static Path located(Path p) {
+        if (p.isAbsolute() || Files.exists(p)) {
+            return p;
+        }
+        Path up = findUp(p);
+        return up != null ? up : p;
     }
 
     /** {@code relative} under the working directory or one of its parents, or null. */
