@@ -115,6 +115,8 @@ public final class GatewayOverhead {
             return;
         }
         GatewayOverhead bench = new GatewayOverhead(options);
+        // Ctrl-C or a kill must not leave the upstream and gateway processes behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(bench::stopProcesses, "stop-benchmark-processes"));
         int status;
         try {
             status = bench.run(args);
@@ -151,6 +153,7 @@ public final class GatewayOverhead {
                         + " + %d s measured per run%n%n", options.initialWarmup().toSeconds(), options.workers(),
                 options.rounds(), options.warmup().toSeconds(), options.measure().toSeconds());
 
+        upstreams.removeIf(u -> !options.measured().contains(u.id()));
         warmUp(upstreams);
         boolean allValid = true;
         for (Target.Era era : options.eras()) {
@@ -224,6 +227,11 @@ public final class GatewayOverhead {
     // ---- one run --------------------------------------------------------------------------------
 
     private boolean measure(Target.Era era, Upstream u, Target t, int workers, int round) throws Exception {
+        for (ManagedProcess p : processes) {
+            if (!p.alive()) {
+                throw new IOException(p.name() + " (pid " + p.pid() + ") is no longer running; see " + p.log());
+            }
+        }
         truncateDecisionLogs();
         awaitQuiet(u);
         HttpClient client = vertx.createHttpClient(
@@ -490,11 +498,16 @@ public final class GatewayOverhead {
     }
 
     private void close() {
+        stopProcesses();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    private synchronized void stopProcesses() {
         truncateDecisionLogs();
         for (int i = processes.size() - 1; i >= 0; i--) {
             processes.get(i).close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().join();
+        processes.clear();
     }
 
     // ---- small MCP exchanges outside the measured runs ------------------------------------------

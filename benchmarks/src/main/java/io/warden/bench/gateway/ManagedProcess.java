@@ -64,6 +64,10 @@ final class ManagedProcess implements AutoCloseable {
         return process.pid();
     }
 
+    boolean alive() {
+        return process.isAlive();
+    }
+
     String name() {
         return name;
     }

@@ -9,13 +9,13 @@ import java.util.List;
 
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
 record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
-               List<String> decisionLogs, Path gatewayJar, Path nodeFixture, int upstreamThreads, List<String> gatewayJvmArgs,
+               List<String> decisionLogs, Path gatewayJar, Path nodeFixture, List<String> measured, int upstreamThreads, List<String> gatewayJvmArgs,
                List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait) {
 
     static final String USAGE = String.join("\n",
             "usage: GatewayOverhead [options]",
             "  --workers 1,8,32          concurrent closed-loop callers, one configuration each",
-            "  --initial-warmup 10       seconds of unrecorded calls to every target once, before the first run (JIT)",
+            "  --initial-warmup 20       seconds of unrecorded calls to every target once, before the first run (JIT)",
             "  --warmup 5                seconds of unrecorded calls before each measured period",
             "  --measure 15              seconds measured per run",
             "  --rounds 2                direct/through alternations per configuration (order flips every round)",
@@ -24,6 +24,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             "                            not stored), or both (two gateways, measured side by side)",
             "  --gateway-jar PATH        default: gateway-service/target/quarkus-app/quarkus-run.jar above the working dir",
             "  --node-fixture PATH       also measure the Node fixture server (test-support/node/fixture-server.mjs)",
+            "  --upstream echo           which upstreams to measure: echo, node (needs --node-fixture) or both;",
+            "                            with --node-fixture the default is both",
             "  --upstream-threads 1      event loops of the Java echo upstream",
             "  --gateway-jvm-args '...'  extra JVM arguments for the gateway, space separated (e.g. -XX:StartFlightRecording)",
             "  --upstream-jvm-args '...' extra JVM arguments for the Java echo upstream",
@@ -33,7 +35,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
 
     static Options parse(String[] args) {
         List<Integer> workers = List.of(1, 8, 32);
-        Duration initialWarmup = Duration.ofSeconds(10);
+        Duration initialWarmup = Duration.ofSeconds(20);
         Duration warmup = Duration.ofSeconds(5);
         Duration measure = Duration.ofSeconds(15);
         int rounds = 2;
@@ -41,6 +43,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         List<String> decisionLogs = List.of("file");
         Path jar = null;
         Path node = null;
+        List<String> measured = null;
         int upstreamThreads = 1;
         List<String> gatewayJvm = List.of();
         List<String> upstreamJvm = List.of();
@@ -74,8 +77,13 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
                     case "both" -> List.of("file", "devnull");
                     default -> throw new IllegalArgumentException("--decision-log is file, devnull or both, not " + v);
                 };
-                case "--gateway-jar" -> jar = Path.of(v);
-                case "--node-fixture" -> node = Path.of(v);
+                case "--gateway-jar" -> jar = located(Path.of(v));
+                case "--node-fixture" -> node = located(Path.of(v));
+                case "--upstream" -> measured = switch (v) {
+                    case "echo", "node" -> List.of(v);
+                    case "both" -> List.of("echo", "node");
+                    default -> throw new IllegalArgumentException("--upstream is echo, node or both, not " + v);
+                };
                 case "--upstream-threads" -> upstreamThreads = Integer.parseInt(v);
                 case "--gateway-jvm-args" -> gatewayJvm = split(v);
                 case "--upstream-jvm-args" -> upstreamJvm = split(v);
@@ -99,11 +107,18 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             throw new IllegalArgumentException("gateway jar not found (build it: ./mvnw -B -q -pl gateway-service -am install"
                     + " -DskipTests), or pass --gateway-jar");
         }
+        if (measured == null) {
+            measured = node == null ? List.of("echo") : List.of("echo", "node");
+        }
+        if (measured.contains("node") && node == null) {
+            throw new IllegalArgumentException("--upstream " + String.join(",", measured) + " needs --node-fixture");
+        }
         if (node != null && !Files.isRegularFile(node)) {
             throw new IllegalArgumentException("--node-fixture " + node + " does not exist");
         }
         return new Options(workers, initialWarmup, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
-                node == null ? null : node.toAbsolutePath(), upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(), quietBelow, quietWait);
+                node == null ? null : node.toAbsolutePath(), measured, upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(),
+                quietBelow, quietWait);
     }
 
     private static List<String> split(String v) {
@@ -114,6 +129,18 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             }
         }
         return out;
+    }
+
+    /**
+     * A relative path that does not exist here is looked up in the parents too: {@code exec:exec} runs in the module
+     * directory, while paths in the docs are relative to the repository root.
+     */
+    private static Path located(Path p) {
+        if (p.isAbsolute() || Files.exists(p)) {
+            return p;
+        }
+        Path up = findUp(p);
+        return up != null ? up : p;
     }
 
     /** {@code relative} under the working directory or one of its parents, or null. */
