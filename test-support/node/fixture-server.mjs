@@ -3,12 +3,13 @@
 // One port, three transports:
 //   /mcp          Streamable HTTP, both eras. Modern (2026-07-28) requests go to the SDK's stateless
 //                 createMcpHandler; legacy (2025-03-26 .. 2025-11-25) traffic gets a sessionful
-//                 transport per initialize (Mcp-Session-Id, GET stream, DELETE).
+//                 transport per initialize (Mcp-Session-Id, GET stream, DELETE, resumable SSE).
 //   /sse          deprecated HTTP+SSE (2024-11-05): GET opens the stream, POST /messages?sessionId=..
-//   /_fixture/*   out-of-band test hooks: per-tool call counts, last request headers, reset.
+//   /_fixture/*   out-of-band test hooks: calls (per-tool counts), last-headers, reset, fault (make /mcp
+//                 misbehave), config (tools/list page size), health. See test-support/README.md.
 //
 // Configuration (argument wins over environment): --port / FIXTURE_PORT (0 = any free port),
-// --host / FIXTURE_HOST (127.0.0.1). Once listening it prints one line on stdout:
+// --host / FIXTURE_HOST (127.0.0.1), --path / FIXTURE_PATH (/mcp). Once listening it prints one line on stdout:
 //   FIXTURE_LISTENING port=<n> url=http://127.0.0.1:<n>/mcp
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -34,12 +35,12 @@ import {
 import * as z from 'zod';
 
 const { values: args } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, path: { type: 'string' } },
     allowPositionals: true
 });
 const PORT = Number(args.port ?? process.env.FIXTURE_PORT ?? 0);
 const HOST = args.host ?? process.env.FIXTURE_HOST ?? '127.0.0.1';
-const MCP_PATH = '/mcp';
+const MCP_PATH = args.path ?? process.env.FIXTURE_PATH ?? '/mcp';
 
 // 1x1 red PNG and a tiny silent WAV (44-byte header + 2 samples), base64.
 const PNG_1PX =
@@ -600,8 +601,12 @@ function announce(kind) {
     if (kind === 'tools') modernHandler.notify.toolsChanged();
     else modernHandler.notify.promptsChanged();
     for (const { server } of legacySessions.values()) {
-        if (kind === 'tools') server.sendToolListChanged();
-        else server.sendPromptListChanged();
+        try {
+            const sent = kind === 'tools' ? server.sendToolListChanged() : server.sendPromptListChanged();
+            Promise.resolve(sent).catch((e) => debug('announce', e));
+        } catch (e) {
+            debug('announce', e); // a session whose client went away without DELETE
+        }
     }
 }
 
@@ -859,4 +864,6 @@ function shutdown() {
     process.exit(0);
 }
 process.on('SIGTERM', shutdown);
+// A test fixture must outlive a misbehaving client: log stray async errors instead of dying on them.
+process.on('unhandledRejection', (e) => debug('unhandled', e));
 process.on('SIGINT', shutdown);

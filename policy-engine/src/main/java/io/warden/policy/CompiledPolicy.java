@@ -2,7 +2,9 @@ package io.warden.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,11 +22,14 @@ public final class CompiledPolicy {
     private final boolean shadow;
     private final boolean listCallable;
     private final LimiterErrorMode onLimiterError;
-    private final Set<String> hideExact;
-    private final Glob[] hideGlobs;
-    private final Map<String, RuleSet> exact;
-    /** Glob keys, best first: longest literal prefix, then document order. */
-    private final Glob[] globs;
+    /**
+     * Every name of the policy (exact tool keys and exact hide entries) with what step 2 and 3
+     * decide for it, resolved at compile time: one hash lookup answers for a named tool.
+     */
+    private final Map<String, Named> named;
+    private final GlobIndex hideGlobs;
+    /** Glob keys, indexed; {@code globRules} is in the index's order (best first). */
+    private final GlobIndex globs;
     private final RuleSet[] globRules;
     private final EnumMap<RiskCategory, RuleSet> categoryRules;
     /** The all_tools entries alone: what applies under {@code default: allow} when no rule matches. */
@@ -40,11 +45,19 @@ public final class CompiledPolicy {
         this.shadow = shadow;
         this.listCallable = listCallable;
         this.onLimiterError = onLimiterError;
-        this.hideExact = hideExact;
-        this.hideGlobs = hideGlobs;
-        this.exact = exact;
-        this.globs = globs;
-        this.globRules = globRules;
+        this.hideGlobs = new GlobIndex(hideGlobs);
+        this.globs = new GlobIndex(globs);
+        this.globRules = globRules.clone();
+        Map<String, Named> byName = new HashMap<>();
+        for (String name : hideExact) {
+            byName.put(name, new Named(name, true, null));
+        }
+        for (Map.Entry<String, RuleSet> e : exact.entrySet()) {
+            String name = e.getKey();
+            boolean hidden = hideExact.contains(name) || this.hideGlobs.matchesAny(name);
+            byName.put(name, new Named(name, hidden, e.getValue()));
+        }
+        this.named = Map.copyOf(byName);
         this.categoryRules = categoryRules;
         this.allToolsOnly = allToolsOnly;
         this.methods = methods;
@@ -83,15 +96,8 @@ public final class CompiledPolicy {
         if (toolName == null) {
             return false;
         }
-        if (hideExact.contains(toolName)) {
-            return true;
-        }
-        for (Glob g : hideGlobs) {
-            if (g.matches(toolName)) {
-                return true;
-            }
-        }
-        return false;
+        Named n = named.get(toolName);
+        return n != null ? n.hidden : hideGlobs.matchesAny(toolName);
     }
 
     /**
@@ -136,13 +142,22 @@ public final class CompiledPolicy {
         if (ctx.toolName == null) {
             return new Decision(Outcome.HIDDEN, Decision.HIDDEN_RULE, "Unknown tool: null", null, null, null);
         }
-        if (hides(ctx.toolName)) {
-            return new Decision(Outcome.HIDDEN, Decision.HIDDEN_RULE, "Unknown tool: " + ctx.toolName, null, null,
-                    null);
-        }
-        RuleSet rules = pick(ctx);
-        if (rules == null) {
-            return deny(Decision.DEFAULT_DENY, "Tool \"" + ctx.toolName + "\" is not allowed by this policy.");
+        RuleSet rules;
+        Named n = named.get(ctx.toolName);
+        if (n != null) {
+            if (n.hidden) {
+                return n.hiddenDecision;
+            }
+            rules = n.rules;
+        } else {
+            if (hideGlobs.matchesAny(ctx.toolName)) {
+                return new Decision(Outcome.HIDDEN, Decision.HIDDEN_RULE, "Unknown tool: " + ctx.toolName, null,
+                        null, null);
+            }
+            rules = pickUnnamed(ctx);
+            if (rules == null) {
+                return deny(Decision.DEFAULT_DENY, "Tool \"" + ctx.toolName + "\" is not allowed by this policy.");
+            }
         }
         List<ShadowFinding> findings = null;
         for (Entry e : rules.require) {
@@ -216,25 +231,23 @@ public final class CompiledPolicy {
      * added. A shadow and an enforced limit on one key stay two charges.
      */
     private static List<LimitCharge> merge(LimitCharge[] charges) {
-        if (charges.length == 1) {
-            return List.of(charges[0]);
-        }
-        List<LimitCharge> out = new ArrayList<>(charges.length);
+        int n = 0;
         outer:
         for (LimitCharge c : charges) {
-            for (int i = 0; i < out.size(); i++) {
-                LimitCharge o = out.get(i);
-                if (o.key().equals(c.key()) && o.shadow() == c.shadow()) {
+            for (int i = 0; i < n; i++) {
+                LimitCharge o = charges[i];
+                if (o.shadow() == c.shadow() && o.key().equals(c.key())) {
                     long sum = o.cost() + c.cost() < 0 ? Long.MAX_VALUE : o.cost() + c.cost();
-                    out.set(i, new LimitCharge(o.bucketId(), o.key(), o.rule(), o.counter(), o.scope(), o.capacity(),
+                    charges[i] = new LimitCharge(o.bucketId(), o.key(), o.rule(), o.counter(), o.scope(), o.capacity(),
                             o.refillTokens(), o.windowMillis(), sum, o.onDeny() != null ? o.onDeny() : c.onDeny(),
-                            o.shadow(), o.onLimiterError()));
+                            o.shadow(), o.onLimiterError());
                     continue outer;
                 }
             }
-            out.add(c);
+            charges[n++] = c;
         }
-        return List.copyOf(out);
+        // An immutable list: the Decision constructor keeps it as it is instead of copying it again.
+        return List.of(n == charges.length ? charges : Arrays.copyOf(charges, n));
     }
 
     /** A shadow policy: whatever would block is recorded as a finding, and the call is allowed. */
@@ -279,14 +292,18 @@ public final class CompiledPolicy {
 
     /** Step 3: exact key, best glob, category rule, else default (null when default-denied). */
     private RuleSet pick(Path.Eval ctx) {
-        RuleSet rules = exact.get(ctx.toolName);
-        if (rules != null) {
-            return rules;
+        Named n = named.get(ctx.toolName);
+        if (n != null && n.rules != null) {
+            return n.rules;
         }
-        for (int i = 0; i < globs.length; i++) {
-            if (globs[i].matches(ctx.toolName)) {
-                return globRules[i];
-            }
+        return pickUnnamed(ctx);
+    }
+
+    /** Step 3 for a tool without an exact key: best glob, category rule, else default. */
+    private RuleSet pickUnnamed(Path.Eval ctx) {
+        int g = globs.find(ctx.toolName);
+        if (g >= 0) {
+            return globRules[g];
         }
         if (!categoryRules.isEmpty()) {
             RuleSet byCategory = categoryRules.get(ctx.category());
@@ -295,6 +312,21 @@ public final class CompiledPolicy {
             }
         }
         return defaultAllow ? allToolsOnly : null;
+    }
+
+    /** What steps 2 and 3 decide for a name the policy spells out. */
+    private static final class Named {
+        final boolean hidden;
+        /** The exact key's rules, or {@code null} for a name only {@code hide} lists. */
+        final RuleSet rules;
+        final Decision hiddenDecision;
+
+        Named(String name, boolean hidden, RuleSet rules) {
+            this.hidden = hidden;
+            this.rules = rules;
+            this.hiddenDecision = hidden ? new Decision(Outcome.HIDDEN, Decision.HIDDEN_RULE, "Unknown tool: " + name,
+                    null, null, null) : null;
+        }
     }
 
     private static Decision deny(String rule, String message) {

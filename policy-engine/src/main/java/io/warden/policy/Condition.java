@@ -89,6 +89,8 @@ abstract class Condition {
         final Op op;
         final JsonNode value;
         final Pattern pattern;
+        /** The pattern as plain text when it is only that (decided without RE2/J), else {@code null}. */
+        final RegexLiteral literal;
         private final String description;
 
         Leaf(Path path, Op op, JsonNode value, Pattern pattern) {
@@ -96,6 +98,7 @@ abstract class Condition {
             this.op = op;
             this.value = value;
             this.pattern = pattern;
+            this.literal = pattern != null && pattern.flags() == 0 ? RegexLiteral.of(pattern.pattern()) : null;
             if (op == Op.EXISTS) {
                 this.description = path.text + (value.booleanValue() ? " is present" : " is absent");
             } else {
@@ -165,8 +168,11 @@ abstract class Condition {
                             return Values.of(c >= 0);
                     }
                 case REGEX:
-                    return actual.isTextual() ? Values.of(pattern.matcher(actual.textValue()).find())
-                            : Values.INDETERMINATE;
+                    if (!actual.isTextual()) {
+                        return Values.INDETERMINATE;
+                    }
+                    return Values.of(literal != null ? literal.find(actual.textValue())
+                            : pattern.matcher(actual.textValue()).find());
                 case STARTS_WITH:
                     return actual.isTextual() ? Values.of(actual.textValue().startsWith(value.textValue()))
                             : Values.INDETERMINATE;

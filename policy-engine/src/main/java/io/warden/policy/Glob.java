@@ -21,8 +21,16 @@ final class Glob {
 
     /** Linear-space matcher; remembers only the last star, so it never backtracks exponentially. */
     boolean matches(String name) {
-        int p = 0;
-        int n = 0;
+        return matchesFrom(name, 0);
+    }
+
+    /**
+     * As {@link #matches}, when the first {@code start} characters of the name are known to equal
+     * the pattern's (at most {@link #literalPrefix}).
+     */
+    boolean matchesFrom(String name, int start) {
+        int p = start;
+        int n = start;
         int star = -1;
         int resume = 0;
         int plen = pattern.length();

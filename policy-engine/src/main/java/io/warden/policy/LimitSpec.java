@@ -25,6 +25,8 @@ final class LimitSpec {
     final Path[] keyPaths;
     final String onDeny;
     final boolean shadow;
+    /** 1 for scope grant, 2 for server, 0 for global. */
+    private final int owner;
 
     LimitSpec(String rule, String counter, String scope, long windowMillis, long max, long burst, long cost,
               Path costFrom, Path[] keyPaths, String onDeny, boolean shadow) {
@@ -40,22 +42,18 @@ final class LimitSpec {
         this.keyPaths = keyPaths;
         this.onDeny = onDeny;
         this.shadow = shadow;
+        this.owner = "grant".equals(scope) ? 1 : "server".equals(scope) ? 2 : 0;
     }
 
     /** The bucket key for a call: bucket id, scope owner, then the key path values. */
     String key(Path.Eval ctx) {
-        StringBuilder b = new StringBuilder(64).append(bucketId);
-        switch (scope) {
-            case "grant":
-                b.append('|').append(ctx.subject == null || ctx.subject.grantId() == null ? "-"
-                        : ctx.subject.grantId());
-                break;
-            case "server":
-                b.append('|').append(ctx.subject == null || ctx.subject.serverId() == null ? "-"
-                        : ctx.subject.serverId());
-                break;
-            default:
-                break;
+        if (owner == 0 && keyPaths.length == 0) {
+            return bucketId;
+        }
+        StringBuilder b = ctx.keyBuilder().append(bucketId);
+        if (owner != 0) {
+            String id = ctx.subject == null ? null : owner == 1 ? ctx.subject.grantId() : ctx.subject.serverId();
+            b.append('|').append(id == null ? "-" : id);
         }
         for (Path p : keyPaths) {
             JsonNode v = p.resolve(ctx);
@@ -63,8 +61,13 @@ final class LimitSpec {
             if (v.isMissingNode()) {
                 b.append('-');
             } else {
-                String text = v.toString();
-                b.append(text.length() <= MAX_KEY_PART ? text : "#" + digest(text));
+                int start = b.length();
+                KeyText.append(b, v);
+                if (b.length() - start > MAX_KEY_PART) {
+                    String text = b.substring(start);
+                    b.setLength(start);
+                    b.append('#').append(digest(text));
+                }
             }
         }
         return b.toString();

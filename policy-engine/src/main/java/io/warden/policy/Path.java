@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +18,20 @@ final class Path {
         TOOL_ANNOTATION, TIME_HOUR, TIME_WEEKDAY }
 
     static final String ANY = "*";
+
+    /** {@code tool.category} values, by ordinal. */
+    private static final JsonNode[] CATEGORY_NODES = new JsonNode[RiskCategory.values().length];
+    /** {@code time.hour} (0 to 23) and {@code time.weekday} (1 to 7) values. */
+    private static final JsonNode[] SMALL_INTS = new JsonNode[24];
+
+    static {
+        for (RiskCategory c : RiskCategory.values()) {
+            CATEGORY_NODES[c.ordinal()] = TextNode.valueOf(c.jsonName());
+        }
+        for (int i = 0; i < SMALL_INTS.length; i++) {
+            SMALL_INTS[i] = IntNode.valueOf(i);
+        }
+    }
 
     final String text;
     final Root root;
@@ -158,7 +172,7 @@ final class Path {
             case TOOL_NAME:
                 return text(ctx.toolName);
             case TOOL_CATEGORY:
-                return TextNode.valueOf(ctx.category().jsonName());
+                return CATEGORY_NODES[ctx.category().ordinal()];
             case TOOL_ANNOTATION:
                 JsonNode annotations = ctx.tool == null ? null : ctx.tool.annotations();
                 if (annotations == null || !annotations.isObject()) {
@@ -167,9 +181,9 @@ final class Path {
                 JsonNode hint = annotations.get(segments[0]);
                 return hint == null ? MissingNode.getInstance() : hint;
             case TIME_HOUR:
-                return IntNode.valueOf(ctx.utc().getHour());
+                return SMALL_INTS[ctx.hourUtc()];
             case TIME_WEEKDAY:
-                return IntNode.valueOf(ctx.utc().getDayOfWeek().getValue());
+                return SMALL_INTS[ctx.weekdayUtc()];
             default:
                 return MissingNode.getInstance();
         }
@@ -224,9 +238,14 @@ final class Path {
         final JsonNode arguments;
         final ToolInfo tool;
         private final Instant now;
-        private ZonedDateTime utc;
+        private static final long MIN_EPOCH_DAY = LocalDate.MIN.toEpochDay();
+        private static final long MAX_EPOCH_DAY = LocalDate.MAX.toEpochDay();
+
+        private long epochSecond;
+        private boolean haveTime;
         private RiskCategory category;
         private List<JsonNode> scratch;
+        private StringBuilder keyBuilder;
 
         Eval(Subject subject, String toolName, JsonNode arguments, ToolInfo tool, Instant now) {
             this.subject = subject;
@@ -236,11 +255,29 @@ final class Path {
             this.now = now;
         }
 
-        ZonedDateTime utc() {
-            if (utc == null) {
-                utc = (now == null ? Instant.now() : now).atZone(ZoneOffset.UTC);
+        /** Seconds since the epoch of the evaluation's time, read once. */
+        private long epochSecond() {
+            if (!haveTime) {
+                Instant t = now == null ? Instant.now() : now;
+                long days = Math.floorDiv(t.getEpochSecond(), 86_400L);
+                if (days < MIN_EPOCH_DAY || days > MAX_EPOCH_DAY) {
+                    // Beyond java.time's years: fail as ZonedDateTime does (the call is then denied).
+                    t.atZone(ZoneOffset.UTC);
+                }
+                epochSecond = t.getEpochSecond();
+                haveTime = true;
             }
-            return utc;
+            return epochSecond;
+        }
+
+        /** The hour of the day in UTC, 0 to 23 (as {@code ZonedDateTime.getHour()} at UTC). */
+        int hourUtc() {
+            return (int) (Math.floorMod(epochSecond(), 86_400L) / 3_600L);
+        }
+
+        /** The ISO day of the week in UTC, Monday 1 to Sunday 7; 1970-01-01 was a Thursday. */
+        int weekdayUtc() {
+            return (int) Math.floorMod(Math.floorDiv(epochSecond(), 86_400L) + 3, 7L) + 1;
         }
 
         RiskCategory category() {
@@ -248,6 +285,15 @@ final class Path {
                 category = RiskCategory.classify(tool != null ? tool : ToolInfo.named(toolName));
             }
             return category;
+        }
+
+        /** An empty builder for bucket keys, shared by the limits of this evaluation. */
+        StringBuilder keyBuilder() {
+            if (keyBuilder == null) {
+                keyBuilder = new StringBuilder(96);
+            }
+            keyBuilder.setLength(0);
+            return keyBuilder;
         }
 
         List<JsonNode> scratch() {

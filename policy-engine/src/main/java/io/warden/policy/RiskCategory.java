@@ -22,9 +22,11 @@ public enum RiskCategory {
     private static final String[] EXECUTE_WORDS = {"exec", "run", "shell", "deploy", "sql", "eval", "command",
         "script"};
 
+    private final String jsonName = name().toLowerCase(Locale.ROOT);
+
     /** The policy-language spelling ({@code read}, {@code write}, ...). */
     public String jsonName() {
-        return name().toLowerCase(Locale.ROOT);
+        return jsonName;
     }
 
     /** The category spelled {@code name} in a policy, or {@code null} when there is none. */
@@ -66,28 +68,36 @@ public enum RiskCategory {
         return byDescription != null ? byDescription : WRITE;
     }
 
+    /**
+     * For each ASCII character, the keywords a word starting with it can begin with (a word
+     * starting with any other character is checked against every keyword).
+     */
+    private static final String[][] BY_FIRST_ASCII = new String[128][];
+    private static final String[] ALL_WORDS;
+
+    static {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        for (String[] list : new String[][] {FINANCIAL_WORDS, DESTRUCTIVE_WORDS, EXECUTE_WORDS}) {
+            all.addAll(java.util.List.of(list));
+        }
+        ALL_WORDS = all.toArray(new String[0]);
+        for (int c = 0; c < 128; c++) {
+            char lower = Character.toLowerCase((char) c);
+            BY_FIRST_ASCII[c] = all.stream().filter(k -> k.charAt(0) == lower).toArray(String[]::new);
+        }
+    }
+
+    /**
+     * The category the words of {@code text} give: {@link #FINANCIAL} when a word starts with a
+     * financial keyword, else {@link #DESTRUCTIVE}, else {@link #EXECUTE}, else {@code null}. One
+     * pass over the text.
+     */
     private static RiskCategory byWords(String text) {
         if (text == null || text.isEmpty()) {
             return null;
         }
-        if (hasWord(text, FINANCIAL_WORDS)) {
-            return FINANCIAL;
-        }
-        if (hasWord(text, DESTRUCTIVE_WORDS)) {
-            return DESTRUCTIVE;
-        }
-        if (hasWord(text, EXECUTE_WORDS)) {
-            return EXECUTE;
-        }
-        return null;
-    }
-
-    /**
-     * True when a word of {@code text} starts with one of the keywords. Words are split at
-     * non-letters and at lower-to-upper case changes, so {@code createRefund}, {@code create_refund}
-     * and {@code "Create a refund"} all contain a word starting with {@code refund}.
-     */
-    private static boolean hasWord(String text, String[] keywords) {
+        boolean destructive = false;
+        boolean execute = false;
         int n = text.length();
         int i = 0;
         while (i < n) {
@@ -101,13 +111,34 @@ public enum RiskCategory {
                 i++;
             }
             if (start < n) {
-                for (String k : keywords) {
+                char first = text.charAt(start);
+                String[] candidates = first < 128 ? BY_FIRST_ASCII[first] : ALL_WORDS;
+                for (String k : candidates) {
                     if (i - start >= k.length() && text.regionMatches(true, start, k, 0, k.length())) {
-                        return true;
+                        RiskCategory c = categoryOfWord(k);
+                        if (c == FINANCIAL) {
+                            return FINANCIAL;
+                        }
+                        destructive |= c == DESTRUCTIVE;
+                        execute |= c == EXECUTE;
                     }
                 }
             }
         }
-        return false;
+        return destructive ? DESTRUCTIVE : execute ? EXECUTE : null;
+    }
+
+    private static RiskCategory categoryOfWord(String keyword) {
+        for (String k : FINANCIAL_WORDS) {
+            if (k == keyword) {
+                return FINANCIAL;
+            }
+        }
+        for (String k : DESTRUCTIVE_WORDS) {
+            if (k == keyword) {
+                return DESTRUCTIVE;
+            }
+        }
+        return EXECUTE;
     }
 }

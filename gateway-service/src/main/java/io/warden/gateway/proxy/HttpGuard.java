@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import io.warden.gateway.mcp.JsonRpc;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +29,10 @@ public final class HttpGuard {
 
     /** Host and Origin; null when acceptable. */
     public Rejection checkOrigin(HttpServerRequest req) {
-        String host = req.getHeader("Host");
-        if (host == null || !allowedHosts.contains(stripPort(host.toLowerCase(Locale.ROOT)))) {
+        // authority() covers HTTP/1.1 Host and HTTP/2 :authority (h2c clients send no Host header).
+        HostAndPort authority = req.authority();
+        String host = authority == null ? null : authority.host();
+        if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
             return new Rejection(403, "Forbidden: Host not allowed", JsonRpc.BAD_REQUEST);
         }
         String origin = req.getHeader("Origin");
@@ -85,14 +88,5 @@ public final class HttpGuard {
             }
         }
         return false;
-    }
-
-    static String stripPort(String host) {
-        if (host.startsWith("[")) {
-            int end = host.indexOf(']');
-            return end < 0 ? host : host.substring(0, end + 1);
-        }
-        int colon = host.lastIndexOf(':');
-        return colon < 0 || host.indexOf(':') != colon ? host : host.substring(0, colon);
     }
 }

@@ -63,7 +63,6 @@ public final class McpProxy {
     public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
                     RateLimiter limiter) {
-        this.limiter = limiter;
         this.vertx = vertx;
         this.upstream = upstream;
         this.limits = limits;
@@ -73,6 +72,7 @@ public final class McpProxy {
         this.guard = guard;
         this.recorder = recorder;
         this.metrics = metrics;
+        this.limiter = limiter;
     }
 
     public void register(Router router) {

@@ -61,7 +61,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
     @Override
     public Uni<LimitOutcome> acquire(String partition, List<LimitCharge> charges) {
-        return Uni.createFrom().item(tryAcquire(partition, charges));
+        return Uni.createFrom().item(() -> tryAcquire(partition, charges));
     }
 
     /** The synchronous form of {@link #acquire(String, List)}; never throws. */
@@ -80,8 +80,13 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
     @Override
     public Uni<Void> refund(Reservation reservation) {
-        refundNow(reservation.stored());
-        return Uni.createFrom().voidItem();
+        if (reservation == null || reservation.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().item(() -> {
+            refundNow(reservation.stored());
+            return null;
+        });
     }
 
     /** Give back the tokens of {@code charges}, all at once. */

@@ -120,11 +120,16 @@ public final class RedisRateLimiter implements RateLimiter {
         return acquire.sha;
     }
 
+    /** Lazy, like every {@link Uni}: nothing is sent to Redis until the caller subscribes. */
     @Override
     public Uni<LimitOutcome> acquire(String partition, List<LimitCharge> charges) {
         if (charges == null || charges.isEmpty()) {
             return Uni.createFrom().item(LimitOutcome.NO_LIMITS);
         }
+        return Uni.createFrom().deferred(() -> acquireNow(partition, charges));
+    }
+
+    private Uni<LimitOutcome> acquireNow(String partition, List<LimitCharge> charges) {
         long start = System.nanoTime();
         try {
             if (start < skipUntilNanos) {
@@ -151,6 +156,10 @@ public final class RedisRateLimiter implements RateLimiter {
         if (reservation == null || reservation.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        return Uni.createFrom().deferred(() -> refundNow(reservation));
+    }
+
+    private Uni<Void> refundNow(Reservation reservation) {
         try {
             local.refundNow(reservation.local());
             if (reservation.stored().isEmpty()) {
@@ -346,7 +355,8 @@ public final class RedisRateLimiter implements RateLimiter {
         if (down.compareAndSet(false, true)) {
             LOG.warnf("Redis rate limiter unavailable (%s: %s): limits follow on_limiter_error; retrying Redis "
                     + "every %d ms. Check the Redis endpoint, or raise the limiter deadline (now %d ms) if Redis "
-                    + "is merely slow.", cause, t.getMessage(), config.retryDelay().toMillis(),
+                    + "is merely slow.", cause, t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName(),
+                    config.retryDelay().toMillis(),
                     config.deadline().toMillis());
         }
         return fallback(partition, charges);

@@ -50,7 +50,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                     "warden.gateway.standalone.file", config.toString(),
                     "warden.gateway.decision-log.file", decisions.toString(),
                     "warden.gateway.session.keys", SESSION_KEY,
-                    "warden.gateway.limits.upstream-response-timeout", "1s",
+                    "warden.gateway.limits.upstream-response-timeout", "5s",
                     "warden.gateway.limits.max-body-bytes", "65536");
         } catch (Exception e) {
             stop();

@@ -37,20 +37,20 @@ class StreamLimitTest {
     URI base;
 
     private static String slowCall(int id) {
-        return Mcp.modernCall(id, "slow_progress", "{\"steps\":6,\"delayMs\":500}")
+        return Mcp.modernCall(id, "slow_progress", "{\"steps\":16,\"delayMs\":500}")
                 .replace("\"_meta\":{", "\"_meta\":{\"progressToken\":\"t" + id + "\",");
     }
 
     @Test
     void secondConcurrentStreamIsRefusedUntilTheFirstEnds() {
         // The JDK client, not REST Assured, for the call running in the background. Each step is shorter than
-        // the test bed's 1 s upstream-response-timeout, since this upstream sends its headers with the first event.
+        // the test bed's 5 s upstream-response-timeout, since this upstream sends its headers with the first event.
         CompletableFuture<String> first = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().sendAsync(HttpRequest.newBuilder(base.resolve("/mcp/fixture"))
                 .header("Authorization", "Bearer " + GatewayTestBed.ALLOW_TOKEN).header("Content-Type", "application/json")
                 .header("Accept", Mcp.ACCEPT).header("MCP-Protocol-Version", Mcp.MODERN).header("Mcp-Method", "tools/call")
                 .header("Mcp-Name", "slow_progress").POST(HttpRequest.BodyPublishers.ofString(slowCall(1))).build(),
                 HttpResponse.BodyHandlers.ofString()).thenApply(HttpResponse::body);
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 RestAssured.get("/q/metrics").asString().contains("warden_streams_active 1.0"));
 
         Mcp.modernHeaders(Mcp.client(GatewayTestBed.ALLOW_TOKEN), "tools/call", "slow_progress")
@@ -58,8 +58,8 @@ class StreamLimitTest {
                 .then().statusCode(503).header("Retry-After", equalTo("5"))
                 .body("error.message", containsString("Too many concurrent streams")).body("id", equalTo(2));
 
-        assertTrue(first.join().contains("done after 6 steps"));
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        assertTrue(first.join().contains("done after 16 steps"));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 RestAssured.get("/q/metrics").asString().contains("warden_streams_active 0.0"));
     }
 }

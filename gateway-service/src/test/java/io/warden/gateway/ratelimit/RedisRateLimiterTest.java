@@ -148,6 +148,62 @@ class RedisRateLimiterTest extends RateLimiterContract {
         assertEquals(0, calls(info, "eval"), info);
     }
 
+    @Test
+    void gatewayClocksDoNotMatter() {
+        // Two gateways, one with its clock ten minutes ahead: Redis TIME decides, so they share exactly.
+        RedisRateLimiter skewed = new RedisRateLimiter(client,
+                RedisLimiterConfig.defaults().withDeadline(Duration.ofSeconds(2)), () -> 1,
+                Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)), RateLimitMetrics.noop());
+        LimitCharge c = grant(fresh("skew"), 4, 4, 3_600_000, 1);
+        int admitted = 0;
+        for (int i = 0; i < 10; i++) {
+            RateLimiter l = i % 2 == 0 ? limiter : skewed;
+            if (l.acquire("srv1", List.of(c)).await().atMost(Duration.ofSeconds(5)).admitted()) {
+                admitted++;
+            }
+        }
+        assertEquals(4, admitted);
+    }
+
+    @Test
+    void exactUnderConcurrencyWithRefill() throws Exception {
+        // Burst 100, then 200 per second, 16 callers for 2 s: admitted = burst + rate × elapsed − tokens left,
+        // never more (zero over-admission) and at least 99 % of it.
+        LimitCharge c = grant(fresh("exact"), 100, 200, 1_000, 1);
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        // Refill runs from the first take to the last: bracket those instants from the client side.
+        java.util.concurrent.atomic.AtomicLong firstAdmittedAt = new java.util.concurrent.atomic.AtomicLong(
+                Long.MAX_VALUE);
+        java.util.concurrent.atomic.AtomicLong lastSentAt = new java.util.concurrent.atomic.AtomicLong();
+        long start = System.nanoTime();
+        long end = start + Duration.ofSeconds(2).toNanos();
+        List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            futures.add(pool.submit(() -> {
+                long sent;
+                while ((sent = System.nanoTime()) < end) {
+                    lastSentAt.accumulateAndGet(sent, Math::max);
+                    if (acquire(c).admitted()) {
+                        admitted.incrementAndGet();
+                        firstAdmittedAt.accumulateAndGet(System.nanoTime(), Math::min);
+                    }
+                }
+            }));
+        }
+        for (var f : futures) {
+            f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        long left = acquire(Charges.cost(c, 0)).buckets().get(0).tokensLeft();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.shutdownNow();
+        double ceiling = 100 + 200 * elapsed;
+        assertTrue(admitted.get() <= ceiling, "over-admitted: " + admitted + " > " + ceiling);
+        double busy = Math.max(0, (lastSentAt.get() - firstAdmittedAt.get()) / 1e9);
+        assertTrue(admitted.get() + left >= 0.99 * (100 + 200 * busy),
+                "refused too much: " + admitted + " admitted, " + left + " left, busy " + busy + " s");
+    }
+
     /** Calls of one command in {@code INFO commandstats}; 0 when absent. */
     static long calls(String info, String command) {
         Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);

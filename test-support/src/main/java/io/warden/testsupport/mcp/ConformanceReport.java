@@ -63,6 +63,21 @@ public record ConformanceReport(String requirements, Map<String, Scenario> scena
         return failed;
     }
 
+    /**
+     * Scenarios that passed in {@code baseline} (e.g. directly against the fixture) but not here (e.g. through
+     * Warden): the transparency regressions. A scenario missing here counts as a regression.
+     */
+    public List<String> regressionsAgainst(ConformanceReport baseline) {
+        List<String> regressions = new ArrayList<>();
+        for (Scenario base : baseline.scenarios().values()) {
+            Scenario here = scenarios.get(base.name());
+            if (base.passed() && (here == null || !here.passed())) {
+                regressions.add(base.name());
+            }
+        }
+        return regressions;
+    }
+
     /** Names of the scenarios that passed (scored or not). */
     public List<String> passedScenarios() {
         return scenarios.values().stream().filter(Scenario::passed).map(Scenario::name).toList();

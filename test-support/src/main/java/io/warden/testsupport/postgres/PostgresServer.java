@@ -155,6 +155,12 @@ public final class PostgresServer implements AutoCloseable {
         postmaster = null;
     }
 
+    /** Stops (fast) and starts again on the same port with the same data, e.g. to break pooled connections. */
+    public void restart() {
+        stop();
+        start();
+    }
+
     /** Creates a database (owned by {@code postgres}); returns its name. */
     public String createDatabase(String name) {
         Commands.run(List.of(bin.resolve("createdb").toString(), "-h", host(), "-p", String.valueOf(port), "-U", USER,

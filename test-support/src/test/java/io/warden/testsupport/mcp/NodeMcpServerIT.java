@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class NodeMcpServerTest {
+class NodeMcpServerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static NodeMcpServer fixture;
 

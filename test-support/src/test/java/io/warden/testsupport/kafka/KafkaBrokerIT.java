@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-class KafkaBrokerTest {
+class KafkaBrokerIT {
 
     KafkaBroker kafka;
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The official conformance suite (server mode) run directly against the fixture, once per requirement set:
  * every scored scenario must pass. The summary table is written to {@code target/conformance-direct-<set>.md}.
  */
-class FixtureConformanceTest {
+class FixtureConformanceIT {
     private static NodeMcpServer fixture;
 
     @BeforeAll

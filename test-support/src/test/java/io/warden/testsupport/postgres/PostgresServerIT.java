@@ -12,7 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
-class PostgresServerTest {
+class PostgresServerIT {
 
     @Test
     void servesJdbcOnAFreePortAndSurvivesARestart() throws SQLException {

@@ -20,13 +20,13 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** The Quarkus test resources, driven the way Quarkus drives them: init, start, inject, stop. */
-class TestResourcesTest {
+class QuarkusResourcesIT {
     RedisServer redis;
     PostgresServer postgres;
     NodeMcpServer mcp;
 
     private final TestInjector injector = (Object value, Predicate<Field> matches) -> {
-        for (Field f : TestResourcesTest.class.getDeclaredFields()) {
+        for (Field f : QuarkusResourcesIT.class.getDeclaredFields()) {
             if (matches.test(f)) {
                 try {
                     f.set(this, value);

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The deprecated HTTP+SSE transport (2024-11-05) of the fixture: GET /sse, endpoint event, POSTed messages. */
-class FixtureHttpSseTransportTest {
+class FixtureHttpSseTransportIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 

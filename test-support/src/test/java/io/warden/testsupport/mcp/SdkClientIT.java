@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The official TypeScript clients against the fixture: the baseline every "through Warden" run compares to. */
-class SdkClientTest {
+class SdkClientIT {
     private static NodeMcpServer fixture;
 
     @BeforeAll

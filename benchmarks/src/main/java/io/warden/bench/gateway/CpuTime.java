@@ -1,0 +1,52 @@
+package io.warden.bench.gateway;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time of a process from Linux's {@code /proc/<pid>/stat} (fields 14 and 15, user and system time, in clock ticks).
+ * Elsewhere every reading is -1 and the report leaves the CPU columns empty.
+ */
+final class CpuTime {
+
+    /** USER_HZ: 100 on every mainstream Linux build; {@code getconf CLK_TCK} shows it. */
+    static final double TICKS_PER_SECOND = 100.0;
+
+    private CpuTime() {
+    }
+
+    static long ticks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Busy time of the whole machine so far, in clock ticks, from the first line of {@code /proc/stat} (user, nice,
+     * system, irq, softirq, steal); -1 when unreadable. Minus the benchmark's own processes it shows other load.
+     */
+    static long machineTicks() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+            String[] f = first.trim().split("\\s+");
+            long busy = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                busy += Long.parseLong(f[i]);
+            }
+            return busy;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static boolean available() {
+        return ticks(ProcessHandle.current().pid()) >= 0;
+    }
+}
