@@ -283,7 +283,9 @@ public final class McpProxy {
                 return;
             }
             HttpClientRequest req = ar.result();
-            long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(), t -> {
+            // A GET is a listen for unsolicited messages: an upstream may hold its headers until the first one.
+            long wait = method == HttpMethod.GET ? limits.sseIdleTimeout().toMillis() : limits.upstreamResponseTimeout().toMillis();
+            long timer = vertx.setTimer(wait, t -> {
                 upstreamFailed(ex, "timeout", null); // first: the reset below fails the response future too
                 req.reset();
             });
