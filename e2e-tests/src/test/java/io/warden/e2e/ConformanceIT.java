@@ -48,7 +48,7 @@ class ConformanceIT {
     static final String TWO = "two-instances";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
     /** Per scenario; the suite's default is 30 s. A healthy scenario finishes in well under a second. */
-    private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration SCENARIO_TIMEOUT = Duration.ofSeconds(5);
 
     private final Map<String, SetReport> reports = new LinkedHashMap<>();
     private NodeMcpServer fixture;

@@ -36,8 +36,9 @@ final class ConformanceResults {
                 case PASS -> "pass (" + passed + ")";
                 case SKIPPED -> "skipped";
                 case MISSING -> "no result";
-                case FAIL -> "FAIL (" + passed + "/" + (passed + failed + warnings) + "; " + String.join(", ", failing)
-                        + ")";
+                case FAIL -> "FAIL (" + passed + "/" + (passed + failed + warnings) + "; "
+                        + String.join(", ", failing.subList(0, Math.min(3, failing.size())))
+                        + (failing.size() > 3 ? ", +" + (failing.size() - 3) + " more" : "") + ")";
             };
         }
     }
