@@ -18,8 +18,9 @@ import java.util.Map;
 
 /**
  * One packaged gateway ({@code gateway-service/target/quarkus-app/quarkus-run.jar}) in its own JVM, on a free
- * port, reading a standalone file and sharing Redis with its siblings. Override the jar with
- * {@code -Dwarden.e2e.gateway.jar=...}.
+ * port, reading a standalone file and sharing Redis with its siblings. The jar is {@code -Dwarden.e2e.gateway.jar},
+ * else {@code -Dwarden.gateway.jar} (set by the module's Failsafe configuration), else found above the working
+ * directory.
  */
 final class GatewayProcess implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
@@ -113,7 +114,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     static Path jar() {
-        String configured = System.getProperty("warden.e2e.gateway.jar");
+        String configured = System.getProperty("warden.e2e.gateway.jar", System.getProperty("warden.gateway.jar"));
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }

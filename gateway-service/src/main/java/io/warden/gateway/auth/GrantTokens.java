@@ -35,13 +35,18 @@ public final class GrantTokens {
     /** {@value #HASH_PREFIX} followed by the lowercase hex SHA-256 of the token's UTF-8 bytes. */
     public static String hash(String token) {
         Objects.requireNonNull(token, "token");
+        byte[] digest = SHA256.get().digest(token.getBytes(StandardCharsets.UTF_8));
+        return HASH_PREFIX + HexFormat.of().formatHex(digest);
+    }
+
+    /** One digest per thread: every request hashes its token, and getInstance is a provider lookup. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-            return HASH_PREFIX + HexFormat.of().formatHex(digest);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-    }
+    });
 
     /**
      * Compares two hashes in time that does not depend on where they differ. False when either is null.

@@ -1,5 +1,6 @@
 package io.warden.gateway.policy;
 
+import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.Map;
 
@@ -7,6 +8,15 @@ import java.util.Map;
 public record UpstreamServer(String id, String name, URI url, Map<String, String> headers) {
     public UpstreamServer {
         headers = Map.copyOf(headers);
+    }
+
+    /** Fresh options for one request, from the already parsed URL (no string parsing per call). */
+    public RequestOptions requestOptions() {
+        boolean tls = "https".equals(url.getScheme());
+        String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        return new RequestOptions().setHost(url.getHost()).setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
+                .setSsl(tls).setURI(path);
     }
 
     /** Header values are secrets: never print them. */

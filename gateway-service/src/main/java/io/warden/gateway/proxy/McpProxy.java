@@ -34,7 +34,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -139,7 +138,7 @@ public final class McpProxy {
 
     private void answerLimited(Exchange ex) {
         LimitOutcome l = ex.limit;
-        String decisionId = UUID.randomUUID().toString();
+        String decisionId = DecisionIds.next();
         ObjectNode answer = Denials.denied(ex.message.id(), decisionId, "deny", l.rule(), l.message(),
                 l.retryAfterMs() >= 0 ? l.retryAfterMs() : null, ex.modern(), VERSION);
         recorder.record(ex, decisionId, null);
@@ -253,7 +252,7 @@ public final class McpProxy {
 
     void answerDecision(Exchange ex) {
         Decision d = ex.verdict.decision();
-        String decisionId = UUID.randomUUID().toString();
+        String decisionId = DecisionIds.next();
         ObjectNode answer;
         if (d.outcome() == Outcome.HIDDEN) {
             answer = Denials.unknownTool(ex.message.id(), ex.verdict.tool());
@@ -271,9 +270,8 @@ public final class McpProxy {
     // ---- upstream -------------------------------------------------------------------------------
 
     void forward(Exchange ex, HttpMethod method, Buffer body) {
-        RequestOptions ro = new RequestOptions()
+        RequestOptions ro = ex.server.requestOptions()
                 .setMethod(method)
-                .setAbsoluteURI(ex.server.url().toString())
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
                 .setIdleTimeout(limits.sseIdleTimeout().toMillis())
                 .setHeaders(upstreamHeaders(ex, method));
@@ -285,7 +283,9 @@ public final class McpProxy {
                 return;
             }
             HttpClientRequest req = ar.result();
-            long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(), t -> {
+            // A GET is a listen for unsolicited messages: an upstream may hold its headers until the first one.
+            long wait = method == HttpMethod.GET ? limits.sseIdleTimeout().toMillis() : limits.upstreamResponseTimeout().toMillis();
+            long timer = vertx.setTimer(wait, t -> {
                 upstreamFailed(ex, "timeout", null); // first: the reset below fails the response future too
                 req.reset();
             });
@@ -356,7 +356,7 @@ public final class McpProxy {
                     : "Upstream MCP server closed the connection";
         };
         if (ex.verdict != null) {
-            recorder.record(ex, UUID.randomUUID().toString(), "upstream_" + cause);
+            recorder.record(ex, DecisionIds.next(), "upstream_" + cause);
         }
         reply(ex, status, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text), "upstream_" + cause);
     }

@@ -8,7 +8,6 @@ import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import java.util.Locale;
-import java.util.UUID;
 
 /**
  * Carries one upstream answer back to the client: JSON as JSON (inspected), SSE event by event as
@@ -207,7 +206,7 @@ final class Relay {
 
     private void record() {
         if (ex.verdict != null) {
-            proxy.recorder().record(ex, UUID.randomUUID().toString(), null);
+            proxy.recorder().record(ex, DecisionIds.next(), null);
             proxy.metrics().decision(ex.serverTag(), ex.rpcMethod(), "allow");
         }
     }
