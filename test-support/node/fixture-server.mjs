@@ -233,7 +233,9 @@ function buildServer({ era }) {
             if (answer.kind !== 'sampling') return inputRequired({ inputRequests: { sample: inputRequired.createMessage(request) } });
             return text(`LLM response: ${samplingText(answer.result)}`);
         }
-        const result = await ctx.mcpReq.requestSampling(request);
+        // Tied to the call, so the request travels on the call's own SSE answer, never on a GET stream
+        // that may not exist yet (through a proxy, the GET and the POST can reach us in either order).
+        const result = await ctx.mcpReq.requestSampling(request, { relatedRequestId: ctx.mcpReq.id });
         return text(`LLM response: ${samplingText(result)}`);
     });
 
@@ -306,7 +308,7 @@ function buildServer({ era }) {
             if (answer.kind !== 'elicit') return inputRequired({ inputRequests: { elicit: inputRequired.elicit(params) } });
             return text(`${prefix}: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`);
         }
-        const result = await ctx.mcpReq.elicitInput(params);
+        const result = await ctx.mcpReq.elicitInput(params, { relatedRequestId: ctx.mcpReq.id });
         return text(`${prefix}: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
     }
 

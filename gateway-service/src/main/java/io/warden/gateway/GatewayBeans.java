@@ -104,7 +104,8 @@ public class GatewayBeans {
         RedisLimiterConfig rc = RedisLimiterConfig.defaults().withDeadline(cfg.deadline()).withCluster(cfg.cluster());
         RedisOptions options = rc.redisOptions(List.of(cfg.redisUrl().get().split(","))).setMaxPoolSize(cfg.poolSize());
         Redis redis = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), options);
-        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, () -> 1, clock, metrics);
+        int pods = Math.max(1, cfg.liveGateways());
+        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, () -> pods, clock, metrics);
         limiter.loadScripts().subscribe().with(v -> { }, t -> { });
         LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
                 cfg.deadline().toMillis());

@@ -52,6 +52,13 @@ public interface GatewayConfig {
         @WithDefault("25ms")
         Duration deadline();
 
+        /**
+         * How many gateway pods share the limits, for on_limiter_error "local": while Redis is unreachable each
+         * pod allows rate / this. A static count until pods discover each other.
+         */
+        @WithDefault("1")
+        int liveGateways();
+
         /** Redis connections per pod: enough that a hot key never exhausts the pool. */
         @WithDefault("64")
         int poolSize();
