@@ -26,7 +26,7 @@ public final class CompiledPolicy {
      * Every name of the policy (exact tool keys and exact hide entries) with what step 2 and 3
      * decide for it, resolved at compile time: one hash lookup answers for a named tool.
      */
-    private final Map<String, Named> named;
+    private final HashMap<String, Named> named;
     private final GlobIndex hideGlobs;
     /** Glob keys, indexed; {@code globRules} is in the index's order (best first). */
     private final GlobIndex globs;
@@ -48,7 +48,7 @@ public final class CompiledPolicy {
         this.hideGlobs = new GlobIndex(hideGlobs);
         this.globs = new GlobIndex(globs);
         this.globRules = globRules.clone();
-        Map<String, Named> byName = new HashMap<>();
+        HashMap<String, Named> byName = new HashMap<>();
         for (String name : hideExact) {
             byName.put(name, new Named(name, true, null));
         }
@@ -57,7 +57,10 @@ public final class CompiledPolicy {
             boolean hidden = hideExact.contains(name) || this.hideGlobs.matchesAny(name);
             byName.put(name, new Named(name, hidden, e.getValue()));
         }
-        this.named = Map.copyOf(byName);
+        // A HashMap, not Map.copyOf: the immutable map probes linearly without spreading the hash,
+        // and generated names (tool_000001, tool_000002, ...) form long runs that a miss walks.
+        // Never modified after construction; the final field publishes it safely.
+        this.named = byName;
         this.categoryRules = categoryRules;
         this.allToolsOnly = allToolsOnly;
         this.methods = methods;

@@ -27,6 +27,8 @@ final class LimitSpec {
     final boolean shadow;
     /** 1 for scope grant, 2 for server, 0 for global. */
     private final int owner;
+    /** {@code bucketId|}, to which the scope owner is appended. */
+    private final String ownerPrefix;
 
     LimitSpec(String rule, String counter, String scope, long windowMillis, long max, long burst, long cost,
               Path costFrom, Path[] keyPaths, String onDeny, boolean shadow) {
@@ -43,17 +45,24 @@ final class LimitSpec {
         this.onDeny = onDeny;
         this.shadow = shadow;
         this.owner = "grant".equals(scope) ? 1 : "server".equals(scope) ? 2 : 0;
+        this.ownerPrefix = bucketId + "|";
     }
 
     /** The bucket key for a call: bucket id, scope owner, then the key path values. */
     String key(Path.Eval ctx) {
-        if (owner == 0 && keyPaths.length == 0) {
-            return bucketId;
-        }
-        StringBuilder b = ctx.keyBuilder().append(bucketId);
+        String id = null;
         if (owner != 0) {
-            String id = ctx.subject == null ? null : owner == 1 ? ctx.subject.grantId() : ctx.subject.serverId();
-            b.append('|').append(id == null ? "-" : id);
+            id = ctx.subject == null ? null : owner == 1 ? ctx.subject.grantId() : ctx.subject.serverId();
+            if (id == null) {
+                id = "-";
+            }
+        }
+        if (keyPaths.length == 0) {
+            return id == null ? bucketId : ownerPrefix + id;
+        }
+        StringBuilder b = new StringBuilder(64).append(bucketId);
+        if (id != null) {
+            b.append('|').append(id);
         }
         for (Path p : keyPaths) {
             JsonNode v = p.resolve(ctx);

@@ -233,19 +233,19 @@ final class Path {
 
     /** The per-evaluation view of one call. Cheap to create; computes derived values lazily. */
     static final class Eval {
+        private static final long MIN_EPOCH_DAY = LocalDate.MIN.toEpochDay();
+        private static final long MAX_EPOCH_DAY = LocalDate.MAX.toEpochDay();
+        /** No instant has this many seconds: the clock has not been read yet. */
+        private static final long UNREAD = Long.MIN_VALUE;
+
         final Subject subject;
         final String toolName;
         final JsonNode arguments;
         final ToolInfo tool;
         private final Instant now;
-        private static final long MIN_EPOCH_DAY = LocalDate.MIN.toEpochDay();
-        private static final long MAX_EPOCH_DAY = LocalDate.MAX.toEpochDay();
-
-        private long epochSecond;
-        private boolean haveTime;
+        private long epochSecond = UNREAD;
         private RiskCategory category;
         private List<JsonNode> scratch;
-        private StringBuilder keyBuilder;
 
         Eval(Subject subject, String toolName, JsonNode arguments, ToolInfo tool, Instant now) {
             this.subject = subject;
@@ -257,7 +257,7 @@ final class Path {
 
         /** Seconds since the epoch of the evaluation's time, read once. */
         private long epochSecond() {
-            if (!haveTime) {
+            if (epochSecond == UNREAD) {
                 Instant t = now == null ? Instant.now() : now;
                 long days = Math.floorDiv(t.getEpochSecond(), 86_400L);
                 if (days < MIN_EPOCH_DAY || days > MAX_EPOCH_DAY) {
@@ -265,7 +265,6 @@ final class Path {
                     t.atZone(ZoneOffset.UTC);
                 }
                 epochSecond = t.getEpochSecond();
-                haveTime = true;
             }
             return epochSecond;
         }
@@ -285,15 +284,6 @@ final class Path {
                 category = RiskCategory.classify(tool != null ? tool : ToolInfo.named(toolName));
             }
             return category;
-        }
-
-        /** An empty builder for bucket keys, shared by the limits of this evaluation. */
-        StringBuilder keyBuilder() {
-            if (keyBuilder == null) {
-                keyBuilder = new StringBuilder(96);
-            }
-            keyBuilder.setLength(0);
-            return keyBuilder;
         }
 
         List<JsonNode> scratch() {
