@@ -50,6 +50,11 @@ import org.jboss.logging.Logger;
  * the take and the refund another call may see fewer tokens (a spurious denial), never more
  * (no over-admission).
  *
+ * <h2>Connections</h2>
+ * The limiter keeps {@link RedisLimiterConfig#connections()} long-lived connections and
+ * pipelines calls on them round robin (see {@link RedisPipelines}); a broken or silent
+ * connection is replaced on the next call.
+ *
  * <h2>Failures</h2>
  * Each call has a hard deadline ({@link RedisLimiterConfig#deadline()}). On an error or a
  * missed deadline each charge follows its {@code on_limiter_error}: {@code closed} denies
@@ -68,6 +73,7 @@ public final class RedisRateLimiter implements RateLimiter {
     public static final String REFUND_SCRIPT = "ratelimit/refund.lua";
 
     private final Redis redis;
+    private final RedisPipelines pipelines;
     private final RedisLimiterConfig config;
     private final IntSupplier liveGateways;
     private final InMemoryRateLimiter local;
@@ -97,6 +103,7 @@ public final class RedisRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("redis, config, liveGateways, localClock and metrics are required");
         }
         this.redis = redis;
+        this.pipelines = new RedisPipelines(redis, config.connections());
         this.config = config;
         this.liveGateways = liveGateways;
         this.metrics = metrics;
@@ -113,6 +120,11 @@ public final class RedisRateLimiter implements RateLimiter {
                 .onFailure().invoke(t -> LOG.warnf("could not load the rate-limit scripts now (%s); "
                         + "they load on first use", t.getMessage()))
                 .onItemOrFailure().transform((r, t) -> null);
+    }
+
+    /** Give back the Redis connections this limiter holds. The Redis client itself stays open (it is the caller's). */
+    public void close() {
+        pipelines.close();
     }
 
     /** SHA-1 of the acquire script, as used with EVALSHA. */
@@ -257,10 +269,10 @@ public final class RedisRateLimiter implements RateLimiter {
 
     /** EVALSHA, and on NOSCRIPT the same call once more with EVAL (which caches the script again). */
     private Uni<Response> evalsha(Script script, List<String> keys, List<String> args) {
-        return redis.send(request(Command.EVALSHA, script.sha, keys, args))
+        return pipelines.send(request(Command.EVALSHA, script.sha, keys, args), config.deadline())
                 .onFailure(RedisRateLimiter::isNoScript).recoverWithUni(t -> {
                     metrics.error(RateLimitMetrics.CAUSE_NOSCRIPT);
-                    return redis.send(request(Command.EVAL, script.body, keys, args));
+                    return pipelines.send(request(Command.EVAL, script.body, keys, args), config.deadline());
                 });
     }
 
