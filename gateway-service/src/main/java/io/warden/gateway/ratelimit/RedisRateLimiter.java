@@ -244,8 +244,8 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cap.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
+        // The deadline is enforced per send by RedisPipelines (one timer per call).
         return evalsha(acquire, g.keys(), args)
-                .ifNoItem().after(config.deadline()).fail()
                 .map(r -> new GroupResult(r, null))
                 .onFailure().recoverWithItem(t -> new GroupResult(null, t));
     }
@@ -262,17 +262,19 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cost.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
-        return evalsha(refund, g.keys(), args)
-                .ifNoItem().after(config.deadline().multipliedBy(4)).fail()
-                .replaceWithVoid();
+        return evalsha(refund, g.keys(), args).replaceWithVoid();
     }
 
     /** EVALSHA, and on NOSCRIPT the same call once more with EVAL (which caches the script again). */
     private Uni<Response> evalsha(Script script, List<String> keys, List<String> args) {
+        long start = System.nanoTime();
         return pipelines.send(request(Command.EVALSHA, script.sha, keys, args), config.deadline())
                 .onFailure(RedisRateLimiter::isNoScript).recoverWithUni(t -> {
                     metrics.error(RateLimitMetrics.CAUSE_NOSCRIPT);
-                    return pipelines.send(request(Command.EVAL, script.body, keys, args), config.deadline());
+                    // The retry gets what is left of the deadline, so a call never exceeds it.
+                    long left = config.deadline().toNanos() - (System.nanoTime() - start);
+                    return pipelines.send(request(Command.EVAL, script.body, keys, args),
+                            java.time.Duration.ofNanos(Math.max(1_000_000, left)));
                 });
     }
 
