@@ -23,6 +23,8 @@ final class RedisPipelines {
     private final Redis redis;
     private final int size;
     private final AtomicReferenceArray<RedisConnection> live;
+    /** Per slot: when its connection last delivered a reply (System.nanoTime). */
+    private final java.util.concurrent.atomic.AtomicLongArray lastReply;
     private final AtomicReferenceArray<Uni<RedisConnection>> connecting;
     private final AtomicInteger next = new AtomicInteger();
 
@@ -31,6 +33,7 @@ final class RedisPipelines {
         this.size = Math.max(1, size);
         this.live = new AtomicReferenceArray<>(this.size);
         this.connecting = new AtomicReferenceArray<>(this.size);
+        this.lastReply = new java.util.concurrent.atomic.AtomicLongArray(this.size);
     }
 
     /** Send {@code request} on the next connection; past {@code deadline} it fails and the connection is dropped. */
@@ -38,9 +41,11 @@ final class RedisPipelines {
         int slot = Math.floorMod(next.getAndIncrement(), size);
         RedisConnection c = live.get(slot);
         Uni<RedisConnection> conn = c != null ? Uni.createFrom().item(c) : connect(slot);
+        long sent = System.nanoTime();
         return conn.chain(x -> x.send(request)
+                .invoke(r -> lastReply.set(slot, System.nanoTime()))
                 .ifNoItem().after(deadline).fail()
-                .onFailure(RedisPipelines::connectionLost).invoke(t -> drop(slot, x)));
+                .onFailure(t -> deadConnection(t, slot, sent)).invoke(t -> drop(slot, x)));
     }
 
     /** Close every connection (they return to the client, which closes broken ones). */
@@ -81,10 +86,17 @@ final class RedisPipelines {
         }
     }
 
-    /** True for failures after which the connection cannot be trusted (not Redis error replies). */
-    private static boolean connectionLost(Throwable t) {
+    /**
+     * True for failures after which the connection cannot be trusted: connection errors, and a
+     * missed deadline on a connection that delivered no reply at all since the request was sent
+     * (a silent connection). A slow reply on a connection that is otherwise answering keeps it:
+     * closing it would fail every other call in flight on it.
+     */
+    private boolean deadConnection(Throwable t, int slot, long sentNanos) {
         String cause = RedisRateLimiter.causeOf(t);
-        return RateLimitMetrics.CAUSE_TIMEOUT.equals(cause) || RateLimitMetrics.CAUSE_CONNECTION.equals(cause)
-                || RateLimitMetrics.CAUSE_OTHER.equals(cause);
+        if (RateLimitMetrics.CAUSE_TIMEOUT.equals(cause)) {
+            return lastReply.get(slot) - sentNanos < 0;
+        }
+        return RateLimitMetrics.CAUSE_CONNECTION.equals(cause) || RateLimitMetrics.CAUSE_OTHER.equals(cause);
     }
 }

@@ -61,8 +61,9 @@ import org.jboss.logging.Logger;
  * with rule {@value LimitOutcome#UNAVAILABLE_RULE}, {@code open} admits (flag
  * {@link LimitFlag#LIMITER_OPEN}), {@code local} uses a per-pod in-memory bucket with the
  * capacity and the rate divided by the live gateway count (flag {@link LimitFlag#LIMITER_LOCAL}).
- * After a failure, calls go straight to the fallback for {@link RedisLimiterConfig#retryDelay()};
- * the next call after that probes Redis, so recovery needs no manual step.
+ * After a connection failure, or {@value #TIMEOUTS_BEFORE_SKIPPING} missed deadlines in a row,
+ * calls go straight to the fallback for {@link RedisLimiterConfig#retryDelay()}; the next call
+ * after that probes Redis, so recovery needs no manual step.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -82,6 +83,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private final Script refund = Script.load(REFUND_SCRIPT);
     private final AtomicBoolean down = new AtomicBoolean();
     private volatile long skipUntilNanos = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicInteger failuresInARow = new java.util.concurrent.atomic.AtomicInteger();
+    /** Missed deadlines in a row after which Redis is skipped for {@code retryDelay} (a refused connection: at once). */
+    static final int TIMEOUTS_BEFORE_SKIPPING = 3;
 
     /** A limiter on {@code redis} with one gateway assumed live and no metrics. */
     public RedisRateLimiter(Redis redis, RedisLimiterConfig config) {
@@ -321,6 +325,9 @@ public final class RedisRateLimiter implements RateLimiter {
         if (failure != null) {
             return failed(partition, charges, failure);
         }
+        if (failuresInARow.get() != 0) {
+            failuresInARow.set(0);
+        }
         if (down.compareAndSet(true, false)) {
             LOG.info("Redis rate limiter is back: limits are exact again");
         }
@@ -363,7 +370,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private LimitOutcome failed(String partition, List<LimitCharge> charges, Throwable t) {
         String cause = causeOf(t);
         metrics.error(cause);
-        if (config.retryDelay().toNanos() > 0) {
+        int inARow = failuresInARow.incrementAndGet();
+        boolean skip = RateLimitMetrics.CAUSE_CONNECTION.equals(cause) || inARow >= TIMEOUTS_BEFORE_SKIPPING;
+        if (skip && config.retryDelay().toNanos() > 0) {
             skipUntilNanos = System.nanoTime() + config.retryDelay().toNanos();
         }
         if (down.compareAndSet(false, true)) {
