@@ -49,7 +49,7 @@ public final class RateLimiterBench {
     record Result(String name, int concurrency, long decisions, double perSecond, double p50Ms, double p99Ms,
                   long fallbacks) {
         String row() {
-            return String.format(Locale.ROOT, "| %-28s | %3d | %,10.0f | %6.3f | %6.3f |%s", name, concurrency,
+            return String.format(Locale.ROOT, "| %-34s | %3d | %,11.0f | %6.3f | %6.3f |%s", name, concurrency,
                     perSecond, p50Ms, p99Ms, fallbacks > 0 ? " fallbacks: " + fallbacks : "");
         }
     }
@@ -104,6 +104,14 @@ public final class RateLimiterBench {
                 client.send(req).subscribe().with(r -> done.accept(false), t -> done.accept(true));
             };
             boolean withRaw = Boolean.getBoolean("bench.raw");
+            io.vertx.mutiny.redis.client.RedisConnection conn = withRaw
+                    ? client.connect().await().atMost(Duration.ofSeconds(5)) : null;
+            Decision rawConn = done -> {
+                var req = io.vertx.mutiny.redis.client.Request.cmd(io.vertx.mutiny.redis.client.Command.EVALSHA)
+                        .arg(warden.acquireSha()).arg(1).arg(RedisKeys.key("bench", one));
+                rawArgs.forEach(req::arg);
+                conn.send(req).subscribe().with(r -> done.accept(false), t -> done.accept(true));
+            };
 
             RedisClient lettuce = RedisClient.create(redis.endpoint());
             lettuce.setOptions(io.lettuce.core.ClientOptions.builder()
@@ -127,13 +135,18 @@ public final class RateLimiterBench {
                 results.add(measure("bucket4j-lettuce (1 limit)", bucket4j, c, warmup, seconds));
                 if (withRaw) {
                     results.add(measure("vert.x EVALSHA, no limiter", raw, c, warmup, seconds));
+                    results.add(measure("vert.x EVALSHA, 1 connection", rawConn, c, warmup, seconds));
                 }
-                results.add(redisBenchmark(redis, warden, one, c, seconds));
+                results.add(redisBenchmark(redis, warden, one, c, 1, seconds));
+                if (c >= 2) {
+                    // The same shape as Warden's client: c requests in flight over 2 pipelined connections.
+                    results.add(redisBenchmark(redis, warden, one, 2, c / 2, seconds));
+                }
             }
 
             System.out.println();
-            System.out.println("| limiter                      |   c | decisions/s | p50 ms | p99 ms |");
-            System.out.println("|------------------------------|----:|-----------:|-------:|-------:|");
+            System.out.println("| limiter                            |   c | decisions/s | p50 ms | p99 ms |");
+            System.out.println("|------------------------------------|----:|------------:|-------:|-------:|");
             results.forEach(r -> System.out.println(r.row()));
 
             System.out.println();
@@ -226,17 +239,20 @@ public final class RateLimiterBench {
     }
 
     /** redis-benchmark running EVALSHA of Warden's acquire script on the same hot key: the ceiling. */
-    static Result redisBenchmark(BenchRedis redis, RedisRateLimiter warden, LimitCharge c, int concurrency,
-                                 int seconds) throws Exception {
+    static Result redisBenchmark(BenchRedis redis, RedisRateLimiter warden, LimitCharge c, int connections,
+                                 int pipeline, int seconds) throws Exception {
+        int concurrency = connections * pipeline;
         // Size the run to last about `seconds` at the rate of a quick probe.
         List<String> base = new ArrayList<>(List.of("redis-benchmark", "-h", "127.0.0.1", "-p",
-                Integer.toString(redis.port), "-c", Integer.toString(concurrency), "--csv"));
+                Integer.toString(redis.port), "-c", Integer.toString(connections), "-P", Integer.toString(pipeline),
+                "--csv"));
         List<String> cmd = new ArrayList<>(List.of("EVALSHA", warden.acquireSha(), "1", RedisKeys.key("bench", c)));
         cmd.addAll(scriptArgs(c));
         double probe = parseCsv(run(base, "20000", cmd))[0];
         long n = Math.max(20_000, (long) (probe * seconds));
         double[] v = parseCsv(run(base, Long.toString(n), cmd));
-        Result r = new Result("redis-benchmark EVALSHA", concurrency, n, v[0], v[1], v[2], 0);
+        String name = pipeline == 1 ? "redis-benchmark EVALSHA" : "redis-benchmark EVALSHA -c 2 -P " + pipeline;
+        Result r = new Result(name, concurrency, n, v[0], v[1], v[2], 0);
         System.out.println(r.row());
         return r;
     }
@@ -333,7 +349,7 @@ public final class RateLimiterBench {
         monitor.destroy();
         reader.join(5_000);
         long wireCount = wire.get();
-        System.out.printf(Locale.ROOT, "  %-28s %.2f commands sent per decision (%d over the wire, %d run inside "
+        System.out.printf(Locale.ROOT, "  %-34s %.2f commands sent per decision (%d over the wire, %d run inside "
                         + "scripts); INFO commandstats: evalsha %d, eval %d, get %d for %d decisions%n",
                 name, wireCount / (double) decisions, wireCount, inScript.get(),
                 calls(stats, "evalsha"), calls(stats, "eval"), calls(stats, "get"), decisions);

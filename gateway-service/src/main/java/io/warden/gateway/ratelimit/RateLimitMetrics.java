@@ -48,6 +48,11 @@ public final class RateLimitMetrics {
     public static final String CAUSE_OTHER = "other";
 
     private final MeterRegistry registry;
+    /** Meters looked up once: the decision path runs at Redis speed. */
+    private final java.util.concurrent.ConcurrentHashMap<String, io.micrometer.core.instrument.Counter> counters =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public RateLimitMetrics(MeterRegistry registry) {
         this.registry = registry == null ? new CompositeMeterRegistry() : registry;
@@ -71,10 +76,11 @@ public final class RateLimitMetrics {
         } else {
             cause = CAUSE_OK;
         }
-        registry.counter(DECISIONS, "outcome", o.admitted() ? "admitted" : "denied", "cause", cause,
-                "backend", backend).increment();
-        Timer.builder(LATENCY).tag("backend", backend).publishPercentileHistogram()
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        String outcome = o.admitted() ? "admitted" : "denied";
+        counters.computeIfAbsent(outcome + '|' + cause + '|' + backend, k -> registry.counter(DECISIONS,
+                "outcome", outcome, "cause", cause, "backend", backend)).increment();
+        timers.computeIfAbsent(backend, b -> Timer.builder(LATENCY).tag("backend", b).publishPercentileHistogram()
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
         for (BucketOutcome b : o.buckets()) {
             if (b.wouldDeny()) {
                 registry.counter(SHADOW_WOULD_DENY).increment();

@@ -21,9 +21,12 @@ import java.util.List;
  *     (default {@value #DEFAULT_UNAVAILABLE_RETRY_AFTER_MS} ms)
  * @param localMaxBuckets bound on the per-pod fallback buckets (default
  *     {@value InMemoryRateLimiter#DEFAULT_MAX_BUCKETS})
+ * @param connections long-lived, pipelined Redis connections the limiter keeps (default
+ *     {@value #DEFAULT_CONNECTIONS}); a hot key cannot exhaust them: calls queue on a connection
+ *     (up to {@value #DEFAULT_POOL_WAITING} in flight each) instead of waiting for one
  */
 public record RedisLimiterConfig(Duration deadline, boolean cluster, Duration retryDelay,
-                                 Duration unavailableRetryAfter, int localMaxBuckets) {
+                                 Duration unavailableRetryAfter, int localMaxBuckets, int connections) {
 
     public static final long DEFAULT_DEADLINE_MS = 25;
     public static final long DEFAULT_RETRY_DELAY_MS = 250;
@@ -32,6 +35,8 @@ public record RedisLimiterConfig(Duration deadline, boolean cluster, Duration re
     public static final int DEFAULT_POOL_SIZE = 64;
     /** Callers allowed to wait for a pooled connection before the client fails fast. */
     public static final int DEFAULT_POOL_WAITING = 4_096;
+    /** Pipelined connections per gateway. */
+    public static final int DEFAULT_CONNECTIONS = 2;
 
     public RedisLimiterConfig {
         if (deadline == null || deadline.isNegative() || deadline.isZero()) {
@@ -43,30 +48,39 @@ public record RedisLimiterConfig(Duration deadline, boolean cluster, Duration re
         if (unavailableRetryAfter == null || unavailableRetryAfter.isNegative()) {
             throw new IllegalArgumentException("ratelimit unavailableRetryAfter must be >= 0");
         }
+        if (connections < 1 || connections > DEFAULT_POOL_SIZE) {
+            throw new IllegalArgumentException("ratelimit connections must be 1.." + DEFAULT_POOL_SIZE + ", got "
+                    + connections);
+        }
     }
 
     /** The defaults, for a single Redis (not a cluster). */
     public static RedisLimiterConfig defaults() {
         return new RedisLimiterConfig(Duration.ofMillis(DEFAULT_DEADLINE_MS), false,
                 Duration.ofMillis(DEFAULT_RETRY_DELAY_MS), Duration.ofMillis(DEFAULT_UNAVAILABLE_RETRY_AFTER_MS),
-                InMemoryRateLimiter.DEFAULT_MAX_BUCKETS);
+                InMemoryRateLimiter.DEFAULT_MAX_BUCKETS, DEFAULT_CONNECTIONS);
     }
 
     public RedisLimiterConfig withDeadline(Duration d) {
-        return new RedisLimiterConfig(d, cluster, retryDelay, unavailableRetryAfter, localMaxBuckets);
+        return new RedisLimiterConfig(d, cluster, retryDelay, unavailableRetryAfter, localMaxBuckets, connections);
     }
 
     public RedisLimiterConfig withCluster(boolean c) {
-        return new RedisLimiterConfig(deadline, c, retryDelay, unavailableRetryAfter, localMaxBuckets);
+        return new RedisLimiterConfig(deadline, c, retryDelay, unavailableRetryAfter, localMaxBuckets, connections);
     }
 
     public RedisLimiterConfig withRetryDelay(Duration d) {
-        return new RedisLimiterConfig(deadline, cluster, d, unavailableRetryAfter, localMaxBuckets);
+        return new RedisLimiterConfig(deadline, cluster, d, unavailableRetryAfter, localMaxBuckets, connections);
+    }
+
+    public RedisLimiterConfig withConnections(int n) {
+        return new RedisLimiterConfig(deadline, cluster, retryDelay, unavailableRetryAfter, localMaxBuckets, n);
     }
 
     /**
      * Vert.x Redis client options sized for the limiter: a pool of {@value #DEFAULT_POOL_SIZE}
-     * connections, {@value #DEFAULT_POOL_WAITING} waiters, TCP_NODELAY, and a connect timeout
+     * connections (the limiter keeps {@link #connections()} of them), {@value #DEFAULT_POOL_WAITING}
+     * requests in flight per connection, TCP_NODELAY, and a connect timeout
      * tied to the deadline (a refused or silent Redis must not hold callers for seconds, the
      * client's default). When the gateway uses the Quarkus-managed client instead, set the
      * equivalent {@code quarkus.redis.max-pool-size}, {@code quarkus.redis.max-pool-waiting}

@@ -50,14 +50,20 @@ import org.jboss.logging.Logger;
  * the take and the refund another call may see fewer tokens (a spurious denial), never more
  * (no over-admission).
  *
+ * <h2>Connections</h2>
+ * The limiter keeps {@link RedisLimiterConfig#connections()} long-lived connections and
+ * pipelines calls on them round robin (see {@link RedisPipelines}); a broken or silent
+ * connection is replaced on the next call.
+ *
  * <h2>Failures</h2>
  * Each call has a hard deadline ({@link RedisLimiterConfig#deadline()}). On an error or a
  * missed deadline each charge follows its {@code on_limiter_error}: {@code closed} denies
  * with rule {@value LimitOutcome#UNAVAILABLE_RULE}, {@code open} admits (flag
  * {@link LimitFlag#LIMITER_OPEN}), {@code local} uses a per-pod in-memory bucket with the
  * capacity and the rate divided by the live gateway count (flag {@link LimitFlag#LIMITER_LOCAL}).
- * After a failure, calls go straight to the fallback for {@link RedisLimiterConfig#retryDelay()};
- * the next call after that probes Redis, so recovery needs no manual step.
+ * After a connection failure, or {@value #TIMEOUTS_BEFORE_SKIPPING} missed deadlines in a row,
+ * calls go straight to the fallback for {@link RedisLimiterConfig#retryDelay()}; the next call
+ * after that probes Redis, so recovery needs no manual step.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -68,6 +74,7 @@ public final class RedisRateLimiter implements RateLimiter {
     public static final String REFUND_SCRIPT = "ratelimit/refund.lua";
 
     private final Redis redis;
+    private final RedisPipelines pipelines;
     private final RedisLimiterConfig config;
     private final IntSupplier liveGateways;
     private final InMemoryRateLimiter local;
@@ -76,6 +83,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private final Script refund = Script.load(REFUND_SCRIPT);
     private final AtomicBoolean down = new AtomicBoolean();
     private volatile long skipUntilNanos = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicInteger failuresInARow = new java.util.concurrent.atomic.AtomicInteger();
+    /** Missed deadlines in a row after which Redis is skipped for {@code retryDelay} (a refused connection: at once). */
+    static final int TIMEOUTS_BEFORE_SKIPPING = 3;
 
     /** A limiter on {@code redis} with one gateway assumed live and no metrics. */
     public RedisRateLimiter(Redis redis, RedisLimiterConfig config) {
@@ -97,6 +107,7 @@ public final class RedisRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("redis, config, liveGateways, localClock and metrics are required");
         }
         this.redis = redis;
+        this.pipelines = new RedisPipelines(redis, config.connections());
         this.config = config;
         this.liveGateways = liveGateways;
         this.metrics = metrics;
@@ -113,6 +124,11 @@ public final class RedisRateLimiter implements RateLimiter {
                 .onFailure().invoke(t -> LOG.warnf("could not load the rate-limit scripts now (%s); "
                         + "they load on first use", t.getMessage()))
                 .onItemOrFailure().transform((r, t) -> null);
+    }
+
+    /** Give back the Redis connections this limiter holds. The Redis client itself stays open (it is the caller's). */
+    public void close() {
+        pipelines.close();
     }
 
     /** SHA-1 of the acquire script, as used with EVALSHA. */
@@ -232,8 +248,8 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cap.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
+        // The deadline is enforced per send by RedisPipelines (one timer per call).
         return evalsha(acquire, g.keys(), args)
-                .ifNoItem().after(config.deadline()).fail()
                 .map(r -> new GroupResult(r, null))
                 .onFailure().recoverWithItem(t -> new GroupResult(null, t));
     }
@@ -250,17 +266,19 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cost.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
-        return evalsha(refund, g.keys(), args)
-                .ifNoItem().after(config.deadline().multipliedBy(4)).fail()
-                .replaceWithVoid();
+        return evalsha(refund, g.keys(), args).replaceWithVoid();
     }
 
     /** EVALSHA, and on NOSCRIPT the same call once more with EVAL (which caches the script again). */
     private Uni<Response> evalsha(Script script, List<String> keys, List<String> args) {
-        return redis.send(request(Command.EVALSHA, script.sha, keys, args))
+        long start = System.nanoTime();
+        return pipelines.send(request(Command.EVALSHA, script.sha, keys, args), config.deadline())
                 .onFailure(RedisRateLimiter::isNoScript).recoverWithUni(t -> {
                     metrics.error(RateLimitMetrics.CAUSE_NOSCRIPT);
-                    return redis.send(request(Command.EVAL, script.body, keys, args));
+                    // The retry gets what is left of the deadline, so a call never exceeds it.
+                    long left = config.deadline().toNanos() - (System.nanoTime() - start);
+                    return pipelines.send(request(Command.EVAL, script.body, keys, args),
+                            java.time.Duration.ofNanos(Math.max(1_000_000, left)));
                 });
     }
 
@@ -307,6 +325,9 @@ public final class RedisRateLimiter implements RateLimiter {
         if (failure != null) {
             return failed(partition, charges, failure);
         }
+        if (failuresInARow.get() != 0) {
+            failuresInARow.set(0);
+        }
         if (down.compareAndSet(true, false)) {
             LOG.info("Redis rate limiter is back: limits are exact again");
         }
@@ -349,7 +370,9 @@ public final class RedisRateLimiter implements RateLimiter {
     private LimitOutcome failed(String partition, List<LimitCharge> charges, Throwable t) {
         String cause = causeOf(t);
         metrics.error(cause);
-        if (config.retryDelay().toNanos() > 0) {
+        int inARow = failuresInARow.incrementAndGet();
+        boolean skip = RateLimitMetrics.CAUSE_CONNECTION.equals(cause) || inARow >= TIMEOUTS_BEFORE_SKIPPING;
+        if (skip && config.retryDelay().toNanos() > 0) {
             skipUntilNanos = System.nanoTime() + config.retryDelay().toNanos();
         }
         if (down.compareAndSet(false, true)) {
