@@ -1,12 +1,21 @@
 package io.warden.gateway.ratelimit;
 
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -15,45 +24,127 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * own throughput: a pool that lends one connection per request pays an acquire and release
  * per call and never pipelines.
  *
- * <p>A connection that fails, closes or misses a deadline is dropped; the next request on its
- * slot opens a new one (concurrent callers share that attempt). Nothing here retries a request.
+ * <p>Deadlines: every request joins one FIFO queue, and a sweeper ticking every tenth of the
+ * deadline (at least 1 ms) fails the requests whose deadline has passed. All requests share
+ * one deadline, so the queue is in deadline order and the sweep only looks at its head. This
+ * costs a queue insertion per request, where a scheduled timer per request (a lock and often
+ * a thread wake-up each) measured at a third of the throughput. A deadline therefore fires up
+ * to one tick late.
+ *
+ * <p>A connection that fails, closes, or misses a deadline without delivering any reply since
+ * the request was sent, is dropped; the next request on its slot opens a new one (concurrent
+ * callers share that attempt). Nothing here retries a request.
  */
 final class RedisPipelines {
+
+    private static final ScheduledExecutorService SWEEPER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "warden-ratelimit-deadlines");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Redis redis;
     private final int size;
     private final AtomicReferenceArray<RedisConnection> live;
-    /** Per slot: when its connection last delivered a reply (System.nanoTime). */
-    private final java.util.concurrent.atomic.AtomicLongArray lastReply;
     private final AtomicReferenceArray<Uni<RedisConnection>> connecting;
+    /** Per slot: when its connection last delivered a reply (System.nanoTime). */
+    private final AtomicLongArray lastReply;
     private final AtomicInteger next = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Pending> inFlight = new ConcurrentLinkedQueue<>();
+    private final ScheduledFuture<?> sweep;
 
-    RedisPipelines(Redis redis, int size) {
+    /** One request in flight: completed by its reply, or failed by the sweeper. */
+    private static final class Pending extends AtomicBoolean {
+        final long sentNanos;
+        final long deadlineNanos;
+        final int slot;
+        final UniEmitter<? super Response> emitter;
+        volatile RedisConnection connection;
+
+        Pending(long sentNanos, long deadlineNanos, int slot, UniEmitter<? super Response> emitter) {
+            this.sentNanos = sentNanos;
+            this.deadlineNanos = deadlineNanos;
+            this.slot = slot;
+            this.emitter = emitter;
+        }
+
+        /** True exactly once: for whoever settles the request first. */
+        boolean settle() {
+            return compareAndSet(false, true);
+        }
+    }
+
+    RedisPipelines(Redis redis, int size, Duration deadline) {
         this.redis = redis;
         this.size = Math.max(1, size);
         this.live = new AtomicReferenceArray<>(this.size);
         this.connecting = new AtomicReferenceArray<>(this.size);
-        this.lastReply = new java.util.concurrent.atomic.AtomicLongArray(this.size);
+        this.lastReply = new AtomicLongArray(this.size);
+        long tickMicros = Math.max(1_000, deadline.toNanos() / 10_000);
+        this.sweep = SWEEPER.scheduleAtFixedRate(this::sweep, tickMicros, tickMicros, TimeUnit.MICROSECONDS);
     }
 
-    /** Send {@code request} on the next connection; past {@code deadline} it fails and the connection is dropped. */
+    /** Send {@code request} on the next connection; past {@code deadline} it fails with a {@link TimeoutException}. */
     Uni<Response> send(Request request, Duration deadline) {
-        int slot = Math.floorMod(next.getAndIncrement(), size);
-        RedisConnection c = live.get(slot);
-        Uni<RedisConnection> conn = c != null ? Uni.createFrom().item(c) : connect(slot);
-        long sent = System.nanoTime();
-        return conn.chain(x -> x.send(request)
-                .invoke(r -> lastReply.set(slot, System.nanoTime()))
-                .ifNoItem().after(deadline).fail()
-                .onFailure(t -> deadConnection(t, slot, sent)).invoke(t -> drop(slot, x)));
+        return Uni.createFrom().emitter(em -> {
+            int slot = Math.floorMod(next.getAndIncrement(), size);
+            long sent = System.nanoTime();
+            Pending p = new Pending(sent, sent + deadline.toNanos(), slot, em);
+            inFlight.add(p);
+            RedisConnection c = live.get(slot);
+            Uni<RedisConnection> conn = c != null ? Uni.createFrom().item(c) : connect(slot);
+            conn.chain(x -> {
+                p.connection = x;
+                return x.send(request);
+            }).subscribe().with(reply -> {
+                lastReply.set(slot, System.nanoTime());
+                if (p.settle()) {
+                    em.complete(reply);
+                }
+            }, failure -> {
+                if (p.connection != null && !isReplyError(failure)) {
+                    drop(slot, p.connection);
+                }
+                if (p.settle()) {
+                    em.fail(failure);
+                }
+            });
+        });
     }
 
-    /** Close every connection (they return to the client, which closes broken ones). */
+    /** Stop the sweeper and close every connection (they return to the client, which closes broken ones). */
     void close() {
+        sweep.cancel(false);
         for (int i = 0; i < size; i++) {
             RedisConnection c = live.getAndSet(i, null);
             if (c != null) {
                 c.close().subscribe().with(v -> { }, t -> { });
+            }
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        Pending p;
+        while ((p = inFlight.peek()) != null) {
+            if (p.get()) {
+                inFlight.poll();
+                continue;
+            }
+            if (p.deadlineNanos - now > 0) {
+                return;
+            }
+            inFlight.poll();
+            if (p.settle()) {
+                RedisConnection c = p.connection;
+                if (c != null && lastReply.get(p.slot) - p.sentNanos < 0) {
+                    drop(p.slot, c); // silent since the request was sent
+                }
+                try {
+                    p.emitter.fail(new TimeoutException());
+                } catch (RuntimeException e) {
+                    // A subscriber's failure handler threw: nothing the sweeper can do, keep sweeping.
+                }
             }
         }
     }
@@ -86,17 +177,9 @@ final class RedisPipelines {
         }
     }
 
-    /**
-     * True for failures after which the connection cannot be trusted: connection errors, and a
-     * missed deadline on a connection that delivered no reply at all since the request was sent
-     * (a silent connection). A slow reply on a connection that is otherwise answering keeps it:
-     * closing it would fail every other call in flight on it.
-     */
-    private boolean deadConnection(Throwable t, int slot, long sentNanos) {
+    /** True for an error reply from Redis (NOSCRIPT, ERR ...): the connection itself is fine. */
+    private static boolean isReplyError(Throwable t) {
         String cause = RedisRateLimiter.causeOf(t);
-        if (RateLimitMetrics.CAUSE_TIMEOUT.equals(cause)) {
-            return lastReply.get(slot) - sentNanos < 0;
-        }
-        return RateLimitMetrics.CAUSE_CONNECTION.equals(cause) || RateLimitMetrics.CAUSE_OTHER.equals(cause);
+        return RateLimitMetrics.CAUSE_NOSCRIPT.equals(cause) || RateLimitMetrics.CAUSE_SCRIPT.equals(cause);
     }
 }

@@ -107,7 +107,7 @@ public final class RedisRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("redis, config, liveGateways, localClock and metrics are required");
         }
         this.redis = redis;
-        this.pipelines = new RedisPipelines(redis, config.connections());
+        this.pipelines = new RedisPipelines(redis, config.connections(), config.deadline());
         this.config = config;
         this.liveGateways = liveGateways;
         this.metrics = metrics;
