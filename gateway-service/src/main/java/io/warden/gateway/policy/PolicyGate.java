@@ -52,7 +52,7 @@ public final class PolicyGate {
                 return null; // malformed call: the upstream answers it as it would directly
             }
             Decision d = policy.get().compiled().evaluateCall(
-                    new CallContext(subject, tool, args, catalog.lookup(server.id(), tool), clock.instant()));
+                    new CallContext(subject, tool, args, catalog.lookup(server, tool), clock.instant()));
             return new Verdict(d, tool, args, policy.get());
         }
         if (policy.isEmpty()) {
@@ -77,7 +77,7 @@ public final class PolicyGate {
         boolean changed = false;
         for (int i = tools.size() - 1; i >= 0; i--) {
             JsonNode tool = tools.get(i);
-            var info = catalog.learn(server.id(), tool);
+            var info = catalog.learn(server, tool);
             // No policy: the grant may call nothing, so it is shown nothing either.
             if (policy.isEmpty() || !policy.get().compiled().isListed(info, subject)) {
                 tools.remove(i);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.warden.policy.CompileResult;
 import io.warden.policy.PolicyCompiler;
 import io.warden.policy.PolicyProblem;
+import io.warden.policy.RiskCategory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ public final class StandaloneConfigParser {
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> TOP = Set.of("servers", "grants", "policies");
-    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "headers");
+    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "headers", "categories");
     private static final Set<String> GRANT_FIELDS = Set.of("id", "label", "server", "token_hash", "policy", "tags");
 
     public sealed interface Result permits Parsed, Invalid {}
@@ -149,13 +150,36 @@ public final class StandaloneConfigParser {
                     }
                 }
             }
+            Map<String, String> categories = categories(s.path("categories"), at + "/categories", problems);
             if (id != null && out.containsKey(id)) {
                 problems.add(at + "/id: duplicate server id \"" + id + "\"");
             } else if (id != null && uri != null) {
                 String name = s.path("name").isTextual() ? s.get("name").asText() : id;
-                out.put(id, new UpstreamServer(id, name, uri, headers));
+                out.put(id, new UpstreamServer(id, name, uri, headers, categories));
             }
         }
+        return out;
+    }
+
+    /** Operator-pinned risk categories: tool name to read, write, execute, destructive or financial. */
+    private static Map<String, String> categories(JsonNode node, String at, List<String> problems) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node.isMissingNode()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            problems.add(at + ": expected an object of tool name to category");
+            return out;
+        }
+        node.fields().forEachRemaining(e -> {
+            String value = e.getValue().asText("");
+            if (e.getValue().isTextual() && RiskCategory.fromJson(value) != null) {
+                out.put(e.getKey(), value);
+            } else {
+                problems.add(at + "/" + escape(e.getKey()) + ": unknown category \"" + value
+                        + "\" (expected read, write, execute, destructive or financial)");
+            }
+        });
         return out;
     }
 

@@ -15,19 +15,25 @@ public final class ToolCatalog {
 
     private final Map<String, Map<String, ToolInfo>> byServer = new ConcurrentHashMap<>();
 
-    public ToolInfo lookup(String serverId, String tool) {
-        Map<String, ToolInfo> tools = byServer.get(serverId);
+    /** What is known of a tool; an operator's pinned category always wins over what was learned. */
+    public ToolInfo lookup(UpstreamServer server, String tool) {
+        Map<String, ToolInfo> tools = byServer.get(server.id());
         ToolInfo info = tools == null ? null : tools.get(tool);
-        return info != null ? info : ToolInfo.named(tool);
+        String pinned = server.categories().get(tool);
+        if (info == null) {
+            return pinned == null ? ToolInfo.named(tool) : new ToolInfo(tool, null, null, pinned);
+        }
+        return pinned == null || pinned.equals(info.pinnedCategory()) ? info
+                : new ToolInfo(info.name(), info.description(), info.annotations(), pinned);
     }
 
     /** Records one tools/list entry and returns what policy needs to judge it. */
-    public ToolInfo learn(String serverId, JsonNode tool) {
+    public ToolInfo learn(UpstreamServer server, JsonNode tool) {
         String name = tool.path("name").asText("");
         JsonNode description = tool.get("description");
         ToolInfo info = new ToolInfo(name, description != null && description.isTextual() ? description.asText() : null,
-                tool.get("annotations"), null);
-        Map<String, ToolInfo> tools = byServer.computeIfAbsent(serverId, k -> new ConcurrentHashMap<>());
+                tool.get("annotations"), server.categories().get(name));
+        Map<String, ToolInfo> tools = byServer.computeIfAbsent(server.id(), k -> new ConcurrentHashMap<>());
         if (tools.size() < MAX_TOOLS_PER_SERVER || tools.containsKey(name)) {
             tools.put(name, info);
         }

@@ -4,10 +4,18 @@ import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.Map;
 
-/** An upstream MCP server as the gateway sees it. {@code headers} are injected into every upstream request. */
-public record UpstreamServer(String id, String name, URI url, Map<String, String> headers) {
+/**
+ * An upstream MCP server as the gateway sees it. {@code headers} are injected into every upstream request;
+ * {@code categories} pins the risk category of named tools, overriding what annotations and names suggest.
+ */
+public record UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories) {
     public UpstreamServer {
         headers = Map.copyOf(headers);
+        categories = Map.copyOf(categories);
+    }
+
+    public UpstreamServer(String id, String name, URI url, Map<String, String> headers) {
+        this(id, name, url, headers, Map.of());
     }
 
     /** Fresh options for one request, from the already parsed URL (no string parsing per call). */

@@ -30,6 +30,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String LIMITED_TOKEN = GrantTokens.mint();
     public static final String COUNTED_TOKEN = GrantTokens.mint();
     public static final String LIMITED_DOWN_TOKEN = GrantTokens.mint();
+    public static final String BY_CATEGORY_TOKEN = GrantTokens.mint();
     public static final String SESSION_KEY = SessionKeys.generate();
 
     static NodeMcpServer fixture;
@@ -62,7 +63,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
         String dead = "http://127.0.0.1:" + FreePorts.next() + "/mcp";
         return """
                 servers:
-                  - {id: fixture, name: Fixture, url: "%s", headers: {X-Upstream-Key: upstream-secret}}
+                  - {id: fixture, name: Fixture, url: "%s", headers: {X-Upstream-Key: upstream-secret}, categories: {add: destructive}}
                   - {id: second, url: "%s"}
                   - {id: down, url: "%s"}
                   - {id: hang, url: "%s"}
@@ -86,9 +87,15 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: limited, server: fixture, token_hash: "%s", policy: two-per-hour}
                   - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
                   - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
+                  - {id: bycategory, server: fixture, token_hash: "%s", policy: by-category}
                 """.formatted(GrantTokens.hash(LIMITED_TOKEN), GrantTokens.hash(COUNTED_TOKEN),
-                GrantTokens.hash(LIMITED_DOWN_TOKEN)) + """
+                GrantTokens.hash(LIMITED_DOWN_TOKEN), GrantTokens.hash(BY_CATEGORY_TOKEN)) + """
                 policies:
+                  by-category:
+                    version: "1"
+                    default: deny
+                    categories: {read: {}}
+                    methods: {"resources/read": deny}
                   two-per-hour:
                     version: "1"
                     default: allow
