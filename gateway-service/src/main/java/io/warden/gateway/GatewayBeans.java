@@ -25,6 +25,7 @@ import io.warden.gateway.policy.ToolCatalog;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.warden.gateway.proxy.DecisionRecorder;
+import io.warden.gateway.ratelimit.GatewayPresence;
 import io.warden.gateway.ratelimit.InMemoryRateLimiter;
 import io.warden.gateway.ratelimit.RateLimitMetrics;
 import io.warden.gateway.ratelimit.RateLimiter;
@@ -36,6 +37,7 @@ import io.warden.gateway.session.SessionCodec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.jboss.logging.Logger;
 
@@ -47,6 +49,8 @@ import org.jboss.logging.Logger;
 public class GatewayBeans {
 
     private static final Logger LOG = Logger.getLogger(GatewayBeans.class);
+    /** Gauge: gateway pods sharing the Redis limits, as this pod last saw them. */
+    static final String LIVE_GATEWAYS = "warden.gateways.live";
 
     private final SnapshotHolder snapshots = new SnapshotHolder();
     private SnapshotSource source;
@@ -104,8 +108,10 @@ public class GatewayBeans {
         RedisLimiterConfig rc = RedisLimiterConfig.defaults().withDeadline(cfg.deadline()).withCluster(cfg.cluster());
         RedisOptions options = rc.redisOptions(List.of(cfg.redisUrl().get().split(","))).setMaxPoolSize(cfg.poolSize());
         Redis redis = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), options);
-        int pods = Math.max(1, cfg.liveGateways());
-        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, () -> pods, clock, metrics);
+        GatewayPresence presence = new GatewayPresence(vertx, redis, Duration.ofSeconds(2), Duration.ofSeconds(10),
+                cfg.liveGateways());
+        registry.gauge(LIVE_GATEWAYS, presence, GatewayPresence::getAsInt);
+        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, presence, clock, metrics);
         limiter.loadScripts().subscribe().with(v -> { }, t -> { });
         LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
                 cfg.deadline().toMillis());

@@ -53,8 +53,8 @@ public interface GatewayConfig {
         Duration deadline();
 
         /**
-         * How many gateway pods share the limits, for on_limiter_error "local": while Redis is unreachable each
-         * pod allows rate / this. A static count until pods discover each other.
+         * Gateway pods assumed to share the limits until the pods have counted each other through Redis (each
+         * beats into a shared set every 2 s). Under on_limiter_error "local" each pod allows rate / pods.
          */
         @WithDefault("1")
         int liveGateways();
