@@ -128,8 +128,4 @@ public class GatewayBeans {
         Gauge.builder(AuditMetrics.QUEUED, log, JsonLinesDecisionLog::queued).register(registry);
     }
 
-    /** For tests and the health check: the snapshot in force. */
-    public SnapshotHolder snapshots() {
-        return snapshots;
-    }
 }

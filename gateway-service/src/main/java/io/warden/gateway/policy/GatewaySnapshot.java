@@ -29,10 +29,6 @@ public record GatewaySnapshot(
         return Optional.ofNullable(grantsByTokenHash.get(hash));
     }
 
-    public Optional<Grant> grantById(String grantId) {
-        return grantsByTokenHash.values().stream().filter(g -> g.id().equals(grantId)).findFirst();
-    }
-
     /** Empty when the grant names no policy or an unknown one: the engine then denies with "(no policy)". */
     public Optional<PolicyEntry> policyFor(Grant grant) {
         return grant.policyId() == null ? Optional.empty() : Optional.ofNullable(policies.get(grant.policyId()));

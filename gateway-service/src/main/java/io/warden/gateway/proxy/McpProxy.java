@@ -423,10 +423,6 @@ public final class McpProxy {
         return new String(cut.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E…]", "?");
     }
 
-    SessionCodec sessions() {
-        return sessions;
-    }
-
     PolicyGate gate() {
         return gate;
     }
