@@ -211,6 +211,9 @@ function buildServer({ era }) {
     tool('test_reconnection', { description: 'Closes the SSE stream mid-call; the result arrives after a resume.', inputSchema: noArgs },
         async (_args, ctx) => {
             await ctx.mcpReq.log('info', 'closing the stream now; resume with Last-Event-ID');
+            // Let the answer's headers and first events leave first: closing "mid-call" must not mean closing
+            // before the response began (a client would then see a connection dropped with no answer at all).
+            await sleep(100);
             ctx.http?.closeSSE?.();
             await sleep(100);
             return text('Reconnection test completed');
