@@ -13,6 +13,11 @@ import io.vertx.ext.web.Router;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
 import io.warden.gateway.audit.JsonLinesDecisionLog;
+import io.warden.gateway.cluster.RedisMessageBus;
+import io.warden.gateway.cluster.RedisRevocations;
+import io.warden.gateway.cluster.RedisSubscriber;
+import io.warden.gateway.cluster.RevocationSet;
+import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.metrics.ProxyMetrics;
@@ -39,6 +44,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,6 +61,8 @@ public class GatewayBeans {
     private final SnapshotHolder snapshots = new SnapshotHolder();
     private SnapshotSource source;
     private DecisionRecorder recorder;
+    private SharedState shared;
+    private RedisSubscriber subscriber;
 
     void start(@Observes StartupEvent ev, Vertx vertx, GatewayConfig config) {
         source = new StandaloneFileSource(vertx, config.standalone().file(), config.standalone().pollInterval().toMillis(),
@@ -68,6 +76,12 @@ public class GatewayBeans {
         }
         if (recorder != null) {
             recorder.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
+        if (subscriber != null) {
+            subscriber.close();
         }
     }
 
@@ -92,10 +106,11 @@ public class GatewayBeans {
                 JsonRpc.MAPPER);
         auditMetrics(registry, log);
         recorder = new DecisionRecorder(log, config.id(), clock, log);
+        shared = sharedState(vertx, config, clock, sessions.ttl());
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
-                recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry));
+                recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry), shared);
         proxy.register(router);
     }
 
@@ -116,6 +131,32 @@ public class GatewayBeans {
         LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
                 cfg.deadline().toMillis());
         return limiter;
+    }
+
+    /**
+     * Streams reachable from every pod and a shared revocation list, through Redis when one is configured; otherwise
+     * both stay in this pod.
+     */
+    private SharedState sharedState(Vertx vertx, GatewayConfig config, Clock clock, Duration sessionTtl) {
+        GatewayConfig.Cluster cfg = config.cluster();
+        Optional<String> url = cfg.redisUrl().or(() -> config.ratelimit().redisUrl().map(u -> u.split(",")[0].trim()));
+        if (url.isEmpty()) {
+            return SharedState.local(clock);
+        }
+        // One node, even in front of a Redis Cluster: PUBLISH counts only the subscribers of the node it runs on,
+        // so every pod must publish and subscribe on the same node for "delivered" to mean anything.
+        subscriber = new RedisSubscriber(vertx, new RedisOptions().setConnectionString(url.get()).setMaxPoolSize(8)
+                .setMaxPoolWaiting(1024), cfg.reconnectDelay(), cfg.commandTimeout());
+        SharedState state = new SharedState(new RedisMessageBus(subscriber),
+                new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl));
+        subscriber.start();
+        LOG.infof("Streams and session revocations are shared through Redis at %s", redact(url.get()));
+        return state;
+    }
+
+    /** The URL without its password, for logs. */
+    static String redact(String url) {
+        return url.replaceAll("//[^@/]*@", "//***@");
     }
 
     private static void auditMetrics(MeterRegistry registry, JsonLinesDecisionLog log) {

@@ -37,6 +37,25 @@ public interface GatewayConfig {
 
     RateLimit ratelimit();
 
+    Cluster cluster();
+
+    /** How pods share live state: streams reachable from any pod, revoked sessions. See docs/pods.md. */
+    interface Cluster {
+        /**
+         * Redis for the stream bus and the revocation list, one node ({@code redis://host:6379}). Empty: the first
+         * endpoint of {@code warden.gateway.ratelimit.redis-url}; both empty: standalone, everything in this pod.
+         */
+        Optional<String> redisUrl();
+
+        /** Wait between attempts to re-open the pub/sub connection after Redis went away. */
+        @WithDefault("1s")
+        Duration reconnectDelay();
+
+        /** How long one Redis command of the bus (a PUBLISH, a revocation) may take before it counts as failed. */
+        @WithDefault("1s")
+        Duration commandTimeout();
+    }
+
     interface RateLimit {
         /**
          * Redis for the shared token buckets, e.g. {@code redis://127.0.0.1:6379}. Empty: standalone mode,

@@ -1,5 +1,6 @@
 package io.warden.gateway.proxy;
 
+import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
@@ -15,7 +16,10 @@ import io.warden.gateway.session.SessionState;
  * step by {@link McpProxy}; read by the relay and the decision recorder.
  */
 final class Exchange {
+    /** The HTTP request; null for a message another pod received for a stream of this one. */
     final RoutingContext ctx;
+    /** The client's request headers when there is no {@link #ctx} (only those that travel upstream). */
+    private final MultiMap relayedHeaders;
     final Downstream out;
     final long startNanos;
     final String method;
@@ -38,10 +42,24 @@ final class Exchange {
     boolean failed;
 
     Exchange(RoutingContext ctx, String method, Downstream out) {
+        this(ctx, null, method, out);
+    }
+
+    /** A message received by another pod for a stream held here: its headers came along, its request stayed there. */
+    Exchange(MultiMap relayedHeaders, String method, Downstream out) {
+        this(null, relayedHeaders, method, out);
+    }
+
+    private Exchange(RoutingContext ctx, MultiMap relayedHeaders, String method, Downstream out) {
         this.ctx = ctx;
+        this.relayedHeaders = relayedHeaders;
         this.out = out;
         this.method = method;
         this.startNanos = System.nanoTime();
+    }
+
+    MultiMap requestHeaders() {
+        return ctx != null ? ctx.request().headers() : relayedHeaders;
     }
 
     String serverTag() {

@@ -17,14 +17,17 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.auth.GrantAuthenticator;
+import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.metrics.ProxyMetrics;
+import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
+import io.warden.gateway.session.SessionState;
 import io.warden.gateway.ratelimit.LimitOutcome;
 import io.warden.gateway.ratelimit.RateLimiter;
 import io.warden.policy.Decision;
@@ -58,10 +61,11 @@ public final class McpProxy {
     private final DecisionRecorder recorder;
     private final ProxyMetrics metrics;
     private final RateLimiter limiter;
+    private final SharedState shared;
 
     public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
-                    RateLimiter limiter) {
+                    RateLimiter limiter, SharedState shared) {
         this.vertx = vertx;
         this.upstream = upstream;
         this.limits = limits;
@@ -72,6 +76,7 @@ public final class McpProxy {
         this.recorder = recorder;
         this.metrics = metrics;
         this.limiter = limiter;
+        this.shared = shared;
     }
 
     public void register(Router router) {
@@ -82,7 +87,7 @@ public final class McpProxy {
                 .failureHandler(this::failure);
         router.get("/mcp/:server").handler(this::get).failureHandler(this::failure);
         router.delete("/mcp/:server").handler(this::delete).failureHandler(this::failure);
-        new SseBridge(this, vertx, sessions, guard).register(router, limits.maxBodyBytes());
+        new SseBridge(this, vertx, sessions, guard, shared.streams()).register(router, limits.maxBodyBytes());
     }
 
     // ---- POST: one JSON-RPC message -------------------------------------------------------------
@@ -159,7 +164,17 @@ public final class McpProxy {
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
         if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+            if (ex.session != null) { // the session ends for every pod once the upstream agreed
+                String token = ctx.request().getHeader(Protocol.H_SESSION);
+                ctx.addHeadersEndHandler(v -> revokeIfEnded(token, ex.session, ctx.response().getStatusCode()));
+            }
             forward(ex, HttpMethod.DELETE, null);
+        }
+    }
+
+    private void revokeIfEnded(String token, SessionState session, int status) {
+        if (status / 100 == 2) {
+            shared.revocations().revoke(token, session.expiresAtEpochSecond());
         }
     }
 
@@ -241,11 +256,11 @@ public final class McpProxy {
         }
         SessionCodec.Opened opened = sessions.open(token);
         if (opened instanceof SessionCodec.Valid v && v.state().serverId().equals(ex.server.id())
-                && v.state().grantId().equals(ex.grant.id())) {
+                && v.state().grantId().equals(ex.grant.id()) && !shared.revocations().revoked(token)) {
             ex.session = v.state();
             return true;
         }
-        // Unknown, forged, expired, or another grant's session: "not found", so the client re-initializes.
+        // Unknown, forged, expired, ended by DELETE, or another grant's session: "not found", so the client re-initializes.
         reply(ex, 404, JsonRpc.error(id(ex), -32001, "Session not found"), "session_not_found");
         return false;
     }
@@ -307,13 +322,9 @@ public final class McpProxy {
     }
 
     private MultiMap upstreamHeaders(Exchange ex, HttpMethod method) {
-        HttpServerRequest in = ex.ctx.request();
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
-        // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
-        for (Map.Entry<String, String> e : in.headers()) {
-            String k = e.getKey().toLowerCase(Locale.ROOT);
-            if (k.equals("mcp-protocol-version") || k.equals("mcp-method") || k.equals("mcp-name")
-                    || k.startsWith("mcp-param-") || k.equals("last-event-id") || k.equals("user-agent")) {
+        for (Map.Entry<String, String> e : ex.requestHeaders()) {
+            if (travelsUpstream(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -331,6 +342,13 @@ public final class McpProxy {
         }
         ex.server.headers().forEach(h::set);
         return h;
+    }
+
+    /** Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin. */
+    static boolean travelsUpstream(String header) {
+        String k = header.toLowerCase(Locale.ROOT);
+        return k.equals("mcp-protocol-version") || k.equals("mcp-method") || k.equals("mcp-name")
+                || k.startsWith("mcp-param-") || k.equals("last-event-id") || k.equals("user-agent");
     }
 
     void upstreamFailed(Exchange ex, String cause, Throwable t) {
@@ -421,6 +439,10 @@ public final class McpProxy {
         }
         String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
         return new String(cut.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E…]", "?");
+    }
+
+    GatewaySnapshot snapshot() {
+        return snapshots.current();
     }
 
     PolicyGate gate() {

@@ -1,5 +1,7 @@
 package io.warden.gateway.proxy;
 
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -7,6 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.warden.gateway.cluster.MessageBus;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.session.SessionCodec;
@@ -14,33 +17,42 @@ import io.warden.gateway.session.SessionState;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The deprecated HTTP+SSE transport (2024-11-05) for old clients: {@code GET /mcp/{server}/sse} opens
  * the client's stream and announces a same-origin POST URL carrying a sealed token; each POST there gets
  * 202, and its answer, like every upstream message, arrives as an {@code event: message} on the stream.
  * Upstream, the gateway speaks Streamable HTTP, through the same checks, policy and relay as
- * {@code /mcp/{server}}. Streams live in this pod; a POST reaching another pod gets 404 (affinity on the
- * token is required until cross-pod routing lands).
+ * {@code /mcp/{server}}.
+ *
+ * <p>Across pods: a stream lives in the pod that served its GET, registered on the {@link MessageBus} under a random
+ * channel id that the sealed token carries. Whichever pod receives a POST does the cheap checks (origin, content type,
+ * JSON-RPC, server, grant, token valid for both) and sends the message to the channel; the holding pod runs the
+ * pipeline (policy, limits, upstream) and answers on the stream. 202 means the holding pod received the message; no
+ * holder (the stream ended, or its pod is gone) is 404 "Session not found", so the client opens a new stream; an
+ * unreachable bus is 503.
  */
 final class SseBridge {
 
     static final String VERSION = "2024-11-05";
+    /** Marks the token's session field as naming a stream rather than an upstream session. */
+    private static final String CHANNEL_PREFIX = "sse:";
+    private static final Logger LOG = Logger.getLogger(SseBridge.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final McpProxy proxy;
     private final Vertx vertx;
     private final SessionCodec sessions;
     private final HttpGuard guard;
-    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    private final MessageBus bus;
 
-    SseBridge(McpProxy proxy, Vertx vertx, SessionCodec sessions, HttpGuard guard) {
+    SseBridge(McpProxy proxy, Vertx vertx, SessionCodec sessions, HttpGuard guard, MessageBus bus) {
         this.proxy = proxy;
         this.vertx = vertx;
         this.sessions = sessions;
         this.guard = guard;
+        this.bus = bus;
     }
 
     void register(Router router, int maxBodyBytes) {
@@ -51,15 +63,20 @@ final class SseBridge {
                 .failureHandler(proxy::failure);
     }
 
-    /** One client's stream. Its upstream session id is learned when initialize succeeds. */
+    /** One client's stream, for one grant. Its upstream session id is learned when initialize succeeds. */
     static final class Channel {
         final String id;
         final HttpServerResponse stream;
+        final String grantId;
+        /** The stream's event loop: messages for it run there, wherever they were received. */
+        final Context context;
         volatile String upstreamSessionId;
 
-        Channel(String id, HttpServerResponse stream) {
+        Channel(String id, HttpServerResponse stream, String grantId, Context context) {
             this.id = id;
             this.stream = stream;
+            this.grantId = grantId;
+            this.context = context;
         }
 
         boolean open() {
@@ -88,11 +105,20 @@ final class SseBridge {
         }
         byte[] raw = new byte[16];
         RANDOM.nextBytes(raw);
-        Channel ch = new Channel(Base64.getUrlEncoder().withoutPadding().encodeToString(raw), ctx.response());
-        channels.put(ch.id, ch);
-        String token = sessions.seal(ex.server.id(), ex.grant.id(), "sse:" + ch.id, VERSION, VERSION);
+        Channel ch = new Channel(Base64.getUrlEncoder().withoutPadding().encodeToString(raw), ctx.response(), ex.grant.id(),
+                vertx.getOrCreateContext());
+        String token = sessions.seal(ex.server.id(), ex.grant.id(), CHANNEL_PREFIX + ch.id, VERSION, VERSION);
         ex.out.startEvents(200);
-        ctx.response().write("event: endpoint\ndata: /mcp/" + ex.server.id() + "/messages?session=" + token + "\n\n");
+        // The endpoint goes out once other pods can reach the stream, or at once if they cannot (the bus is down:
+        // POSTs to this pod still work, and the stream becomes reachable from the others when the bus is back).
+        bus.register(ch.id, message -> ch.context.runOnContext(v -> deliver(ch, message))).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.debugf("stream %s reachable from this pod only for now: %s", ch.id, ar.cause().getMessage());
+            }
+            if (ch.open()) {
+                ch.stream.write("event: endpoint\ndata: /mcp/" + ex.server.id() + "/messages?session=" + token + "\n\n");
+            }
+        });
         // Comments keep idle proxies and load balancers from cutting a quiet stream.
         long keepAlive = vertx.setPeriodic(15_000, t -> {
             if (ch.open()) {
@@ -101,7 +127,7 @@ final class SseBridge {
         });
         ctx.response().closeHandler(v -> {
             vertx.cancelTimer(keepAlive);
-            channels.remove(ch.id);
+            bus.unregister(ch.id);
             proxy.metrics().activeStreams().decrementAndGet();
             endUpstreamSession(ex, ch);
         });
@@ -130,21 +156,49 @@ final class SseBridge {
         if (!proxy.resolveServerAndGrant(check)) {
             return;
         }
-        Channel ch = channel(ctx.queryParam("session").stream().findFirst().orElse(null), check);
-        if (ch == null) {
+        String channelId = channelId(ctx.queryParam("session").stream().findFirst().orElse(null), check);
+        if (channelId == null) {
             proxy.reply(check, 404, JsonRpc.error(check.message.id(), -32001, "Session not found"), "session_not_found");
             return;
         }
-        ctx.response().setStatusCode(202).end();
+        bus.send(channelId, envelope(check, body)).onSuccess(delivery -> {
+            switch (delivery) {
+                case DELIVERED -> ctx.response().setStatusCode(202).end();
+                case NO_RECEIVER -> proxy.reply(check, 404, JsonRpc.error(check.message.id(), -32001, "Session not found"),
+                        "session_not_found");
+                case UNAVAILABLE -> {
+                    check.out.header("Retry-After", "2");
+                    proxy.reply(check, 503, JsonRpc.error(check.message.id(), JsonRpc.INTERNAL_ERROR,
+                            "The gateway pod holding this session's stream cannot be reached right now; retry shortly"),
+                            "stream_bus_unavailable");
+                }
+            }
+        });
+    }
 
-        Exchange ex = new Exchange(ctx, "POST", new ChannelDownstream(ch));
+    /**
+     * A message for a stream of this pod, received here or by another pod: the same pipeline as any POST. Server and
+     * grant are looked up again in this pod's snapshot; the grant must still be the stream's.
+     */
+    private void deliver(Channel ch, Buffer envelope) {
+        Envelope e = Envelope.decode(envelope);
+        if (e == null || !ch.open() || !(JsonRpc.parse(e.body()) instanceof JsonRpc.Ok ok)) {
+            return;
+        }
+        Exchange ex = new Exchange(e.headers(), "POST", new ChannelDownstream(ch));
         ex.era = Protocol.Era.HTTP_SSE;
-        ex.snapshot = check.snapshot;
-        ex.server = check.server;
-        ex.grant = check.grant;
-        ex.message = check.message;
-        ex.body = body;
+        ex.snapshot = proxy.snapshot();
+        ex.server = ex.snapshot.server(e.serverId()).orElse(null);
+        ex.grant = ex.snapshot.grantByTokenHash(e.grantTokenHash()).filter(g -> g.id().equals(ch.grantId)).orElse(null);
+        ex.message = ok.message();
+        ex.body = e.body();
         ex.protocolVersion = VERSION;
+        if (ex.server == null || ex.grant == null) {
+            if (ex.message.isRequest()) { // the configuration changed between the POST's pod and this one
+                ch.send(JsonRpc.error(ex.message.id(), JsonRpc.BAD_REQUEST, "Server or grant no longer configured").toString());
+            }
+            return;
+        }
         if (ch.upstreamSessionId != null) {
             ex.session = new SessionState(ex.server.id(), ex.grant.id(), ch.upstreamSessionId, VERSION, VERSION, Long.MAX_VALUE);
         }
@@ -153,24 +207,30 @@ final class SseBridge {
             proxy.answerDecision(ex);
             return;
         }
-        proxy.withinLimits(ex, () -> proxy.forward(ex, HttpMethod.POST, Buffer.buffer(body)));
+        proxy.withinLimits(ex, () -> proxy.forward(ex, HttpMethod.POST, Buffer.buffer(ex.body)));
     }
 
-    /** The token must be ours, for this server and grant, and its stream must be open on this pod. */
-    private Channel channel(String token, Exchange ex) {
-        if (token == null) {
-            return null;
-        }
-        if (!(sessions.open(token) instanceof SessionCodec.Valid v)) {
+    private static Buffer envelope(Exchange check, byte[] body) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        check.ctx.request().headers().forEach(h -> {
+            if (McpProxy.travelsUpstream(h.getKey())) {
+                headers.add(h.getKey(), h.getValue());
+            }
+        });
+        return new Envelope(check.server.id(), check.grant.tokenHash(), headers, body).encode();
+    }
+
+    /** The token must be ours, for this server and grant, and name a stream; which pod holds it is the bus's business. */
+    private String channelId(String token, Exchange ex) {
+        if (token == null || !(sessions.open(token) instanceof SessionCodec.Valid v)) {
             return null;
         }
         SessionState s = v.state();
         if (!s.serverId().equals(ex.server.id()) || !s.grantId().equals(ex.grant.id()) || s.upstreamSessionId() == null
-                || !s.upstreamSessionId().startsWith("sse:")) {
+                || !s.upstreamSessionId().startsWith(CHANNEL_PREFIX)) {
             return null;
         }
-        Channel ch = channels.get(s.upstreamSessionId().substring(4));
-        return ch != null && ch.open() ? ch : null;
+        return s.upstreamSessionId().substring(CHANNEL_PREFIX.length());
     }
 
     /** The client's stream is gone: tell the upstream its session ended (best effort). */

@@ -8,14 +8,14 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock tests move by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
     private final AtomicLong micros;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         micros = new AtomicLong(start.getEpochSecond() * 1_000_000L + start.getNano() / 1_000);
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         micros.addAndGet(d.toNanos() / 1_000);
     }
 
