@@ -3,6 +3,7 @@ package io.warden.gateway.it;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.warden.gateway.auth.GrantTokens;
 import io.warden.gateway.proxy.FaultyUpstream;
+import io.warden.gateway.proxy.StatelessUpstream;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.FreePorts;
 import io.warden.testsupport.mcp.NodeMcpServer;
@@ -31,10 +32,12 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String COUNTED_TOKEN = GrantTokens.mint();
     public static final String LIMITED_DOWN_TOKEN = GrantTokens.mint();
     public static final String BY_CATEGORY_TOKEN = GrantTokens.mint();
+    public static final String STATELESS_TOKEN = GrantTokens.mint();
     public static final String SESSION_KEY = SessionKeys.generate();
 
     static NodeMcpServer fixture;
     static FaultyUpstream faulty;
+    static StatelessUpstream stateless;
     static Path dir;
     static Path decisions;
 
@@ -43,6 +46,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
         try {
             fixture = NodeMcpServer.fixture();
             faulty = new FaultyUpstream();
+            stateless = new StatelessUpstream();
             dir = Files.createTempDirectory("warden-gateway-it");
             decisions = dir.resolve("decisions.jsonl");
             Path config = dir.resolve("warden.yaml");
@@ -72,6 +76,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: fail, url: "%s"}
                   - {id: unauthorized, url: "%s"}
                   - {id: huge, url: "%s"}
+                  - {id: stateless, url: "%s"}
                 grants:
                   - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
                   - {id: strict, server: fixture, token_hash: "%s", policy: strict}
@@ -81,6 +86,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: callable, server: fixture, token_hash: "%s", policy: callable}
                 """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
                 faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"),
+                stateless.url(),
                 GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
                 GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
                 + faultGrants() + """
@@ -88,8 +94,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
                   - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
                   - {id: bycategory, server: fixture, token_hash: "%s", policy: by-category}
+                  - {id: stateless, server: stateless, token_hash: "%s", policy: allow-all}
                 """.formatted(GrantTokens.hash(LIMITED_TOKEN), GrantTokens.hash(COUNTED_TOKEN),
-                GrantTokens.hash(LIMITED_DOWN_TOKEN), GrantTokens.hash(BY_CATEGORY_TOKEN)) + """
+                GrantTokens.hash(LIMITED_DOWN_TOKEN), GrantTokens.hash(BY_CATEGORY_TOKEN), GrantTokens.hash(STATELESS_TOKEN)) + """
                 policies:
                   by-category:
                     version: "1"
@@ -156,6 +163,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
         }
         if (faulty != null) {
             faulty.close();
+        }
+        if (stateless != null) {
+            stateless.close();
         }
         if (dir != null) {
             try (var files = Files.walk(dir)) {
