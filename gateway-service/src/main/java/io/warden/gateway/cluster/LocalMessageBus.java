@@ -37,18 +37,6 @@ public final class LocalMessageBus implements MessageBus {
         return true;
     }
 
-    boolean holds(String address) {
-        return handlers.containsKey(address);
-    }
-
-    Iterable<String> addresses() {
-        return handlers.keySet();
-    }
-
-    int size() {
-        return handlers.size();
-    }
-
     @Override
     public void close() {
         handlers.clear();

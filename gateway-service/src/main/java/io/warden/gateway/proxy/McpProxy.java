@@ -27,7 +27,6 @@ import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
-import io.warden.gateway.session.SessionState;
 import io.warden.gateway.ratelimit.LimitOutcome;
 import io.warden.gateway.ratelimit.RateLimiter;
 import io.warden.policy.Decision;
@@ -164,18 +163,26 @@ public final class McpProxy {
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
         if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+            if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
+                revoke(ex);
+                metrics.request(ex.serverTag(), "DELETE", "session_ended");
+                ex.out.answer(200, null, Buffer.buffer());
+                return;
+            }
             if (ex.session != null) { // the session ends for every pod once the upstream agreed
-                String token = ctx.request().getHeader(Protocol.H_SESSION);
-                ctx.addHeadersEndHandler(v -> revokeIfEnded(token, ex.session, ctx.response().getStatusCode()));
+                ctx.addHeadersEndHandler(v -> {
+                    if (ctx.response().getStatusCode() / 100 == 2) {
+                        revoke(ex);
+                    }
+                });
             }
             forward(ex, HttpMethod.DELETE, null);
         }
     }
 
-    private void revokeIfEnded(String token, SessionState session, int status) {
-        if (status / 100 == 2) {
-            shared.revocations().revoke(token, session.expiresAtEpochSecond());
-        }
+    /** Refuses the exchange's session token on every pod from now until it expires. */
+    private void revoke(Exchange ex) {
+        shared.revocations().revoke(ex.ctx.request().getHeader(Protocol.H_SESSION), ex.session.expiresAtEpochSecond());
     }
 
     private Exchange exchange(RoutingContext ctx, String method) {
