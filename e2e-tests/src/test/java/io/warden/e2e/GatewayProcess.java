@@ -4,6 +4,7 @@ import io.warden.testsupport.FreePorts;
 import io.warden.testsupport.ManagedProcess;
 import io.warden.testsupport.Poll;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,74 +13,85 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged gateway ({@code gateway-service/target/quarkus-app/quarkus-run.jar}) as a child process on a free
- * loopback port, in standalone mode, ready once {@code /q/health} says UP.
+ * The packaged gateway ({@code gateway-service/target/quarkus-app/quarkus-run.jar}) as a child JVM on a free loopback
+ * port, reading a standalone file; ready once {@code /q/health} says UP. Instances given the same session key accept
+ * each other's session ids; instances given the same Redis share limits, streams and revocations. The jar is
+ * {@code -Dwarden.e2e.gateway.jar}, else {@code -Dwarden.gateway.jar} (set by the module's Failsafe configuration),
+ * else found above the working directory.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HEALTH = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
 
     private final String name;
     private final int port;
+    private final Path decisionLog;
+    private final Map<String, String> settings;
     private final ManagedProcess process;
 
-    private GatewayProcess(String name, int port, ManagedProcess process) {
+    private GatewayProcess(String name, int port, Path decisionLog, Map<String, String> settings, ManagedProcess process) {
         this.name = name;
         this.port = port;
+        this.decisionLog = decisionLog;
+        this.settings = settings;
         this.process = process;
     }
 
-    /**
-     * Starts one instance. Instances that share {@code sessionKey} accept each other's session ids.
-     *
-     * @param workDir where its log and decision log go
-     */
-    static GatewayProcess start(String name, Path config, String sessionKey, Path workDir) {
-        int port = FreePorts.next();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-Dquarkus.http.port=" + port,
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dwarden.gateway.id=" + name,
-                "-Dwarden.gateway.standalone.file=" + config,
-                "-Dwarden.gateway.decision-log.file=" + workDir.resolve(name + "-decisions.jsonl"),
-                "-Dwarden.gateway.session.keys=" + sessionKey,
-                "-jar", jar().toString()));
-        ManagedProcess process = ManagedProcess.start("gateway-" + name, command, workDir, Map.of(),
-                workDir.resolve(name + ".log"));
-        GatewayProcess gateway = new GatewayProcess(name, port, process);
-        try {
-            Poll.until(STARTUP, gateway::healthy, () -> "gateway " + name + " not UP on port " + port
-                    + (process.isAlive() ? "" : " (exited)") + "; log:\n" + process.logTail(4000));
-        } catch (RuntimeException e) {
-            gateway.close();
-            throw e;
-        }
-        return gateway;
+    /** Starts one instance in standalone mode (no Redis) and waits until it is healthy. */
+    public static GatewayProcess start(String name, Path standaloneFile, String sessionKey, Path workDir) {
+        return launch(name, workDir, standaloneFile, sessionKey, Map.of()).awaitHealthy();
     }
 
-    /** The packaged gateway; built by the reactor before this module (e2e-tests depends on gateway-service). */
-    static Path jar() {
-        Path jar = Path.of(System.getProperty("warden.gateway.jar",
-                "../gateway-service/target/quarkus-app/quarkus-run.jar")).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no packaged gateway at " + jar
-                    + "; build it first: ./mvnw -B -q -pl gateway-service -am install -DskipTests");
+    /**
+     * Starts a gateway; does not wait (see {@link #awaitHealthy()}), so several can boot in parallel.
+     *
+     * @param workDir  where its log ({@code <name>.log}) and decision log go
+     * @param settings further system properties, e.g. {@code warden.gateway.ratelimit.redis-url}
+     */
+    public static GatewayProcess launch(String name, Path workDir, Path standaloneFile, String sessionKey,
+                                        Map<String, String> settings) {
+        int port = FreePorts.next();
+        Path decisions = workDir.resolve(name + "-decisions.jsonl");
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("quarkus.http.port", String.valueOf(port));
+        all.put("quarkus.http.host", "127.0.0.1");
+        all.put("quarkus.log.category.\"io.warden\".level", "INFO");
+        all.put("warden.gateway.id", name);
+        all.put("warden.gateway.standalone.file", standaloneFile.toString());
+        all.put("warden.gateway.decision-log.file", decisions.toString());
+        all.put("warden.gateway.session.keys", sessionKey);
+        all.putAll(settings);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        all.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar().toString());
+        ManagedProcess p = ManagedProcess.start("gateway-" + name, cmd, workDir, Map.of(), workDir.resolve(name + ".log"));
+        return new GatewayProcess(name, port, decisions, Map.copyOf(all), p);
+    }
+
+    /** Waits until {@code /q/health} says UP; stops the process and fails if it does not. */
+    public GatewayProcess awaitHealthy() {
+        try {
+            Poll.until(STARTUP, this::healthy, () -> !process.isAlive(),
+                    () -> name + " is not healthy on port " + port + (process.isAlive() ? "" : " (exited)") + "; log:\n"
+                            + process.logTail(4000));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        return jar;
+        return this;
     }
 
     private boolean healthy() {
-        if (!process.isAlive()) {
-            throw new IllegalStateException("exited");
-        }
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health"))
+            HttpResponse<String> r = HEALTH.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("\"UP\"");
         } catch (IOException e) {
@@ -90,21 +102,71 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    /** The packaged gateway; built by the reactor before this module (e2e-tests depends on gateway-service). */
+    static Path jar() {
+        String configured = System.getProperty("warden.e2e.gateway.jar", System.getProperty("warden.gateway.jar"));
+        Path jar = null;
+        if (configured != null && !configured.isBlank()) {
+            jar = Path.of(configured).toAbsolutePath().normalize();
+        } else {
+            for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null && jar == null; d = d.getParent()) {
+                Path candidate = d.resolve("gateway-service/target/quarkus-app/quarkus-run.jar");
+                jar = Files.isRegularFile(candidate) ? candidate : null;
+            }
+        }
+        if (jar == null || !Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no packaged gateway at " + (jar == null ? "gateway-service/target/quarkus-app"
+                    : jar) + "; build it first (./mvnw -B -pl e2e-tests -am verify does) or set -Dwarden.e2e.gateway.jar");
+        }
+        return jar;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
         return port;
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
     /** Streamable HTTP endpoint of one configured server. */
-    String mcpUrl(String server) {
+    public String mcpUrl(String server) {
         return baseUrl() + "/mcp/" + server;
     }
 
-    String logTail(int maxChars) {
+    public URI endpoint(String server) {
+        return URI.create(mcpUrl(server));
+    }
+
+    /** One of the system properties it was started with, or null. */
+    public String setting(String key) {
+        return settings.get(key);
+    }
+
+    /** The decision log lines written so far (the log is written asynchronously). */
+    public List<String> decisions() {
+        try {
+            return Files.exists(decisionLog) ? Files.readAllLines(decisionLog) : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String logTail(int maxChars) {
         return process.logTail(maxChars);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, as when a pod dies: no shutdown, no goodbye to Redis or to clients. */
+    public void kill() {
+        process.killNow();
     }
 
     @Override

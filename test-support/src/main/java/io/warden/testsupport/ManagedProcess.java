@@ -87,6 +87,19 @@ public final class ManagedProcess implements AutoCloseable {
         LIVE.remove(this);
     }
 
+    /** SIGKILL for the process and its descendants, as when a machine or container dies; waits until it is gone. */
+    public void killNow() {
+        List<ProcessHandle> family = process.descendants().toList();
+        process.destroyForcibly();
+        family.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LIVE.remove(this);
+    }
+
     @Override
     public void close() {
         stop(Duration.ofSeconds(5));

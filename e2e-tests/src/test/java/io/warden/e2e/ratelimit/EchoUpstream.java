@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * notifications get 202. It counts the calls that reached it. An argument {@code fail} makes a call fail:
  * {@code "http500"} (HTTP 500), {@code "rpc"} (a JSON-RPC error), {@code "tool"} (a result with {@code isError}).
  */
-final class EchoUpstream implements AutoCloseable {
+public final class EchoUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
@@ -38,7 +38,7 @@ final class EchoUpstream implements AutoCloseable {
         this.server = server;
     }
 
-    static EchoUpstream start() {
+    public static EchoUpstream start() {
         try {
             HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePorts.next()), 512);
             EchoUpstream up = new EchoUpstream(s);
@@ -91,12 +91,12 @@ final class EchoUpstream implements AutoCloseable {
     }
 
     /** Base URL of the MCP endpoint, e.g. {@code http://127.0.0.1:41234/mcp}. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/mcp";
     }
 
     /** tools/call requests that reached this upstream so far. */
-    long calls() {
+    public long calls() {
         return calls.get();
     }
 

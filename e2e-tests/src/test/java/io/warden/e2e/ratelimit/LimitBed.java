@@ -1,6 +1,7 @@
 package io.warden.e2e.ratelimit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.e2e.GatewayProcess;
 import io.warden.testsupport.redis.RedisServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,8 +69,13 @@ final class LimitBed implements AutoCloseable {
             Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
             String sessionKey = Base64.getEncoder().encodeToString(randomBytes(32));
             for (int i = 0; i < clockOffsets.size(); i++) {
-                bed.gateways.add(GatewayProcess.launch("gw" + i, dir, file, sessionKey, redis.uri(), clockOffsets.get(i),
-                        deadline));
+                Map<String, String> settings = new LinkedHashMap<>();
+                settings.put("warden.gateway.ratelimit.redis-url", redis.uri());
+                settings.put("warden.gateway.ratelimit.deadline", deadline.toMillis() + "ms");
+                if (clockOffsets.get(i) != null) {
+                    settings.put("warden.gateway.clock-offset", clockOffsets.get(i));
+                }
+                bed.gateways.add(GatewayProcess.launch("gw" + i, dir, file, sessionKey, settings));
             }
             bed.gateways.forEach(GatewayProcess::awaitHealthy);
             return bed;

@@ -122,7 +122,7 @@ final class LimitRuns {
             long admitted = mine.stream().filter(Answer::admitted).count();
             double ratio = mine.isEmpty() ? 0 : (double) admitted / mine.size();
             String line = String.format(Locale.ROOT, "gw%d (clock offset %s): offered %d, admitted %d (%.2f%% vs %.2f%% "
-                            + "overall)", gw, bed.gateways.get(gw).clockOffset, mine.size(), admitted, 100 * ratio,
+                            + "overall)", gw, bed.gateways.get(gw).setting("warden.gateway.clock-offset"), mine.size(), admitted, 100 * ratio,
                     100 * overall);
             System.out.println("[limits-e2e]     " + line);
             assertTrue(ratio >= overall / 2 && ratio <= overall * 2, "gateway out of line: " + line);

@@ -1,5 +1,6 @@
 package io.warden.e2e.ratelimit;
 
+import io.warden.e2e.GatewayProcess;
 import io.warden.e2e.ratelimit.McpCaller.Answer;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.warden.e2e.ratelimit;
 
+import io.warden.e2e.GatewayProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

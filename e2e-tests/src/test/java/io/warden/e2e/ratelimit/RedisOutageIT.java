@@ -1,5 +1,6 @@
 package io.warden.e2e.ratelimit;
 
+import io.warden.e2e.GatewayProcess;
 import static io.warden.e2e.ratelimit.LimitRuns.RULE;
 import static io.warden.e2e.ratelimit.LimitRuns.UNAVAILABLE;
 import static org.awaitility.Awaitility.await;
@@ -105,7 +106,7 @@ class RedisOutageIT {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (GatewayProcess g : bed.gateways) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> http.send(
-                    HttpRequest.newBuilder(URI.create(g.base() + "/q/metrics")).build(),
+                    HttpRequest.newBuilder(URI.create(g.baseUrl() + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body().contains("warden_gateways_live 3.0"));
         }
 
