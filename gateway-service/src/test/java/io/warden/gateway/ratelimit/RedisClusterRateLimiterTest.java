@@ -11,10 +11,14 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.warden.policy.LimitCharge;
 import io.warden.policy.LimiterErrorMode;
+import io.warden.testsupport.Commands;
+import io.warden.testsupport.redis.RedisServer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,28 +30,29 @@ import org.junit.jupiter.api.Test;
  */
 class RedisClusterRateLimiterTest extends RateLimiterContract {
 
-    static final List<RedisProcess> nodes = new ArrayList<>();
+    static final List<RedisServer> nodes = new ArrayList<>();
     static Vertx vertx;
     static Redis client;
     static RedisRateLimiter limiter;
 
     @BeforeAll
     static void startCluster() {
-        Assumptions.assumeTrue(RedisProcess.available(), "redis-server is not installed");
-        List<String> create = new ArrayList<>(List.of(RedisProcess.CLI, "--cluster", "create"));
+        Assumptions.assumeTrue(RedisServer.binaryAvailable(), "a Redis Cluster needs the machine's redis-server");
+        Path cli = Commands.which("redis-cli", List.of("/usr/bin", "/usr/local/bin")).orElseThrow();
+        List<String> create = new ArrayList<>(List.of(cli.toString(), "--cluster", "create"));
         List<String> endpoints = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            RedisProcess n = RedisProcess.launch("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "2000");
+            RedisServer n = RedisServer.launchClusterNode();
             nodes.add(n);
             create.add("127.0.0.1:" + n.port());
-            endpoints.add(n.endpoint());
+            endpoints.add(n.uri());
         }
         create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-        String out = RedisProcess.run(create);
+        String out = Commands.run(create, Path.of(System.getProperty("java.io.tmpdir")), Map.of(), Duration.ofSeconds(60))
+                .output();
         assertTrue(out.contains("All 16384 slots covered"), out);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> nodes.stream().allMatch(n -> n.cli("cluster", "info").contains("cluster_state:ok")));
+                .until(() -> nodes.stream().allMatch(n -> String.valueOf(n.command("CLUSTER", "INFO")).contains("cluster_state:ok")));
         vertx = Vertx.vertx();
         RedisLimiterConfig config = RedisLimiterConfig.defaults().withCluster(true).withDeadline(Duration.ofSeconds(2));
         client = Redis.createClient(vertx, config.redisOptions(endpoints));
@@ -63,7 +68,7 @@ class RedisClusterRateLimiterTest extends RateLimiterContract {
         if (vertx != null) {
             vertx.closeAndAwait();
         }
-        nodes.forEach(RedisProcess::stop);
+        nodes.forEach(RedisServer::close);
     }
 
     @Override
@@ -84,8 +89,8 @@ class RedisClusterRateLimiterTest extends RateLimiterContract {
             assertTrue(o.admitted());
             assertFalse(o.has(LimitFlag.LIMITER_UNAVAILABLE));
         }
-        for (RedisProcess n : nodes) {
-            long keys = Long.parseLong(n.cli("dbsize").trim());
+        for (RedisServer n : nodes) {
+            long keys = ((Number) n.command("DBSIZE")).longValue();
             assertTrue(keys > 0, "node " + n.port() + " holds no keys");
         }
     }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.warden.policy.LimitCharge;
+import io.warden.testsupport.redis.RedisServer;
 import io.warden.policy.LimiterErrorMode;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class RedisFailureModesTest {
     /** Timer and scheduling slack on a shared two-core machine. */
     static final long SLACK_MS = 150;
 
-    RedisProcess server;
+    RedisServer server;
     Vertx vertx;
     Redis client;
     RedisRateLimiter limiter;
@@ -40,11 +41,11 @@ class RedisFailureModesTest {
 
     @BeforeEach
     void start() {
-        Assumptions.assumeTrue(RedisProcess.available(), "redis-server is not installed");
-        server = RedisProcess.launch();
+        Assumptions.assumeTrue(RedisServer.binaryAvailable(), "freezing Redis needs the machine's redis-server");
+        server = RedisServer.launch();
         vertx = Vertx.vertx();
         RedisLimiterConfig config = RedisLimiterConfig.defaults().withRetryDelay(Duration.ofMillis(100));
-        client = Redis.createClient(vertx, config.redisOptions(List.of(server.endpoint())));
+        client = Redis.createClient(vertx, config.redisOptions(List.of(server.uri())));
         limiter = new RedisRateLimiter(client, config, () -> 2, Clock.systemUTC(), new RateLimitMetrics(registry));
         limiter.loadScripts().await().atMost(Duration.ofSeconds(5));
         warmUp();
@@ -54,7 +55,7 @@ class RedisFailureModesTest {
     void stop() {
         if (server != null) {
             server.resume();
-            server.stop();
+            server.close();
         }
         if (client != null) {
             client.close();

@@ -13,6 +13,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.warden.policy.LimitCharge;
+import io.warden.testsupport.redis.RedisServer;
 import io.warden.policy.LimiterErrorMode;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,26 +22,24 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The contract against one real {@code redis-server}, plus what only Redis has: TTLs, NOSCRIPT, commands per call. */
 class RedisRateLimiterTest extends RateLimiterContract {
 
-    static RedisProcess server;
+    static RedisServer server;
     static Vertx vertx;
     static Redis client;
     static RedisRateLimiter limiter;
 
     @BeforeAll
     static void startRedis() {
-        Assumptions.assumeTrue(RedisProcess.available(), "redis-server is not installed");
-        server = RedisProcess.launch();
+        server = RedisServer.launch();
         vertx = Vertx.vertx();
         // A generous deadline: a cold JIT on a shared 2-core machine must not turn into fallbacks here.
         RedisLimiterConfig config = RedisLimiterConfig.defaults().withDeadline(Duration.ofSeconds(2));
-        client = Redis.createClient(vertx, config.redisOptions(List.of(server.endpoint())));
+        client = Redis.createClient(vertx, config.redisOptions(List.of(server.uri())));
         limiter = new RedisRateLimiter(client, config, () -> 1, Clock.systemUTC(), RateLimitMetrics.noop());
         limiter.loadScripts().await().atMost(Duration.ofSeconds(5));
     }
@@ -54,7 +53,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
             vertx.closeAndAwait();
         }
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 

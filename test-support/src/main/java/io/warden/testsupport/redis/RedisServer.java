@@ -28,12 +28,15 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
     private final Optional<Path> binary;
+    /** Further {@code redis-server} arguments (binary only), e.g. cluster mode. */
+    private final List<String> extraArgs;
     private ManagedProcess process;
     private redis.embedded.RedisServer embedded;
 
-    private RedisServer(int port, Optional<Path> binary) {
+    private RedisServer(int port, Optional<Path> binary, List<String> extraArgs) {
         this.port = port;
         this.binary = binary;
+        this.extraArgs = List.copyOf(extraArgs);
         this.dir = Commands.tempDir("warden-redis");
         if (binary.isEmpty()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopEmbedded, "warden-embedded-redis-stop"));
@@ -55,7 +58,46 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a Redis on {@code port} and waits until it answers PING. */
     public static RedisServer launchOn(int port) {
-        RedisServer server = new RedisServer(port, chooseBinary());
+        return launch(port, chooseBinary(), List.of());
+    }
+
+    /**
+     * A node for a Redis Cluster ({@code --cluster-enabled yes}, its nodes file in its own directory), on a port whose
+     * cluster bus port (+10000) is free too. Needs the machine's {@code redis-server}; join the nodes with
+     * {@code redis-cli --cluster create}.
+     */
+    public static RedisServer launchClusterNode() {
+        Path binary = chooseBinary().orElseThrow(() -> new IllegalStateException(
+                "a Redis Cluster needs the machine's redis-server: `apt-get install -y redis-server`"));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = FreePorts.next();
+            if (port + 10_000 <= 65_535 && portFree(port + 10_000)) {
+                return launch(port, Optional.of(binary), List.of("--cluster-enabled", "yes", "--cluster-config-file",
+                        "nodes.conf", "--cluster-node-timeout", "2000"));
+            }
+        }
+        throw new IllegalStateException("no free port whose cluster bus port (+10000) is free too");
+    }
+
+    /** True when the machine's {@code redis-server} is used (not the embedded fallback): cluster and pause need it. */
+    public static boolean binaryAvailable() {
+        try {
+            return chooseBinary().isPresent();
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private static boolean portFree(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static RedisServer launch(int port, Optional<Path> binary, List<String> extraArgs) {
+        RedisServer server = new RedisServer(port, binary, extraArgs);
         try {
             server.start();
             return server;
@@ -98,7 +140,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void startBinary(Path redisServer) {
-        process = ManagedProcess.start("redis-server:" + port, List.of(
+        List<String> command = new java.util.ArrayList<>(List.of(
                 redisServer.toString(),
                 "--port", String.valueOf(port),
                 "--bind", "127.0.0.1",
@@ -106,7 +148,9 @@ public final class RedisServer implements AutoCloseable {
                 "--appendonly", "no",
                 "--daemonize", "no",
                 "--dir", dir.toString(),
-                "--logfile", ""), dir, Map.of(), dir.resolve("redis.log"));
+                "--logfile", ""));
+        command.addAll(extraArgs);
+        process = ManagedProcess.start("redis-server:" + port, command, dir, Map.of(), dir.resolve("redis.log"));
     }
 
     private void startEmbedded() {
@@ -133,6 +177,25 @@ public final class RedisServer implements AutoCloseable {
         }
         stopEmbedded();
         Poll.until(Duration.ofSeconds(10), () -> !answersPing(), () -> "Redis on port " + port + " still answers");
+    }
+
+    /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung Redis. Binary only. */
+    public synchronized void pause() {
+        if (process == null) {
+            throw new IllegalStateException("pause needs the machine's redis-server, running");
+        }
+        signal("-STOP");
+    }
+
+    /** Undoes {@link #pause()}; harmless when not paused or not running. */
+    public synchronized void resume() {
+        if (process != null) {
+            signal("-CONT");
+        }
+    }
+
+    private void signal(String signal) {
+        Commands.run(List.of("kill", signal, String.valueOf(process.pid())), dir, Map.of(), Duration.ofSeconds(10));
     }
 
     /** Stops, then starts again on the same port with an empty data set. */
