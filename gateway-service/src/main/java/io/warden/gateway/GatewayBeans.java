@@ -57,6 +57,8 @@ public class GatewayBeans {
     private static final Logger LOG = Logger.getLogger(GatewayBeans.class);
     /** Gauge: gateway pods sharing the Redis limits, as this pod last saw them. */
     static final String LIVE_GATEWAYS = "warden.gateways.live";
+    /** Gauge: 1 while this pod's pub/sub connection for shared state (streams, revocations) is up, else 0. */
+    static final String SHARED_STATE_CONNECTED = "warden.shared.state.connected";
 
     private final SnapshotHolder snapshots = new SnapshotHolder();
     private SnapshotSource source;
@@ -107,6 +109,9 @@ public class GatewayBeans {
         auditMetrics(registry, log);
         recorder = new DecisionRecorder(log, config.id(), clock, log);
         shared = sharedState(vertx, config, clock, sessions.ttl());
+        if (subscriber != null) {
+            Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);
+        }
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),

@@ -136,6 +136,12 @@ class CrossPodStreamTest {
                 body.getBytes(StandardCharsets.UTF_8)).encode();
     }
 
+    /** The value of {@code warden_shared_state_connected} on {@code /q/metrics}. */
+    static String connectedGauge() {
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith("warden_shared_state_connected"))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst().orElse("absent");
+    }
+
     static <T> T get(io.vertx.core.Future<T> f) throws Exception {
         return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -172,7 +178,9 @@ class CrossPodStreamTest {
         Stream local = new Stream();
         get(busB.register("held-by-b", m -> { }));
         String remote = codec.seal("fixture", "allow", "sse:held-by-b", "2024-11-05", "2024-11-05");
+        await().atMost(WAIT).until(() -> connectedGauge().equals("1.0"));
         redis.stop();
+        await().atMost(WAIT).until(() -> connectedGauge().equals("0.0"));
 
         await().atMost(WAIT).until(() -> post("/mcp/fixture/messages?session=" + remote, initialize(1)).statusCode() == 503);
         post("/mcp/fixture/messages?session=" + remote, initialize(2)).then().statusCode(503)
@@ -181,6 +189,7 @@ class CrossPodStreamTest {
         await().atMost(WAIT).until(() -> local.shows("\"id\":3"));
 
         redis.start();
+        await().atMost(WAIT).until(() -> connectedGauge().equals("1.0"));
         await().atMost(WAIT).until(() -> post("/mcp/fixture/messages?session=" + remote, initialize(4)).statusCode() == 202);
         // The gateway's own subscription came back too: pod B reaches the stream opened before the outage.
         await().atMost(WAIT).until(() -> get(busB.send(local.channelId(), envelope(PING_5))) == Delivery.DELIVERED);
