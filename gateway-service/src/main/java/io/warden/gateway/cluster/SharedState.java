@@ -1,5 +1,7 @@
 package io.warden.gateway.cluster;
 
+import java.time.Clock;
+
 /**
  * What the pods of one deployment share: the bus that reaches a client's stream on whichever pod holds it, and the
  * session revocation list.
@@ -7,7 +9,7 @@ package io.warden.gateway.cluster;
 public record SharedState(MessageBus streams, Revocations revocations) implements AutoCloseable {
 
     /** One pod, in memory: standalone mode, and tests. */
-    public static SharedState local(java.time.Clock clock) {
+    public static SharedState local(Clock clock) {
         return new SharedState(new LocalMessageBus(), new RevocationSet(clock));
     }
 
