@@ -1,0 +1,264 @@
+package io.warden.gateway.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.warden.gateway.bridge.EraTranslation;
+import io.warden.gateway.bridge.EraTranslation.BridgedClient;
+import io.warden.gateway.bridge.Eras;
+import io.warden.gateway.bridge.Route;
+import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.session.SessionState;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The last step before the upstream: learn which eras the upstream speaks ({@link UpstreamEras}), choose
+ * the route, and either relay the request as it is or translate it between eras. Policy, limits and the
+ * decision record already happened in {@link McpProxy}; translated answers go through the same
+ * {@link Relay}, so its hooks (hidden-tool filtering, unknown-tool wording, refunds) apply unchanged.
+ */
+final class EraBridge {
+
+    /** Per-exchange rewriting the relay applies while it carries a translated answer. */
+    interface Translation {
+        /** The status the client sees for the upstream's status. */
+        int status(int upstreamStatus, String contentType);
+
+        /** Adjusts the headers that go upstream (after the proxy chose the MCP ones it relays). */
+        void headers(MultiMap upstreamHeaders);
+
+        /** Rewrites one upstream response to the client's era, in place; true when it changed. */
+        boolean response(ObjectNode message);
+    }
+
+    private final McpProxy proxy;
+    private final Vertx vertx;
+    private final UpstreamEras eras;
+    private final LegacySessions legacySessions;
+
+    EraBridge(McpProxy proxy, Vertx vertx, UpstreamEras eras, LegacySessions legacySessions) {
+        this.proxy = proxy;
+        this.vertx = vertx;
+        this.eras = eras;
+        this.legacySessions = legacySessions;
+    }
+
+    void forward(Exchange ex, HttpMethod method, Buffer body) {
+        BridgedClient bridged = ex.session == null ? null : BridgedClient.fromMarker(ex.session.upstreamSessionId());
+        boolean initialize = ex.message != null && "initialize".equals(ex.message.method());
+        if (bridged != null && !ex.modern() && !initialize) {
+            legacyToModern(ex, method, body, bridged, null);
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        eras.resolve(ex.server).onComplete(ar -> context.runOnContext(v -> {
+            UpstreamEras.Outcome o = ar.result();
+            if (o.failure() != null) {
+                proxy.upstreamFailed(ex, o.failure(), null);
+                return;
+            }
+            switch (Route.choose(ex.modern(), false, o.eras())) {
+                case DIRECT -> direct(ex, method, body, o.eras());
+                case LEGACY_TO_MODERN -> legacyToModern(ex, method, body, null, o.eras());
+                case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body);
+                case UNSUPPORTED_HTTP_SSE -> unsupported(ex);
+            }
+        }));
+    }
+
+    // ---- same era: relayed as it is, watched for a changed era ----------------------------------
+
+    private void direct(Exchange ex, HttpMethod method, Buffer body, Eras known) {
+        if (known.known()) {
+            ex.translation = new Watch(ex);
+        }
+        proxy.send(ex, method, body);
+    }
+
+    /** No rewriting; an initialize refused with 4xx, or a 405, suggests the upstream's era changed. */
+    private final class Watch implements Translation {
+        private final Exchange ex;
+
+        Watch(Exchange ex) {
+            this.ex = ex;
+        }
+
+        @Override
+        public int status(int upstreamStatus, String contentType) {
+            boolean initialize = ex.message != null && "initialize".equals(ex.message.method());
+            if (upstreamStatus == 405 && ex.message != null || initialize && upstreamStatus / 100 == 4) {
+                eras.suspect(ex.server);
+            }
+            return upstreamStatus;
+        }
+
+        @Override
+        public void headers(MultiMap upstreamHeaders) {
+        }
+
+        @Override
+        public boolean response(ObjectNode message) {
+            return false;
+        }
+    }
+
+    // ---- legacy client, modern-only upstream ----------------------------------------------------
+
+    private void legacyToModern(Exchange ex, HttpMethod method, Buffer body, BridgedClient bridged, Eras known) {
+        if (method == HttpMethod.GET) {
+            // A legacy server without a stream for unsolicited messages answers 405; so does the bridge.
+            ex.out.header("Allow", "POST, DELETE");
+            proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST,
+                    "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
+            return;
+        }
+        if (method == HttpMethod.DELETE) {
+            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
+            ex.out.answer(200, null, Buffer.buffer());
+            return;
+        }
+        JsonRpc.Message m = ex.message;
+        if ("initialize".equals(m.method()) && m.isRequest()) {
+            answerInitialize(ex, known);
+            return;
+        }
+        if (!m.isRequest()) {
+            // 2026-07-28 has no client notifications on HTTP and never asks the client anything: accept and drop.
+            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
+            ex.out.answer(202, null, Buffer.buffer());
+            return;
+        }
+        ObjectNode local = EraTranslation.localLegacyAnswer(m);
+        if (local != null) {
+            proxy.reply(ex, 200, local, "bridged_local");
+            return;
+        }
+        BridgedClient client = bridged != null ? bridged : BridgedClient.of(null);
+        ObjectNode modern = EraTranslation.toModern(m.raw(), client);
+        Map<String, String> headers = EraTranslation.modernHeaders(m);
+        ex.session = null; // the upstream is stateless: no session id upstream, and a 404 is not "session gone"
+        ex.translation = new Translation() {
+            @Override
+            public int status(int upstreamStatus, String contentType) {
+                // Modern errors travel on 4xx (unknown method: 404); a legacy client reads a 404 as
+                // "session expired" and expects method errors in-band: give it the error on 200.
+                boolean json = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
+                if ((upstreamStatus == 400 || upstreamStatus == 404) && json) {
+                    return 200;
+                }
+                if (upstreamStatus == 405) {
+                    eras.suspect(ex.server);
+                }
+                return upstreamStatus;
+            }
+
+            @Override
+            public void headers(MultiMap h) {
+                h.remove("Last-Event-ID");
+                headers.forEach(h::set);
+            }
+
+            @Override
+            public boolean response(ObjectNode message) {
+                return EraTranslation.toLegacyResponse(message);
+            }
+        };
+        proxy.send(ex, HttpMethod.POST, Buffer.buffer(JsonRpc.bytes(modern)));
+    }
+
+    private void answerInitialize(Exchange ex, Eras known) {
+        JsonNode params = ex.message.params();
+        String requested = params == null ? null : params.path("protocolVersion").asText(null);
+        String version = ex.era == Protocol.Era.HTTP_SSE ? SseBridge.VERSION : EraTranslation.negotiateLegacy(requested);
+        JsonNode discover = known == null ? null : known.discover();
+        ObjectNode result = EraTranslation.initializeResult(discover, version);
+        BridgedClient client = BridgedClient.of(params);
+        ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), client.marker(), version);
+        proxy.reply(ex, 200, JsonRpc.result(ex.message.id(), result), "bridged_initialize");
+    }
+
+    // ---- modern client, legacy-only upstream ----------------------------------------------------
+
+    private void modernToLegacy(Exchange ex, HttpMethod method, Buffer body) {
+        JsonRpc.Message m = ex.message;
+        if (method != HttpMethod.POST || m == null) {
+            proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST, "Method Not Allowed"), "bridged_" + method.name());
+            return;
+        }
+        if (!m.isRequest()) {
+            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
+            ex.out.answer(202, null, Buffer.buffer());
+            return;
+        }
+        if ("subscriptions/listen".equals(m.method())) {
+            proxy.reply(ex, 200, JsonRpc.error(m.id(), JsonRpc.METHOD_NOT_FOUND,
+                    "subscriptions/listen is not available: the upstream speaks an earlier protocol revision"),
+                    "bridged_listen");
+            return;
+        }
+        JsonNode caps = EraTranslation.envelope(m, EraTranslation.META_CAPABILITIES);
+        JsonNode info = EraTranslation.envelope(m, EraTranslation.META_CLIENT_INFO);
+        Context context = vertx.getOrCreateContext();
+        legacySessions.session(ex.server, ex.grant.id(), caps, info).onComplete(ar -> context.runOnContext(v -> {
+            if (ar.failed()) {
+                String cause = ar.cause() instanceof UpstreamCalls.Failure f ? f.cause : "unreachable";
+                proxy.upstreamFailed(ex, cause, ar.cause());
+                return;
+            }
+            LegacySessions.Session s = ar.result();
+            if ("server/discover".equals(m.method())) {
+                proxy.reply(ex, 200, JsonRpc.result(m.id(), EraTranslation.discoverResult(s.initializeResult())),
+                        "bridged_discover");
+                return;
+            }
+            ObjectNode legacy = EraTranslation.toLegacy(m.raw());
+            ex.translation = new Translation() {
+                @Override
+                public int status(int upstreamStatus, String contentType) {
+                    if (upstreamStatus == 404) {
+                        legacySessions.forget(ex.server, ex.grant.id(), s);
+                    }
+                    return upstreamStatus;
+                }
+
+                @Override
+                public void headers(MultiMap h) {
+                    h.remove(Protocol.H_METHOD);
+                    h.remove(Protocol.H_NAME);
+                    h.names().stream().filter(n -> n.toLowerCase(Locale.ROOT).startsWith("mcp-param-")).toList()
+                            .forEach(h::remove);
+                    LegacySessions.headers(s).forEach(e -> h.set(e.getKey(), e.getValue()));
+                }
+
+                @Override
+                public boolean response(ObjectNode message) {
+                    return EraTranslation.toModernResponse(message, m.method());
+                }
+            };
+            proxy.send(ex, HttpMethod.POST, Buffer.buffer(JsonRpc.bytes(legacy)));
+        }));
+    }
+
+    // ---- HTTP+SSE-only upstream -----------------------------------------------------------------
+
+    private void unsupported(Exchange ex) {
+        proxy.refund(ex);
+        proxy.metrics().upstreamError(ex.serverTag(), "era_unsupported");
+        if (ex.verdict != null) {
+            proxy.recorder().record(ex, DecisionIds.next(), "upstream_era_unsupported");
+        }
+        proxy.reply(ex, 502, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
+                "Upstream MCP server speaks only the deprecated HTTP+SSE transport (2024-11-05), which this gateway"
+                        + " does not bridge to yet; pin the server's era or upgrade the upstream"), "upstream_era_unsupported");
+    }
+
+    static boolean bridged(SessionState s) {
+        return s != null && BridgedClient.fromMarker(s.upstreamSessionId()) != null;
+    }
+}
