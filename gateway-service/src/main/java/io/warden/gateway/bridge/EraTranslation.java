@@ -177,6 +177,47 @@ public final class EraTranslation {
         return h;
     }
 
+    /**
+     * SEP-2243: the arguments a tools/list page declares as headers ({@code "x-mcp-header": "Region"} on a primitive
+     * property), as tool name → argument name → header suffix.
+     */
+    public static Map<String, Map<String, String>> declaredParamHeaders(JsonNode toolsListResult) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        JsonNode tools = toolsListResult == null ? null : toolsListResult.get("tools");
+        if (tools == null || !tools.isArray()) {
+            return out;
+        }
+        for (JsonNode tool : tools) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            JsonNode props = tool.path("inputSchema").path("properties");
+            props.fields().forEachRemaining(p -> {
+                JsonNode h = p.getValue().get("x-mcp-header");
+                if (h != null && h.isTextual() && !h.asText().isBlank()) {
+                    headers.put(p.getKey(), h.asText());
+                }
+            });
+            if (tool.path("name").isTextual()) {
+                out.put(tool.get("name").asText(), Map.copyOf(headers));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code Mcp-Param-*} headers a modern client would send for these arguments of a tool declaring them. */
+    public static Map<String, String> paramHeaders(Map<String, String> declared, JsonNode arguments) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (declared == null || arguments == null || !arguments.isObject()) {
+            return out;
+        }
+        declared.forEach((arg, header) -> {
+            JsonNode v = arguments.get(arg);
+            if (v != null && v.isValueNode() && !v.isNull()) {
+                out.put("Mcp-Param-" + header, headerValue(v.asText()));
+            }
+        });
+        return out;
+    }
+
     static String headerValue(String v) {
         boolean safe = !v.isEmpty() && v.charAt(0) != ' ' && v.charAt(v.length() - 1) != ' ';
         for (int i = 0; safe && i < v.length(); i++) {

@@ -93,7 +93,7 @@ public final class ProbeAnswers {
     }
 
     /** The JSON-RPC message of a JSON body, or the first JSON-RPC response of an SSE body; null when neither. */
-    static JsonNode message(String contentType, String body) {
+    public static JsonNode message(String contentType, String body) {
         if (body == null || body.isBlank()) {
             return null;
         }

@@ -16,6 +16,7 @@ import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.session.SessionState;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The last step before the upstream: learn which eras the upstream speaks ({@link UpstreamEras}), choose
@@ -27,7 +28,10 @@ final class EraBridge {
 
     /** Per-exchange rewriting the relay applies while it carries a translated answer. */
     interface Translation {
-        /** The status the client sees for the upstream's status. */
+        /** Returned by {@link #status} when the translation took the exchange over (the relay drops the answer). */
+        int TAKEN_OVER = -1;
+
+        /** The status the client sees for the upstream's status, or {@link #TAKEN_OVER}. */
         int status(int upstreamStatus, String contentType);
 
         /** Adjusts the headers that go upstream (after the proxy chose the MCP ones it relays). */
@@ -40,10 +44,14 @@ final class EraBridge {
     private final McpProxy proxy;
     private final Vertx vertx;
     private final UpstreamEras eras;
+    private final UpstreamCalls calls;
     private final LegacySessions legacySessions;
+    /** Per server: tool → argument → {@code Mcp-Param-*} header suffix, learned from tools/list (SEP-2243). */
+    private final Map<String, Map<String, Map<String, String>>> paramHeaders = new ConcurrentHashMap<>();
 
-    EraBridge(McpProxy proxy, Vertx vertx, UpstreamEras eras, LegacySessions legacySessions) {
+    EraBridge(McpProxy proxy, Vertx vertx, UpstreamCalls calls, UpstreamEras eras, LegacySessions legacySessions) {
         this.proxy = proxy;
+        this.calls = calls;
         this.vertx = vertx;
         this.eras = eras;
         this.legacySessions = legacySessions;
@@ -66,7 +74,7 @@ final class EraBridge {
             switch (Route.choose(ex.modern(), false, o.eras())) {
                 case DIRECT -> direct(ex, method, body, o.eras());
                 case LEGACY_TO_MODERN -> legacyToModern(ex, method, body, null, o.eras());
-                case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body);
+                case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body, true);
                 case UNSUPPORTED_HTTP_SSE -> unsupported(ex);
             }
         }));
@@ -140,8 +148,22 @@ final class EraBridge {
             return;
         }
         BridgedClient client = bridged != null ? bridged : BridgedClient.of(null);
+        if ("tools/call".equals(m.method()) && !paramHeaders.containsKey(ex.server.id())) {
+            // A tool may declare arguments that must travel as headers; learn them once before the first call.
+            learnParamHeaders(ex, client, () -> sendModern(ex, client));
+            return;
+        }
+        sendModern(ex, client);
+    }
+
+    private void sendModern(Exchange ex, BridgedClient client) {
+        JsonRpc.Message m = ex.message;
         ObjectNode modern = EraTranslation.toModern(m.raw(), client);
-        Map<String, String> headers = EraTranslation.modernHeaders(m);
+        Map<String, String> headers = new java.util.LinkedHashMap<>(EraTranslation.modernHeaders(m));
+        if ("tools/call".equals(m.method()) && m.params() != null) {
+            headers.putAll(EraTranslation.paramHeaders(paramHeaders.getOrDefault(ex.server.id(), Map.of()).get(m.target()),
+                    m.params().get("arguments")));
+        }
         ex.session = null; // the upstream is stateless: no session id upstream, and a 404 is not "session gone"
         ex.translation = new Translation() {
             @Override
@@ -166,10 +188,45 @@ final class EraBridge {
 
             @Override
             public boolean response(ObjectNode message) {
+                if ("tools/list".equals(m.method())) {
+                    learn(ex.server.id(), message.get("result"));
+                }
                 return EraTranslation.toLegacyResponse(message);
             }
         };
         proxy.send(ex, HttpMethod.POST, Buffer.buffer(JsonRpc.bytes(modern)));
+    }
+
+    private void learn(String serverId, JsonNode toolsListResult) {
+        if (toolsListResult != null) {
+            paramHeaders.computeIfAbsent(serverId, k -> new ConcurrentHashMap<>())
+                    .putAll(EraTranslation.declaredParamHeaders(toolsListResult));
+        }
+    }
+
+    /** Reads the upstream's tool list (every page, at most 20) for header declarations, then goes on either way. */
+    private void learnParamHeaders(Exchange ex, BridgedClient client, Runnable next) {
+        Context context = vertx.getOrCreateContext();
+        fetchTools(ex, client, null, 0).onComplete(ar -> context.runOnContext(v -> {
+            paramHeaders.computeIfAbsent(ex.server.id(), k -> new ConcurrentHashMap<>()); // once, even when it failed
+            next.run();
+        }));
+    }
+
+    private io.vertx.core.Future<Void> fetchTools(Exchange ex, BridgedClient client, String cursor, int page) {
+        ObjectNode req = JsonRpc.NODES.objectNode().put("jsonrpc", "2.0").put("id", "warden-tools-" + page)
+                .put("method", "tools/list");
+        if (cursor != null) {
+            req.putObject("params").put("cursor", cursor);
+        }
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add(Protocol.H_VERSION, Protocol.MODERN).add(Protocol.H_METHOD, "tools/list");
+        return calls.post(ex.server, h, EraTranslation.toModern(req, client).toString()).compose(r -> {
+            JsonNode msg = io.warden.gateway.bridge.ProbeAnswers.message(r.contentType(), r.body());
+            JsonNode result = msg == null ? null : msg.get("result");
+            learn(ex.server.id(), result == null ? JsonRpc.NODES.objectNode() : result);
+            String next = result == null ? null : result.path("nextCursor").asText(null);
+            return next != null && page < 19 ? fetchTools(ex, client, next, page + 1) : io.vertx.core.Future.<Void>succeededFuture();
+        });
     }
 
     private void answerInitialize(Exchange ex, Eras known) {
@@ -185,7 +242,7 @@ final class EraBridge {
 
     // ---- modern client, legacy-only upstream ----------------------------------------------------
 
-    private void modernToLegacy(Exchange ex, HttpMethod method, Buffer body) {
+    private void modernToLegacy(Exchange ex, HttpMethod method, Buffer body, boolean mayRetry) {
         JsonRpc.Message m = ex.message;
         if (method != HttpMethod.POST || m == null) {
             proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST, "Method Not Allowed"), "bridged_" + method.name());
@@ -221,10 +278,19 @@ final class EraBridge {
             ex.translation = new Translation() {
                 @Override
                 public int status(int upstreamStatus, String contentType) {
-                    if (upstreamStatus == 404) {
-                        legacySessions.forget(ex.server, ex.grant.id(), s);
+                    if (upstreamStatus != 404) {
+                        return upstreamStatus;
                     }
-                    return upstreamStatus;
+                    // The upstream forgot the session (restart, expiry): it did not run the request, so open a new
+                    // session and send the request once more; a second 404 reaches the client.
+                    legacySessions.forget(ex.server, ex.grant.id(), s);
+                    if (!mayRetry) {
+                        return upstreamStatus;
+                    }
+                    ex.translation = null;
+                    proxy.metrics().upstreamError(ex.serverTag(), "legacy_session_lost");
+                    modernToLegacy(ex, method, body, false);
+                    return TAKEN_OVER;
                 }
 
                 @Override

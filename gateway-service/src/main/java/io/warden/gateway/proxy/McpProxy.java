@@ -78,7 +78,7 @@ public final class McpProxy {
         UpstreamCalls calls = new UpstreamCalls(vertx, vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
                 .setKeepAlive(false).setTryUseCompression(false)
                 .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())), limits);
-        this.bridge = new EraBridge(this, vertx, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
+        this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime));
     }
 

@@ -35,6 +35,10 @@ final class Relay {
 
     void start() {
         int status = ex.translation == null ? resp.statusCode() : ex.translation.status(resp.statusCode(), resp.getHeader("Content-Type"));
+        if (status == EraBridge.Translation.TAKEN_OVER) {
+            discard();
+            return;
+        }
         ex.upstreamStatus = resp.statusCode();
         long now = System.nanoTime();
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;

@@ -90,6 +90,22 @@ class EraTranslationTest {
     }
 
     @Test
+    void argumentsDeclaredAsHeadersBecomeMcpParamHeaders() {
+        ObjectNode list = json("""
+                {"tools":[{"name":"region_echo","inputSchema":{"type":"object","properties":{
+                  "region":{"type":"string","x-mcp-header":"Region"},"note":{"type":"string"}}}},
+                 {"name":"plain","inputSchema":{"type":"object"}}]}""");
+        Map<String, Map<String, String>> declared = EraTranslation.declaredParamHeaders(list);
+        assertEquals(Map.of("region", "Region"), declared.get("region_echo"));
+        assertEquals(Map.of(), declared.get("plain"));
+        assertEquals(Map.of("Mcp-Param-Region", "eu-west"),
+                EraTranslation.paramHeaders(declared.get("region_echo"), json("{\"region\":\"eu-west\",\"note\":\"n\"}")));
+        assertEquals(Map.of("Mcp-Param-Region", "=?base64?w6l1?="),
+                EraTranslation.paramHeaders(declared.get("region_echo"), json("{\"region\":\"éu\"}")));
+        assertEquals(Map.of(), EraTranslation.paramHeaders(declared.get("region_echo"), json("{\"region\":{\"nested\":1}}")));
+    }
+
+    @Test
     void removedLegacyMethodsAreAnsweredLocally() {
         assertNotNull(EraTranslation.localLegacyAnswer(message("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}")));
         assertTrue(EraTranslation.localLegacyAnswer(message(

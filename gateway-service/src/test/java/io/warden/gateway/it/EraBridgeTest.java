@@ -125,6 +125,16 @@ class EraBridgeTest {
     }
 
     @Test
+    void argumentsDeclaredAsHeadersTravelAsMcpParamHeaders() {
+        RawMcpClient c = client("modern-pinned", GatewayTestBed.ERA_PINNED_TOKEN);
+        assertEquals(200, c.initialize("2025-11-25").status());
+        RawMcpClient.Exchange r = c.callTool("region_echo", Map.of("region", "eu-west"));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("region=eu-west", text(r), r.body());
+        assertEquals("eu-west", GatewayTestBed.modernOnly.lastHeaders().get("mcp-param-region"));
+    }
+
+    @Test
     void policyDeniesAndHidesOnTheBridgedPath() {
         NodeMcpServer upstream = GatewayTestBed.modernOnly;
         RawMcpClient c = client("modern-only", GatewayTestBed.ERA_MODERN_STRICT_TOKEN);
@@ -266,6 +276,26 @@ class EraBridgeTest {
         assertTrue(tools.result().has("ttlMs"), tools.body());
         // The session opened for discover serves this grant's later requests.
         assertEquals(opened, initializes(upstream), upstream.requests().toString());
+    }
+
+    @Test
+    void aLostUpstreamSessionIsReopenedAndTheRequestSentOnceMore() {
+        NodeMcpServer upstream = GatewayTestBed.legacyOnly;
+        RawMcpClient c = client("legacy-only", GatewayTestBed.ERA_LEGACY_TOKEN);
+        ObjectNode params = JSON.createObjectNode().put("name", "echo");
+        params.putObject("arguments").put("message", "before");
+        assertEquals("before", text(c.modernRequest("tools/call", params)));
+
+        upstream.stop();
+        upstream.start(); // same port, every upstream session gone
+        params.with("arguments").put("message", "after");
+        RawMcpClient.Exchange after = c.modernRequest("tools/call", params);
+        assertEquals(200, after.status(), after.body());
+        assertEquals("after", text(after), after.body());
+        List<NodeMcpServer.Request> seen = upstream.requests();
+        assertEquals(List.of("tools/call", "initialize", "notifications/initialized", "tools/call"),
+                seen.stream().map(NodeMcpServer.Request::method).toList(), seen.toString());
+        assertEquals(1, upstream.callCount("echo"), "the lost request never ran; the resent one ran once");
     }
 
     @Test
