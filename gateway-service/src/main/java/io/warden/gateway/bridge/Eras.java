@@ -1,6 +1,7 @@
 package io.warden.gateway.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
 
 /**
  * What one upstream endpoint speaks, as probed (or pinned by the operator).
@@ -10,11 +11,16 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param httpSse    serves the deprecated 2024-11-05 HTTP+SSE transport ({@code endpoint} event on a GET)
  * @param discover   the upstream's {@code server/discover} result, when it is modern (null when pinned)
  * @param initialize the upstream's {@code initialize} result, when it is legacy (null when pinned)
+ * @param sseUrl     where the old transport's stream answered with an {@code endpoint} event (null unless httpSse)
  */
-public record Eras(boolean modern, boolean legacy, boolean httpSse, JsonNode discover, JsonNode initialize) {
+public record Eras(boolean modern, boolean legacy, boolean httpSse, JsonNode discover, JsonNode initialize, URI sseUrl) {
 
     /** Nothing recognised: the gateway relays as it always did and lets the upstream answer. */
-    public static final Eras UNKNOWN = new Eras(false, false, false, null, null);
+    public static final Eras UNKNOWN = new Eras(false, false, false, null, null, null);
+
+    public Eras(boolean modern, boolean legacy, boolean httpSse, JsonNode discover, JsonNode initialize) {
+        this(modern, legacy, httpSse, discover, initialize, null);
+    }
 
     public boolean known() {
         return modern || legacy || httpSse;

@@ -8,7 +8,9 @@ public enum Route {
     LEGACY_TO_MODERN,
     /** Modern client, legacy-only upstream: the gateway holds an upstream legacy session. */
     MODERN_TO_LEGACY,
-    /** The upstream speaks only the deprecated HTTP+SSE transport, which the gateway does not bridge to yet. */
+    /** Legacy (or 2024-11-05) client, HTTP+SSE-only upstream: one upstream stream per client session (T-L3). */
+    LEGACY_TO_HTTP_SSE,
+    /** Modern client, HTTP+SSE-only upstream: not bridged yet. */
     UNSUPPORTED_HTTP_SSE;
 
     /**
@@ -31,6 +33,6 @@ public enum Route {
         if (upstream.legacy()) {
             return DIRECT;
         }
-        return upstream.modern() ? LEGACY_TO_MODERN : UNSUPPORTED_HTTP_SSE;
+        return upstream.modern() ? LEGACY_TO_MODERN : LEGACY_TO_HTTP_SSE;
     }
 }

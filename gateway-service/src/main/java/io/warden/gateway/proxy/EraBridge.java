@@ -45,13 +45,16 @@ final class EraBridge {
     private final Vertx vertx;
     private final UpstreamEras eras;
     private final UpstreamCalls calls;
+    private final SseUpstreams sseUpstreams;
     private final LegacySessions legacySessions;
     /** Per server: tool → argument → {@code Mcp-Param-*} header suffix, learned from tools/list (SEP-2243). */
     private final Map<String, Map<String, Map<String, String>>> paramHeaders = new ConcurrentHashMap<>();
 
-    EraBridge(McpProxy proxy, Vertx vertx, UpstreamCalls calls, UpstreamEras eras, LegacySessions legacySessions) {
+    EraBridge(McpProxy proxy, Vertx vertx, UpstreamCalls calls, UpstreamEras eras, LegacySessions legacySessions,
+              SseUpstreams sseUpstreams) {
         this.proxy = proxy;
         this.calls = calls;
+        this.sseUpstreams = sseUpstreams;
         this.vertx = vertx;
         this.eras = eras;
         this.legacySessions = legacySessions;
@@ -62,6 +65,18 @@ final class EraBridge {
         boolean initialize = ex.message != null && "initialize".equals(ex.message.method());
         if (bridged != null && !ex.modern() && !initialize) {
             legacyToModern(ex, method, body, bridged, null);
+            return;
+        }
+        String marker = ex.session == null ? null : ex.session.upstreamSessionId();
+        if (marker != null && marker.startsWith(SseUpstreams.PREFIX) && !ex.modern() && !initialize) {
+            SseUpstreams.Channel ch = sseUpstreams.find(marker, ex.server, ex.grant.id());
+            if (ch == null) {
+                // Its upstream stream ended, or lives in another pod: the client re-initializes.
+                proxy.reply(ex, 404, JsonRpc.error(ex.message == null ? null : ex.message.id(), -32001, "Session not found"),
+                        "session_not_found");
+                return;
+            }
+            legacyToHttpSse(ex, method, body, ch, null);
             return;
         }
         Context context = vertx.getOrCreateContext();
@@ -75,6 +90,7 @@ final class EraBridge {
                 case DIRECT -> direct(ex, method, body, o.eras());
                 case LEGACY_TO_MODERN -> legacyToModern(ex, method, body, null, o.eras());
                 case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body, true);
+                case LEGACY_TO_HTTP_SSE -> legacyToHttpSse(ex, method, body, null, o.eras());
                 case UNSUPPORTED_HTTP_SSE -> unsupported(ex);
             }
         }));
@@ -311,7 +327,127 @@ final class EraBridge {
         }));
     }
 
-    // ---- HTTP+SSE-only upstream -----------------------------------------------------------------
+    // ---- legacy client, HTTP+SSE-only upstream (T-L3) --------------------------------------------
+
+    private void legacyToHttpSse(Exchange ex, HttpMethod method, Buffer body, SseUpstreams.Channel ch, Eras known) {
+        if (method == HttpMethod.GET) {
+            ex.out.header("Allow", "POST, DELETE");
+            proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST,
+                    "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
+            return;
+        }
+        if (method == HttpMethod.DELETE) {
+            if (ch != null) {
+                ch.close();
+            }
+            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
+            ex.out.answer(200, null, Buffer.buffer());
+            return;
+        }
+        JsonRpc.Message m = ex.message;
+        if (ch != null) {
+            relayOverStream(ex, ch, body.toString(), false);
+            return;
+        }
+        if (!"initialize".equals(m.method()) || !m.isRequest() || known == null || known.sseUrl() == null) {
+            proxy.reply(ex, 400, JsonRpc.error(m.id(), JsonRpc.BAD_REQUEST,
+                    "Bad Request: Mcp-Session-Id header is required"), "bad_request");
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        ex.upstreamSentNanos = System.nanoTime();
+        sseUpstreams.open(ex.server, ex.grant.id(), known.sseUrl()).onComplete(ar -> context.runOnContext(v -> {
+            if (ar.failed()) {
+                String cause = ar.cause() instanceof UpstreamCalls.Failure f ? f.cause : "unreachable";
+                if ("streams_exhausted".equals(cause)) {
+                    ex.out.header("Retry-After", "5");
+                    proxy.reply(ex, 503, JsonRpc.error(m.id(), JsonRpc.INTERNAL_ERROR,
+                            "Too many concurrent streams on this gateway; retry shortly"), "streams_exhausted");
+                } else {
+                    proxy.upstreamFailed(ex, cause, ar.cause());
+                }
+                return;
+            }
+            relayOverStream(ex, ar.result(), body.toString(), true);
+        }));
+    }
+
+    /** POSTs the client's message to the stream's endpoint; a request's answer arrives on the stream. */
+    private void relayOverStream(Exchange ex, SseUpstreams.Channel ch, String body, boolean initialize) {
+        JsonRpc.Message m = ex.message;
+        Context context = vertx.getOrCreateContext();
+        ex.upstreamSentNanos = System.nanoTime();
+        if (!m.isRequest()) {
+            ch.post(body).onComplete(ar -> context.runOnContext(v -> {
+                if (ar.failed() || ar.result().status() / 100 != 2) {
+                    proxy.upstreamFailed(ex, ar.failed() && ar.cause() instanceof UpstreamCalls.Failure f ? f.cause
+                            : ar.failed() ? "unreachable" : "status_" + ar.result().status(), ar.cause());
+                    return;
+                }
+                proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
+                ex.out.answer(202, null, Buffer.buffer());
+            }));
+            return;
+        }
+        String key = m.id().toString();
+        long timer = vertx.setTimer(proxy.limits().upstreamResponseTimeout().toMillis(), t -> {
+            ch.forget(key);
+            if (initialize) {
+                ch.close();
+            }
+            proxy.upstreamFailed(ex, "timeout", null);
+        });
+        ch.await(key, answer -> context.runOnContext(v -> {
+            vertx.cancelTimer(timer);
+            if (answer == null) {
+                proxy.upstreamFailed(ex, "reset", null);
+                return;
+            }
+            if (initialize) {
+                JsonNode version = answer.raw().path("result").get("protocolVersion");
+                if (version == null || !version.isTextual()) {
+                    ch.close();
+                } else {
+                    ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), SseUpstreams.PREFIX + ch.id, version.asText());
+                }
+            }
+            answerFromStream(ex, answer);
+        }));
+        ex.out.onClose(() -> ch.forget(key));
+        ch.post(body).onComplete(ar -> context.runOnContext(v -> {
+            if (ar.succeeded() && ar.result().status() / 100 == 2) {
+                return;
+            }
+            ch.forget(key);
+            vertx.cancelTimer(timer);
+            proxy.upstreamFailed(ex, ar.failed() && ar.cause() instanceof UpstreamCalls.Failure f ? f.cause
+                    : ar.failed() ? "unreachable" : "status_" + ar.result().status(), ar.cause());
+        }));
+    }
+
+    /** The same hooks as {@link Relay} applies to a response: refunds, unknown-tool wording, tools/list filtering. */
+    private void answerFromStream(Exchange ex, JsonRpc.Message answer) {
+        ObjectNode raw = answer.raw();
+        if (raw.has("error")) {
+            proxy.refund(ex);
+            io.warden.gateway.mcp.Denials.normalizeUnknownTool(raw, ex.message);
+        }
+        if ("tools/list".equals(ex.message.method())) {
+            proxy.gate().filterToolList(raw, ex.grant, ex.server, ex.snapshot);
+        }
+        long now = System.nanoTime();
+        ex.upstreamStatus = 200;
+        ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;
+        proxy.metrics().upstreamTime(ex.serverTag(), now - ex.upstreamSentNanos);
+        if (ex.verdict != null) {
+            proxy.recorder().record(ex, DecisionIds.next(), null);
+            proxy.metrics().decision(ex.serverTag(), ex.rpcMethod(), "allow");
+        }
+        proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "200");
+        ex.out.answer(200, "application/json", Buffer.buffer(JsonRpc.bytes(raw)));
+    }
+
+    // ---- HTTP+SSE-only upstream, modern client ---------------------------------------------------
 
     private void unsupported(Exchange ex) {
         proxy.refund(ex);
@@ -321,7 +457,7 @@ final class EraBridge {
         }
         proxy.reply(ex, 502, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
                 "Upstream MCP server speaks only the deprecated HTTP+SSE transport (2024-11-05), which this gateway"
-                        + " does not bridge to yet; pin the server's era or upgrade the upstream"), "upstream_era_unsupported");
+                        + " bridges to for clients of earlier protocol revisions only; use a 2025-era client"), "upstream_era_unsupported");
     }
 
     static boolean bridged(SessionState s) {

@@ -79,7 +79,7 @@ public final class McpProxy {
                 .setKeepAlive(false).setTryUseCompression(false)
                 .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())), limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
-                new LegacySessions(calls, System::nanoTime));
+                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, metrics));
     }
 
     public void register(Router router) {

@@ -56,6 +56,16 @@ final class UpstreamCalls {
         return call(server.requestOptions(), server, HttpMethod.POST, h, body);
     }
 
+    /** A POST to another URL of the same upstream (the old transport's announced message endpoint). */
+    Future<Reply> postTo(UpstreamServer server, URI url, String body) {
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
+        return call(options(server, url), server, HttpMethod.POST, h, body);
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
     Future<Reply> delete(UpstreamServer server, MultiMap headers) {
         return call(server.requestOptions(), server, HttpMethod.DELETE, headers, null);
     }
@@ -160,7 +170,7 @@ final class UpstreamCalls {
         return p.future();
     }
 
-    private static RequestOptions options(UpstreamServer server, URI url) {
+    static RequestOptions options(UpstreamServer server, URI url) {
         boolean tls = "https".equals(url.getScheme());
         String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());

@@ -115,7 +115,7 @@ final class UpstreamEras {
                     .otherwise(t -> new Outcome(new Eras(true, false, false, null, null), null));
             case LEGACY -> Future.succeededFuture(new Outcome(new Eras(false, true, false, null, null), null));
             case DUAL -> Future.succeededFuture(new Outcome(new Eras(true, true, false, null, null), null));
-            case HTTP_SSE -> Future.succeededFuture(new Outcome(new Eras(false, false, true, null, null), null));
+            case HTTP_SSE -> Future.succeededFuture(new Outcome(new Eras(false, false, true, null, null, server.url()), null));
             case AUTO -> probe(server);
         };
     }
@@ -128,7 +128,7 @@ final class UpstreamEras {
                         return Future.succeededFuture(new Eras(modern.yes(), legacy.yes(), false, modern.result(),
                                 legacy.result()));
                     }
-                    return httpSse(server).map(sse -> sse ? new Eras(false, false, true, null, null) : Eras.UNKNOWN);
+                    return httpSse(server).map(sse -> sse != null ? new Eras(false, false, true, null, null, sse) : Eras.UNKNOWN);
                 }))
                 .map(eras -> {
                     metrics.probe(server.id(), eras.describe());
@@ -185,13 +185,17 @@ final class UpstreamEras {
     }
 
     /** Step 3: the old transport, on the configured URL, then on its sibling {@code /sse}. */
-    private Future<Boolean> httpSse(UpstreamServer server) {
+    private Future<URI> httpSse(UpstreamServer server) {
         URI url = server.url();
+        URI sibling = url.resolve("sse");
         return calls.sseEndpoint(server, url).compose(found -> {
-            if (found || url.getPath() == null || url.getPath().endsWith("/sse")) {
-                return Future.succeededFuture(found);
+            if (found) {
+                return Future.succeededFuture(url);
             }
-            return calls.sseEndpoint(server, url.resolve("sse"));
+            if (url.getPath() == null || url.getPath().endsWith("/sse")) {
+                return Future.succeededFuture(null);
+            }
+            return calls.sseEndpoint(server, sibling).map(f -> f ? sibling : null);
         });
     }
 }

@@ -38,8 +38,8 @@ class RouteTest {
     }
 
     @Test
-    void anHttpSseOnlyUpstreamIsNotBridgedYet() {
-        assertEquals(Route.UNSUPPORTED_HTTP_SSE, Route.choose(false, false, OLD));
+    void anHttpSseOnlyUpstreamIsBridgedForLegacyClientsOnly() {
+        assertEquals(Route.LEGACY_TO_HTTP_SSE, Route.choose(false, false, OLD));
         assertEquals(Route.UNSUPPORTED_HTTP_SSE, Route.choose(true, false, OLD));
         assertEquals(Route.DIRECT, Route.choose(false, false, new Eras(false, true, true, null, null)));
     }

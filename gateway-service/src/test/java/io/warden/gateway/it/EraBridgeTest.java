@@ -312,6 +312,47 @@ class EraBridgeTest {
         assertFalse(names.contains("delete_account"), names.toString());
     }
 
+    // ---- legacy client, HTTP+SSE-only upstream (T-L3) --------------------------------------------
+
+    @Test
+    void legacyClientUsesAnHttpSseOnlyUpstream() {
+        NodeMcpServer upstream = GatewayTestBed.sseOnly;
+        RawMcpClient c = client("sse-only", GatewayTestBed.ERA_SSE_TOKEN);
+        RawMcpClient.Exchange init = c.initialize("2025-11-25");
+        assertEquals(200, init.status(), init.body());
+        assertEquals("warden-fixture", init.result().path("serverInfo").path("name").asText(), init.body());
+        assertNotNull(c.sessionId());
+
+        List<String> names = c.request("tools/list", null).result().path("tools").findValuesAsText("name");
+        assertTrue(names.contains("echo"), names.toString());
+        RawMcpClient.Exchange echo = c.callTool("echo", Map.of("message", "over the old transport"));
+        assertEquals("over the old transport", text(echo), echo.body());
+        RawMcpClient.Exchange read = c.request("resources/read", JSON.createObjectNode().put("uri", "test://static-text"));
+        assertFalse(read.result().path("contents").isEmpty(), read.body());
+        assertTrue(upstream.requests().stream().anyMatch(q -> q.path().equals("/sse") && "GET".equals(q.httpMethod())),
+                upstream.requests().toString());
+
+        assertEquals(200, RestAssured.given().header("Authorization", "Bearer " + GatewayTestBed.ERA_SSE_TOKEN)
+                .header("Mcp-Session-Id", c.sessionId()).delete(base.resolve("mcp/sse-only")).statusCode());
+        RawMcpClient.Exchange ended = c.request("tools/list", null);
+        assertEquals(404, ended.status(), "the session's upstream stream is gone: " + ended.body());
+    }
+
+    @Test
+    void policyDeniesAndHidesInFrontOfAnHttpSseOnlyUpstream() {
+        NodeMcpServer upstream = GatewayTestBed.sseOnly;
+        RawMcpClient c = client("sse-only", GatewayTestBed.ERA_SSE_STRICT_TOKEN);
+        assertEquals(200, c.initialize("2025-11-25").status());
+        List<String> names = c.request("tools/list", null).result().path("tools").findValuesAsText("name");
+        assertTrue(names.contains("echo") && !names.contains("delete_account"), names.toString());
+        int deletes = upstream.callCount("delete_account");
+        RawMcpClient.Exchange hidden = c.callTool("delete_account", Map.of("account_id", "1"));
+        assertEquals("Unknown tool: delete_account", hidden.response().path("error").path("message").asText(), hidden.body());
+        RawMcpClient.Exchange denied = c.callTool("echo", Map.of("message", "forbidden"));
+        assertTrue(text(denied).contains("[POLICY DENIED]"), denied.body());
+        assertEquals(deletes, upstream.callCount("delete_account"));
+    }
+
     // ---- the probe ------------------------------------------------------------------------------
 
     @Test

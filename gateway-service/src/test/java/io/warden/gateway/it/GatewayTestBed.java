@@ -40,10 +40,13 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String ERA_PINNED_TOKEN = GrantTokens.mint();
     public static final String ERA_COUNTED_TOKEN = GrantTokens.mint();
     public static final String ERA_DOWN_TOKEN = GrantTokens.mint();
+    public static final String ERA_SSE_TOKEN = GrantTokens.mint();
+    public static final String ERA_SSE_STRICT_TOKEN = GrantTokens.mint();
 
     static NodeMcpServer fixture;
     static NodeMcpServer modernOnly;
     static NodeMcpServer legacyOnly;
+    static NodeMcpServer sseOnly;
     static FaultyUpstream faulty;
     static Path dir;
     static Path decisions;
@@ -54,6 +57,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
             fixture = NodeMcpServer.fixture();
             modernOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.MODERN);
             legacyOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.LEGACY);
+            sseOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.HTTP_SSE);
             faulty = new FaultyUpstream();
             dir = Files.createTempDirectory("warden-gateway-it");
             decisions = dir.resolve("decisions.jsonl");
@@ -159,7 +163,8 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: modern-pinned, era: modern, url: "%s?pinned"}
                   - {id: modern-counted, url: "%s?counted"}
                   - {id: era-down, url: "%s"}
-                """.formatted(modernOnly.url(), legacyOnly.url(), modernOnly.url(), modernOnly.url(), dead);
+                  - {id: sse-only, url: "%s"}
+                """.formatted(modernOnly.url(), legacyOnly.url(), modernOnly.url(), modernOnly.url(), dead, sseOnly.url());
     }
 
     private static String eraGrants() {
@@ -171,9 +176,12 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: era-pinned, server: modern-pinned, token_hash: "%s", policy: allow-all}
                   - {id: era-counted, server: modern-counted, token_hash: "%s", policy: allow-all}
                   - {id: era-down, server: era-down, token_hash: "%s", policy: allow-all}
+                  - {id: era-sse, server: sse-only, token_hash: "%s", policy: allow-all}
+                  - {id: era-sse-strict, server: sse-only, token_hash: "%s", policy: strict}
                 """.formatted(GrantTokens.hash(ERA_MODERN_TOKEN), GrantTokens.hash(ERA_MODERN_STRICT_TOKEN),
                 GrantTokens.hash(ERA_LEGACY_TOKEN), GrantTokens.hash(ERA_LEGACY_STRICT_TOKEN),
-                GrantTokens.hash(ERA_PINNED_TOKEN), GrantTokens.hash(ERA_COUNTED_TOKEN), GrantTokens.hash(ERA_DOWN_TOKEN));
+                GrantTokens.hash(ERA_PINNED_TOKEN), GrantTokens.hash(ERA_COUNTED_TOKEN), GrantTokens.hash(ERA_DOWN_TOKEN),
+                GrantTokens.hash(ERA_SSE_TOKEN), GrantTokens.hash(ERA_SSE_STRICT_TOKEN));
     }
 
     private static String faultGrants() {
@@ -192,7 +200,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        for (NodeMcpServer s : new NodeMcpServer[] {fixture, modernOnly, legacyOnly}) {
+        for (NodeMcpServer s : new NodeMcpServer[] {fixture, modernOnly, legacyOnly, sseOnly}) {
             if (s != null) {
                 s.close();
             }
