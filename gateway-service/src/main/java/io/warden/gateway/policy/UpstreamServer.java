@@ -27,6 +27,11 @@ public record UpstreamServer(String id, String name, URI url, Map<String, String
 
     /** Fresh options for one request, from the already parsed URL (no string parsing per call). */
     public RequestOptions requestOptions() {
+        return requestOptions(url);
+    }
+
+    /** Fresh options for a request to another URL of this upstream (e.g. the old transport's endpoints). */
+    public static RequestOptions requestOptions(URI url) {
         boolean tls = "https".equals(url.getScheme());
         String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());

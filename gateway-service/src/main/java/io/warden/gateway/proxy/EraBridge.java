@@ -13,7 +13,6 @@ import io.warden.gateway.bridge.Eras;
 import io.warden.gateway.bridge.Route;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
-import io.warden.gateway.session.SessionState;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -136,15 +135,11 @@ final class EraBridge {
 
     private void legacyToModern(Exchange ex, HttpMethod method, Buffer body, BridgedClient bridged, Eras known) {
         if (method == HttpMethod.GET) {
-            // A legacy server without a stream for unsolicited messages answers 405; so does the bridge.
-            ex.out.header("Allow", "POST, DELETE");
-            proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST,
-                    "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
+            noServerStream(ex);
             return;
         }
         if (method == HttpMethod.DELETE) {
-            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
-            ex.out.answer(200, null, Buffer.buffer());
+            sessionEnded(ex);
             return;
         }
         JsonRpc.Message m = ex.message;
@@ -245,6 +240,18 @@ final class EraBridge {
         });
     }
 
+    /** A legacy server without a stream for unsolicited messages answers a GET with 405; so does the bridge. */
+    private void noServerStream(Exchange ex) {
+        ex.out.header("Allow", "POST, DELETE");
+        proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST,
+                "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
+    }
+
+    private void sessionEnded(Exchange ex) {
+        proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
+        ex.out.answer(200, null, Buffer.buffer());
+    }
+
     private void answerInitialize(Exchange ex, Eras known) {
         JsonNode params = ex.message.params();
         String requested = params == null ? null : params.path("protocolVersion").asText(null);
@@ -280,8 +287,8 @@ final class EraBridge {
         Context context = vertx.getOrCreateContext();
         legacySessions.session(ex.server, ex.grant.id(), caps, info).onComplete(ar -> context.runOnContext(v -> {
             if (ar.failed()) {
-                String cause = ar.cause() instanceof UpstreamCalls.Failure f ? f.cause : "unreachable";
-                proxy.upstreamFailed(ex, cause, ar.cause());
+                eras.suspect(ex.server); // a legacy upstream that no longer opens sessions may have changed era
+                proxy.upstreamFailed(ex, UpstreamCalls.causeOf(ar.cause()), ar.cause());
                 return;
             }
             LegacySessions.Session s = ar.result();
@@ -331,17 +338,14 @@ final class EraBridge {
 
     private void legacyToHttpSse(Exchange ex, HttpMethod method, Buffer body, SseUpstreams.Channel ch, Eras known) {
         if (method == HttpMethod.GET) {
-            ex.out.header("Allow", "POST, DELETE");
-            proxy.reply(ex, 405, JsonRpc.error(null, JsonRpc.BAD_REQUEST,
-                    "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
+            noServerStream(ex);
             return;
         }
         if (method == HttpMethod.DELETE) {
             if (ch != null) {
                 ch.close();
             }
-            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
-            ex.out.answer(200, null, Buffer.buffer());
+            sessionEnded(ex);
             return;
         }
         JsonRpc.Message m = ex.message;
@@ -358,7 +362,7 @@ final class EraBridge {
         ex.upstreamSentNanos = System.nanoTime();
         sseUpstreams.open(ex.server, ex.grant.id(), known.sseUrl()).onComplete(ar -> context.runOnContext(v -> {
             if (ar.failed()) {
-                String cause = ar.cause() instanceof UpstreamCalls.Failure f ? f.cause : "unreachable";
+                String cause = UpstreamCalls.causeOf(ar.cause());
                 if ("streams_exhausted".equals(cause)) {
                     ex.out.header("Retry-After", "5");
                     proxy.reply(ex, 503, JsonRpc.error(m.id(), JsonRpc.INTERNAL_ERROR,
@@ -379,9 +383,9 @@ final class EraBridge {
         ex.upstreamSentNanos = System.nanoTime();
         if (!m.isRequest()) {
             ch.post(body).onComplete(ar -> context.runOnContext(v -> {
-                if (ar.failed() || ar.result().status() / 100 != 2) {
-                    proxy.upstreamFailed(ex, ar.failed() && ar.cause() instanceof UpstreamCalls.Failure f ? f.cause
-                            : ar.failed() ? "unreachable" : "status_" + ar.result().status(), ar.cause());
+                String failure = UpstreamCalls.failureOf(ar);
+                if (failure != null) {
+                    proxy.upstreamFailed(ex, failure, ar.cause());
                     return;
                 }
                 proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
@@ -415,13 +419,12 @@ final class EraBridge {
         }));
         ex.out.onClose(() -> ch.forget(key));
         ch.post(body).onComplete(ar -> context.runOnContext(v -> {
-            if (ar.succeeded() && ar.result().status() / 100 == 2) {
-                return;
+            String failure = UpstreamCalls.failureOf(ar);
+            if (failure != null) {
+                ch.forget(key);
+                vertx.cancelTimer(timer);
+                proxy.upstreamFailed(ex, failure, ar.cause());
             }
-            ch.forget(key);
-            vertx.cancelTimer(timer);
-            proxy.upstreamFailed(ex, ar.failed() && ar.cause() instanceof UpstreamCalls.Failure f ? f.cause
-                    : ar.failed() ? "unreachable" : "status_" + ar.result().status(), ar.cause());
         }));
     }
 
@@ -458,9 +461,5 @@ final class EraBridge {
         proxy.reply(ex, 502, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
                 "Upstream MCP server speaks only the deprecated HTTP+SSE transport (2024-11-05), which this gateway"
                         + " bridges to for clients of earlier protocol revisions only; use a 2025-era client"), "upstream_era_unsupported");
-    }
-
-    static boolean bridged(SessionState s) {
-        return s != null && BridgedClient.fromMarker(s.upstreamSessionId()) != null;
     }
 }

@@ -131,7 +131,7 @@ final class SseUpstreams {
         channels.put(ch.id, ch);
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream");
         server.headers().forEach(h::set);
-        RequestOptions ro = UpstreamCalls.options(server, sseUrl).setMethod(HttpMethod.GET).setHeaders(h)
+        RequestOptions ro = UpstreamServer.requestOptions(sseUrl).setMethod(HttpMethod.GET).setHeaders(h)
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
                 .setIdleTimeout(limits.sseIdleTimeout().toMillis());
         long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(),

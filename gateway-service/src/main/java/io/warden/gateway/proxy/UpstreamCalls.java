@@ -36,6 +36,19 @@ final class UpstreamCalls {
         }
     }
 
+    /** The cause to answer a failed call with: the {@link Failure}'s, else "unreachable". */
+    static String causeOf(Throwable t) {
+        return t instanceof Failure f ? f.cause : "unreachable";
+    }
+
+    /** The cause of a finished call that failed or answered other than 2xx; null when it succeeded. */
+    static String failureOf(io.vertx.core.AsyncResult<Reply> ar) {
+        if (ar.failed()) {
+            return causeOf(ar.cause());
+        }
+        return ar.result().status() / 100 == 2 ? null : "status_" + ar.result().status();
+    }
+
     /** One bounded upstream answer. */
     record Reply(int status, String contentType, String sessionId, String body) {}
 
@@ -59,7 +72,7 @@ final class UpstreamCalls {
     /** A POST to another URL of the same upstream (the old transport's announced message endpoint). */
     Future<Reply> postTo(UpstreamServer server, URI url, String body) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
-        return call(options(server, url), server, HttpMethod.POST, h, body);
+        return call(UpstreamServer.requestOptions(url), server, HttpMethod.POST, h, body);
     }
 
     HttpClient client() {
@@ -73,7 +86,7 @@ final class UpstreamCalls {
     /** True when a GET on {@code url} opens an old-transport stream whose first event is {@code endpoint}. */
     Future<Boolean> sseEndpoint(UpstreamServer server, URI url) {
         Promise<Boolean> p = Promise.promise();
-        RequestOptions ro = options(server, url).setMethod(HttpMethod.GET)
+        RequestOptions ro = UpstreamServer.requestOptions(url).setMethod(HttpMethod.GET)
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis());
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream").add("Connection", "close");
         server.headers().forEach(h::set);
@@ -170,11 +183,4 @@ final class UpstreamCalls {
         return p.future();
     }
 
-    static RequestOptions options(UpstreamServer server, URI url) {
-        boolean tls = "https".equals(url.getScheme());
-        String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
-                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
-        return new RequestOptions().setHost(url.getHost()).setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
-                .setSsl(tls).setURI(path);
-    }
 }

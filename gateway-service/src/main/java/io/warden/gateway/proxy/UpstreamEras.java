@@ -136,7 +136,7 @@ final class UpstreamEras {
                     return new Outcome(eras, null);
                 })
                 .recover(t -> {
-                    String cause = t instanceof UpstreamCalls.Failure f ? f.cause : "unreachable";
+                    String cause = UpstreamCalls.causeOf(t);
                     if ("reset".equals(cause) || "too_large".equals(cause)) {
                         metrics.probe(server.id(), "unknown");
                         return Future.succeededFuture(new Outcome(Eras.UNKNOWN, null));
