@@ -78,21 +78,27 @@ final class EraBridge {
             legacyToHttpSse(ex, method, body, ch, null);
             return;
         }
+        io.vertx.core.Future<UpstreamEras.Outcome> known = eras.resolve(ex.server);
+        if (known.isComplete()) {
+            route(ex, method, body, known.result()); // the usual case: cached, no hop through the event loop
+            return;
+        }
         Context context = vertx.getOrCreateContext();
-        eras.resolve(ex.server).onComplete(ar -> context.runOnContext(v -> {
-            UpstreamEras.Outcome o = ar.result();
-            if (o.failure() != null) {
-                proxy.upstreamFailed(ex, o.failure(), null);
-                return;
-            }
-            switch (Route.choose(ex.modern(), false, o.eras())) {
-                case DIRECT -> direct(ex, method, body, o.eras());
-                case LEGACY_TO_MODERN -> legacyToModern(ex, method, body, null, o.eras());
-                case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body, true);
-                case LEGACY_TO_HTTP_SSE -> legacyToHttpSse(ex, method, body, null, o.eras());
-                case UNSUPPORTED_HTTP_SSE -> unsupported(ex);
-            }
-        }));
+        known.onComplete(ar -> context.runOnContext(v -> route(ex, method, body, ar.result())));
+    }
+
+    private void route(Exchange ex, HttpMethod method, Buffer body, UpstreamEras.Outcome o) {
+        if (o.failure() != null) {
+            proxy.upstreamFailed(ex, o.failure(), null);
+            return;
+        }
+        switch (Route.choose(ex.modern(), false, o.eras())) {
+            case DIRECT -> direct(ex, method, body, o.eras());
+            case LEGACY_TO_MODERN -> legacyToModern(ex, method, body, null, o.eras());
+            case MODERN_TO_LEGACY -> modernToLegacy(ex, method, body, true);
+            case LEGACY_TO_HTTP_SSE -> legacyToHttpSse(ex, method, body, null, o.eras());
+            case UNSUPPORTED_HTTP_SSE -> unsupported(ex);
+        }
     }
 
     // ---- same era: relayed as it is, watched for a changed era ----------------------------------

@@ -67,7 +67,10 @@ final class UpstreamEras {
         this.nanos = nanos;
     }
 
-    /** The eras of {@code server}'s upstream: cached, pinned, or probed now (once for all waiting requests). */
+    /**
+     * The eras of {@code server}'s upstream: cached, pinned, or probed now (once for all waiting requests). The future
+     * never fails: an upstream failure is an {@link Outcome} with its cause.
+     */
     Future<Outcome> resolve(UpstreamServer server) {
         String key = key(server);
         long now = nanos.getAsLong();

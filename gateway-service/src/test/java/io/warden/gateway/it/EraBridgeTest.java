@@ -173,9 +173,22 @@ class EraBridgeTest {
 
     @Test
     void aClientOfTheOldHttpSseTransportUsesAModernOnlyUpstream() throws Exception {
-        String auth = "Bearer " + GatewayTestBed.ERA_MODERN_TOKEN;
+        oldTransportClientCallsEcho("modern-only", GatewayTestBed.ERA_MODERN_TOKEN);
+        assertEquals("2026-07-28", GatewayTestBed.modernOnly.lastHeaders().get("mcp-protocol-version"));
+    }
+
+    @Test
+    void aClientOfTheOldHttpSseTransportUsesAnHttpSseOnlyUpstream() throws Exception {
+        oldTransportClientCallsEcho("sse-only", GatewayTestBed.ERA_SSE_TOKEN);
+        assertTrue(GatewayTestBed.sseOnly.requests().stream().anyMatch(q -> q.path().startsWith("/messages")
+                || q.path().equals("/sse")), GatewayTestBed.sseOnly.requests().toString());
+    }
+
+    /** A 2024-11-05 client through the gateway's own old-transport endpoint: initialize, then echo. */
+    private void oldTransportClientCallsEcho(String server, String token) throws Exception {
+        String auth = "Bearer " + token;
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<Stream<String>> stream = http.sendAsync(HttpRequest.newBuilder(base.resolve("mcp/modern-only/sse"))
+        HttpResponse<Stream<String>> stream = http.sendAsync(HttpRequest.newBuilder(base.resolve("mcp/" + server + "/sse"))
                 .header("Accept", "text/event-stream").header("Authorization", auth).GET().build(),
                 HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS);
         assertEquals(200, stream.statusCode());
@@ -216,7 +229,6 @@ class EraBridgeTest {
             JsonNode echo = JSON.readTree(events.poll(30, TimeUnit.SECONDS)[1]);
             assertEquals(2, echo.path("id").asInt(), echo.toString());
             assertEquals("from 2024", echo.path("result").path("content").path(0).path("text").asText(), echo.toString());
-            assertEquals("2026-07-28", GatewayTestBed.modernOnly.lastHeaders().get("mcp-protocol-version"));
         } finally {
             stream.body().close();
         }
@@ -351,6 +363,15 @@ class EraBridgeTest {
         RawMcpClient.Exchange denied = c.callTool("echo", Map.of("message", "forbidden"));
         assertTrue(text(denied).contains("[POLICY DENIED]"), denied.body());
         assertEquals(deletes, upstream.callCount("delete_account"));
+    }
+
+    @Test
+    void aModernClientOfAnHttpSseOnlyUpstreamGetsAClear502() {
+        RawMcpClient c = client("sse-only", GatewayTestBed.ERA_SSE_TOKEN);
+        RawMcpClient.Exchange r = c.modernRequest("tools/list", null);
+        assertEquals(502, r.status(), r.body());
+        assertTrue(r.response().path("error").path("message").asText().contains("HTTP+SSE"), r.body());
+        assertTrue(r.response().path("id").isNumber(), r.body());
     }
 
     // ---- the probe ------------------------------------------------------------------------------
