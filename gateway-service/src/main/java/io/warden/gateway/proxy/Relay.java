@@ -34,7 +34,8 @@ final class Relay {
     }
 
     void start() {
-        int status = ex.translation == null ? resp.statusCode() : ex.translation.status(resp.statusCode(), resp.getHeader("Content-Type"));
+        int status = ex.translation == null ? resp.statusCode()
+                : ex.translation.status(resp.statusCode(), resp.getHeader("Content-Type"));
         if (status == EraBridge.Translation.TAKEN_OVER) {
             discard();
             return;
