@@ -107,22 +107,26 @@ public final class EraTranslation {
     public static ObjectNode initializeResult(JsonNode discover, String negotiatedVersion) {
         ObjectNode r = JsonRpc.NODES.objectNode();
         r.put("protocolVersion", negotiatedVersion);
-        ObjectNode caps = discover != null && discover.get("capabilities") instanceof ObjectNode c ? c.deepCopy()
-                : JsonRpc.NODES.objectNode();
-        // The bridge has no stream to carry change notifications on: do not promise them.
-        for (Iterator<JsonNode> it = caps.elements(); it.hasNext(); ) {
-            if (it.next() instanceof ObjectNode o) {
-                o.remove("listChanged");
-                o.remove("subscribe");
-            }
-        }
-        r.set("capabilities", caps);
+        r.set("capabilities", withoutChangeNotifications(discover));
         r.set("serverInfo", serverInfo(discover));
         JsonNode instructions = discover == null ? null : discover.get("instructions");
         if (instructions != null && instructions.isTextual()) {
             r.put("instructions", instructions.asText());
         }
         return r;
+    }
+
+    /** A copy of a result's capabilities without {@code listChanged}/{@code subscribe}: the bridge cannot deliver them. */
+    static ObjectNode withoutChangeNotifications(JsonNode result) {
+        ObjectNode caps = result != null && result.get("capabilities") instanceof ObjectNode c ? c.deepCopy()
+                : JsonRpc.NODES.objectNode();
+        for (Iterator<JsonNode> it = caps.elements(); it.hasNext(); ) {
+            if (it.next() instanceof ObjectNode o) {
+                o.remove("listChanged");
+                o.remove("subscribe");
+            }
+        }
+        return caps;
     }
 
     private static JsonNode serverInfo(JsonNode discover) {
@@ -272,6 +276,38 @@ public final class EraTranslation {
         return req;
     }
 
+    /** Legacy methods a 2026-07-28 server answers with 404 {@code -32601}. */
+    static final Set<String> REMOVED_IN_MODERN = Set.of("initialize", "ping", "logging/setLevel", "resources/subscribe",
+            "resources/unsubscribe");
+
+    /**
+     * What a 2026-07-28 server answers a request whose envelope it cannot accept, checked in the spec's order, or
+     * null when the envelope is fine. The gateway answers for a legacy upstream, which has no such checks:
+     * {@code .status()} is the HTTP status, {@code .error()} the JSON-RPC error.
+     */
+    public static JsonRpc.Bad modernRequestProblem(JsonRpc.Message m) {
+        JsonNode version = envelope(m, Protocol.META_VERSION);
+        if (version == null || !version.isTextual()) {
+            return new JsonRpc.Bad(400, JsonRpc.error(m.id(), JsonRpc.INVALID_PARAMS,
+                    "Invalid params: _meta." + Protocol.META_VERSION + " is required"));
+        }
+        if (!Protocol.MODERN.equals(version.asText())) {
+            ObjectNode data = JsonRpc.NODES.objectNode();
+            data.putArray("supported").add(Protocol.MODERN);
+            data.put("requested", version.asText());
+            return new JsonRpc.Bad(400, JsonRpc.error(m.id(), JsonRpc.UNSUPPORTED_VERSION,
+                    "Unsupported protocol version: " + version.asText(), data));
+        }
+        if (!(envelope(m, META_CAPABILITIES) instanceof ObjectNode)) {
+            return new JsonRpc.Bad(400, JsonRpc.error(m.id(), JsonRpc.INVALID_PARAMS,
+                    "Invalid params: _meta." + META_CAPABILITIES + " is required"));
+        }
+        if (REMOVED_IN_MODERN.contains(m.method())) {
+            return new JsonRpc.Bad(404, JsonRpc.error(m.id(), JsonRpc.METHOD_NOT_FOUND, "Method not found: " + m.method()));
+        }
+        return null;
+    }
+
     /** A copy of a modern request without the 2026-07-28 envelope keys (the rest of {@code _meta} stays). */
     public static ObjectNode toLegacy(ObjectNode request) {
         ObjectNode copy = request.deepCopy();
@@ -296,8 +332,7 @@ public final class EraTranslation {
         r.put("resultType", "complete");
         ArrayNode versions = r.putArray("supportedVersions");
         versions.add(Protocol.MODERN);
-        r.set("capabilities", initialize != null && initialize.get("capabilities") instanceof ObjectNode c ? c.deepCopy()
-                : JsonRpc.NODES.objectNode());
+        r.set("capabilities", withoutChangeNotifications(initialize));
         JsonNode info = initialize != null && initialize.get("serverInfo") instanceof ObjectNode i ? i.deepCopy() : null;
         if (info != null) {
             r.set("serverInfo", info);

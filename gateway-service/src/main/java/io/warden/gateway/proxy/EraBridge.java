@@ -282,6 +282,11 @@ final class EraBridge {
             ex.out.answer(202, null, Buffer.buffer());
             return;
         }
+        JsonRpc.Bad refused = EraTranslation.modernRequestProblem(m);
+        if (refused != null) {
+            proxy.reply(ex, refused.httpStatus(), refused.error(), "bridged_refused");
+            return;
+        }
         if ("subscriptions/listen".equals(m.method())) {
             proxy.reply(ex, 200, JsonRpc.error(m.id(), JsonRpc.METHOD_NOT_FOUND,
                     "subscriptions/listen is not available: the upstream speaks an earlier protocol revision"),

@@ -179,6 +179,37 @@ class EraTranslationTest {
         assertEquals("hi", d.path("instructions").asText());
         assertEquals(0, d.path("ttlMs").asInt(-1));
         assertEquals("private", d.path("cacheScope").asText());
+        ObjectNode watching = json("{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{\"tools\":{\"listChanged\":true}}}");
+        assertFalse(EraTranslation.discoverResult(watching).path("capabilities").path("tools").has("listChanged"),
+                "no stream carries change notifications across the bridge");
+    }
+
+    @Test
+    void aModernRequestALegacyUpstreamCannotJudgeIsRefusedInTheModernWay() {
+        JsonRpc.Message noMeta = message("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+        assertEquals(400, EraTranslation.modernRequestProblem(noMeta).httpStatus());
+        assertEquals(JsonRpc.INVALID_PARAMS, EraTranslation.modernRequestProblem(noMeta).error().path("error").path("code").asInt());
+        JsonRpc.Message future = message("""
+                {"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{
+                 "io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientCapabilities":{}}}}""");
+        JsonRpc.Bad unsupported = EraTranslation.modernRequestProblem(future);
+        assertEquals(400, unsupported.httpStatus());
+        assertEquals(JsonRpc.UNSUPPORTED_VERSION, unsupported.error().path("error").path("code").asInt());
+        assertEquals("2026-07-28", unsupported.error().path("error").path("data").path("supported").path(0).asText());
+        assertEquals("2099-01-01", unsupported.error().path("error").path("data").path("requested").asText());
+        JsonRpc.Message noCaps = message("""
+                {"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{
+                 "io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""");
+        assertEquals(JsonRpc.INVALID_PARAMS, EraTranslation.modernRequestProblem(noCaps).error().path("error").path("code").asInt());
+        JsonRpc.Message ping = message("""
+                {"jsonrpc":"2.0","id":4,"method":"ping","params":{"_meta":{
+                 "io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""");
+        assertEquals(404, EraTranslation.modernRequestProblem(ping).httpStatus());
+        assertEquals(JsonRpc.METHOD_NOT_FOUND, EraTranslation.modernRequestProblem(ping).error().path("error").path("code").asInt());
+        JsonRpc.Message fine = message("""
+                {"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":{
+                 "io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""");
+        assertNull(EraTranslation.modernRequestProblem(fine));
     }
 
     @Test
