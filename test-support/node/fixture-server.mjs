@@ -9,7 +9,15 @@
 //                 misbehave), config (tools/list page size), health. See test-support/README.md.
 //
 // Configuration (argument wins over environment): --port / FIXTURE_PORT (0 = any free port),
-// --host / FIXTURE_HOST (127.0.0.1), --path / FIXTURE_PATH (/mcp). Once listening it prints one line on stdout:
+// --host / FIXTURE_HOST (127.0.0.1), --path / FIXTURE_PATH (/mcp), --eras / FIXTURE_ERAS (dual): which protocol eras
+// the server speaks, for tests of a gateway's era bridging:
+//   dual      both Streamable HTTP eras on /mcp, plus HTTP+SSE on /sse (the default)
+//   modern    2026-07-28 only: every /mcp request goes to the strict modern handler (legacy traffic is rejected as
+//             the SDK's modern-only handler does: initialize errors listing the supported versions, GET/DELETE 405)
+//   legacy    2025-era Streamable HTTP only: every /mcp request goes to the sessionful legacy transport, so a modern
+//             request gets what a 2025-11-25 SDK server answers (400, no session)
+//   http+sse  the deprecated HTTP+SSE transport only: /mcp answers 404
+// Once listening it prints one line on stdout:
 //   FIXTURE_LISTENING port=<n> url=http://127.0.0.1:<n>/mcp
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -35,12 +43,19 @@ import {
 import * as z from 'zod';
 
 const { values: args } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' }, path: { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, path: { type: 'string' }, eras: { type: 'string' } },
     allowPositionals: true
 });
 const PORT = Number(args.port ?? process.env.FIXTURE_PORT ?? 0);
 const HOST = args.host ?? process.env.FIXTURE_HOST ?? '127.0.0.1';
 const MCP_PATH = args.path ?? process.env.FIXTURE_PATH ?? '/mcp';
+const ERAS = args.eras ?? process.env.FIXTURE_ERAS ?? 'dual';
+if (!['dual', 'modern', 'legacy', 'http+sse'].includes(ERAS)) {
+    process.stderr.write(`fixture: --eras must be dual, modern, legacy or http+sse, got ${ERAS}\n`);
+    process.exit(2);
+}
+const SERVES_MCP = ERAS !== 'http+sse';
+const SERVES_SSE = ERAS === 'dual' || ERAS === 'http+sse';
 
 // 1x1 red PNG and a tiny silent WAV (44-byte header + 2 samples), base64.
 const PNG_1PX =
@@ -57,6 +72,13 @@ const calls = new Map();          // tool name -> number of times its handler ra
 let lastHeaders = {};             // headers of the last request on an MCP path
 let fault = null;                 // { mode, status, remaining } while /_fixture/fault is armed
 let toolsPageSize = 0;            // > 0: tools/list answers in pages of this size (cursor = next offset)
+const requestLog = [];            // {httpMethod, path (with query), method}: every /mcp and /sse request, oldest first (at most 1000)
+function logRequest(httpMethod, path, body) {
+    let method = null;
+    try { method = JSON.parse(body.toString('utf8') || 'null')?.method ?? null; } catch { /* not JSON */ }
+    requestLog.push({ httpMethod, path, method });
+    if (requestLog.length > 1000) requestLog.shift();
+}
 const legacySessions = new Map(); // Mcp-Session-Id -> { transport, server }
 const sseSessions = new Map();    // HTTP+SSE session id -> transport
 const stateCodec = createRequestStateCodec({ key: randomBytes(32), ttlSeconds: 600 });
@@ -814,14 +836,18 @@ const server = createServer(async (req, res) => {
         }
         if (url.pathname === '/_fixture/reset' && req.method === 'POST') {
             calls.clear();
+            requestLog.length = 0;
             lastHeaders = {};
             fault = null;
             toolsPageSize = 0;
             return json(res, 200, { reset: true });
         }
-        if (url.pathname === '/_fixture/health') return json(res, 200, { status: 'up' });
+        if (url.pathname === '/_fixture/health') return json(res, 200, { status: 'up', eras: ERAS });
+        if (url.pathname === '/_fixture/requests' && req.method === 'GET') return json(res, 200, requestLog);
 
-        if (url.pathname !== MCP_PATH && url.pathname !== '/sse' && url.pathname !== '/messages') {
+        const served = (url.pathname === MCP_PATH && SERVES_MCP)
+            || ((url.pathname === '/sse' || url.pathname === '/messages') && SERVES_SSE);
+        if (!served) {
             return json(res, 404, { error: `no route for ${url.pathname}` });
         }
         lastHeaders = { ...req.headers };
@@ -842,6 +868,7 @@ const server = createServer(async (req, res) => {
         if (rejected) return sendWebResponse(res, rejected);
 
         if (url.pathname === '/sse') {
+            logRequest(req.method, url.pathname + url.search, Buffer.alloc(0));
             if (req.method !== 'GET') return json(res, 405, { error: 'GET only' });
             return handleSseOpen(res);
         }
@@ -849,7 +876,9 @@ const server = createServer(async (req, res) => {
             if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
             return handleSseMessage(body, res, url);
         }
-        const response = (await isLegacyRequest(request)) ? await handleLegacy(request) : await modernHandler.fetch(request);
+        const legacy = ERAS === 'legacy' || (ERAS === 'dual' && await isLegacyRequest(request));
+        logRequest(req.method, url.pathname + url.search, body);
+        const response = legacy ? await handleLegacy(request) : await modernHandler.fetch(request);
         return sendWebResponse(res, response);
     } catch (e) {
         debug('http', e);

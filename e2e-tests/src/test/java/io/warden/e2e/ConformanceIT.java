@@ -104,7 +104,9 @@ class ConformanceIT {
             Files.createDirectories(out.getParent());
             Files.writeString(out, doc);
             if (Boolean.getBoolean("warden.conformance.write-doc")) {
-                Files.writeString(Path.of("..", "docs", "conformance.md"), doc);
+                Path docPath = Path.of("..", "docs", "conformance.md");
+                String bridged = Files.exists(docPath) ? BridgedConformanceIT.section(Files.readString(docPath)) : "";
+                Files.writeString(docPath, doc + bridged);
             }
         }
     }

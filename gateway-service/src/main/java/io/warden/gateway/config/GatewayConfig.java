@@ -117,6 +117,13 @@ public interface GatewayConfig {
         @WithDefault("1000")
         int maxConcurrentStreams();
 
+        /**
+         * How long what an upstream's era probe found (modern, legacy, HTTP+SSE) is trusted before it is probed again.
+         * A probe uses the connect and response timeouts above.
+         */
+        @WithDefault("10m")
+        Duration eraProbeTtl();
+
         /** Pooled upstream connections per upstream origin. */
         @WithDefault("64")
         int upstreamPoolSize();

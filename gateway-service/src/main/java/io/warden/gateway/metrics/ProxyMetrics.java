@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The gateway's meters, named once. Prometheus sees them as {@code warden_requests_total},
  * {@code warden_decisions_total}, {@code warden_gateway_seconds}, {@code warden_upstream_seconds},
- * {@code warden_upstream_errors_total} and {@code warden_streams_active}.
+ * {@code warden_upstream_errors_total}, {@code warden_upstream_era_probes_total} and {@code warden_streams_active}.
  */
 public final class ProxyMetrics {
 
@@ -22,6 +22,8 @@ public final class ProxyMetrics {
     public static final String UPSTREAM_TIME = "warden.upstream";
     public static final String UPSTREAM_ERRORS = "warden.upstream.errors";
     public static final String STREAMS = "warden.streams.active";
+    /** Upstream era probes, by server and what they found ({@code modern}, {@code legacy}, {@code modern+legacy}, …). */
+    public static final String ERA_PROBES = "warden.upstream.era.probes";
 
     private static final Set<String> KNOWN_METHODS = Set.of("initialize", "ping", "server/discover", "tools/list",
             "tools/call", "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
@@ -49,6 +51,10 @@ public final class ProxyMetrics {
 
     public void upstreamError(String server, String cause) {
         registry.counter(UPSTREAM_ERRORS, "server", server, "cause", cause).increment();
+    }
+
+    public void probe(String server, String result) {
+        registry.counter(ERA_PROBES, "server", server, "result", result).increment();
     }
 
     /** Time spent in the gateway itself before the request left for the upstream. */

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * files it names.
  *
  * <pre>
- * servers:  [{id, name, url, headers: {H: "value or ${ENV}"}}]
+ * servers:  [{id, name, url, era: auto|modern|legacy|dual|http+sse, headers: {H: "value or ${ENV}"}, categories}]
  * grants:   [{id, label, server, token_hash: "sha256:…", policy, tags: {k: v}}]
  * policies: {id: {…policy document…} | {file: "relative/path.json"}}
  * </pre>
@@ -44,7 +44,7 @@ public final class StandaloneConfigParser {
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> TOP = Set.of("servers", "grants", "policies");
-    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "headers", "categories");
+    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "era", "headers", "categories");
     private static final Set<String> GRANT_FIELDS = Set.of("id", "label", "server", "token_hash", "policy", "tags");
 
     public sealed interface Result permits Parsed, Invalid {}
@@ -151,11 +151,19 @@ public final class StandaloneConfigParser {
                 }
             }
             Map<String, String> categories = categories(s.path("categories"), at + "/categories", problems);
+            EraPin era = EraPin.AUTO;
+            JsonNode e = s.get("era");
+            if (e != null && !e.isNull()) {
+                era = e.isTextual() ? EraPin.fromWire(e.asText()) : null;
+                if (era == null) {
+                    problems.add(at + "/era: unknown era \"" + e.asText() + "\" (expected " + EraPin.spellings() + ")");
+                }
+            }
             if (id != null && out.containsKey(id)) {
                 problems.add(at + "/id: duplicate server id \"" + id + "\"");
-            } else if (id != null && uri != null) {
+            } else if (id != null && uri != null && era != null) {
                 String name = s.path("name").isTextual() ? s.get("name").asText() : id;
-                out.put(id, new UpstreamServer(id, name, uri, headers, categories));
+                out.put(id, new UpstreamServer(id, name, uri, headers, categories, era));
             }
         }
         return out;

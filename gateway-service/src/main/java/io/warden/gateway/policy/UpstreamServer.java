@@ -6,12 +6,19 @@ import java.util.Map;
 
 /**
  * An upstream MCP server as the gateway sees it. {@code headers} are injected into every upstream request;
- * {@code categories} pins the risk category of named tools, overriding what annotations and names suggest.
+ * {@code categories} pins the risk category of named tools, overriding what annotations and names suggest;
+ * {@code era} is what the operator pinned the upstream's protocol era to ({@link EraPin#AUTO}: probe it).
  */
-public record UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories) {
+public record UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories,
+                             EraPin era) {
     public UpstreamServer {
         headers = Map.copyOf(headers);
         categories = Map.copyOf(categories);
+        era = era == null ? EraPin.AUTO : era;
+    }
+
+    public UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories) {
+        this(id, name, url, headers, categories, EraPin.AUTO);
     }
 
     public UpstreamServer(String id, String name, URI url, Map<String, String> headers) {
@@ -20,6 +27,11 @@ public record UpstreamServer(String id, String name, URI url, Map<String, String
 
     /** Fresh options for one request, from the already parsed URL (no string parsing per call). */
     public RequestOptions requestOptions() {
+        return requestOptions(url);
+    }
+
+    /** Fresh options for a request to another URL of this upstream (e.g. the old transport's endpoints). */
+    public static RequestOptions requestOptions(URI url) {
         boolean tls = "https".equals(url.getScheme());
         String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
                 + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
@@ -30,6 +42,6 @@ public record UpstreamServer(String id, String name, URI url, Map<String, String
     /** Header values are secrets: never print them. */
     @Override
     public String toString() {
-        return "UpstreamServer[" + id + " " + url + " headers=" + headers.keySet() + "]";
+        return "UpstreamServer[" + id + " " + url + " era=" + era.wire + " headers=" + headers.keySet() + "]";
     }
 }

@@ -38,6 +38,8 @@ final class Exchange {
     long upstreamSentNanos;
     long upstreamMicros = -1;
     Integer upstreamStatus;
+    /** Set when the route translates between eras (or watches for a changed era); null on the plain path. */
+    EraBridge.Translation translation;
     /** Set once an upstream failure was answered, so a timeout and the reset it causes answer once. */
     boolean failed;
 

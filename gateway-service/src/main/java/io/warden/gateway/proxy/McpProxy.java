@@ -61,6 +61,7 @@ public final class McpProxy {
     private final ProxyMetrics metrics;
     private final RateLimiter limiter;
     private final SharedState shared;
+    private final EraBridge bridge;
 
     public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
@@ -76,6 +77,13 @@ public final class McpProxy {
         this.metrics = metrics;
         this.limiter = limiter;
         this.shared = shared;
+        // The gateway's own calls (probes, bridged sessions) use their own unpooled client: a probe may cut a
+        // connection, which must never be handed to a relayed request.
+        UpstreamCalls calls = new UpstreamCalls(vertx, vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setKeepAlive(false).setTryUseCompression(false)
+                .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())), limits);
+        this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
+                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, metrics));
     }
 
     public void register(Router router) {
@@ -291,7 +299,13 @@ public final class McpProxy {
 
     // ---- upstream -------------------------------------------------------------------------------
 
+    /** Resolves the upstream's era and chooses the route: as it is, or translated between eras. */
     void forward(Exchange ex, HttpMethod method, Buffer body) {
+        bridge.forward(ex, method, body);
+    }
+
+    /** Sends the request upstream and hands the answer to a {@link Relay}. */
+    void send(Exchange ex, HttpMethod method, Buffer body) {
         RequestOptions ro = ex.server.requestOptions()
                 .setMethod(method)
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
@@ -346,6 +360,9 @@ public final class McpProxy {
             if (ex.era == Protocol.Era.HTTP_SSE) {
                 h.set(Protocol.H_VERSION, ex.session.upstreamProtocolVersion());
             }
+        }
+        if (ex.translation != null) {
+            ex.translation.headers(h);
         }
         ex.server.headers().forEach(h::set);
         return h;

@@ -34,8 +34,13 @@ final class Relay {
     }
 
     void start() {
-        int status = resp.statusCode();
-        ex.upstreamStatus = status;
+        int status = ex.translation == null ? resp.statusCode()
+                : ex.translation.status(resp.statusCode(), resp.getHeader("Content-Type"));
+        if (status == EraBridge.Translation.TAKEN_OVER) {
+            discard();
+            return;
+        }
+        ex.upstreamStatus = resp.statusCode();
         long now = System.nanoTime();
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;
         proxy.metrics().upstreamTime(ex.serverTag(), now - ex.upstreamSentNanos);
@@ -189,8 +194,11 @@ final class Relay {
             proxy.refund(ex); // a JSON-RPC error means the call never ran
             changed = Denials.normalizeUnknownTool(m.raw(), ex.message);
         }
+        if (ex.translation != null && ex.translation.response(m.raw())) {
+            changed = true;
+        }
         if ("tools/list".equals(ex.message.method())) {
-            return proxy.gate().filterToolList(m.raw(), ex.grant, ex.server, ex.snapshot);
+            return proxy.gate().filterToolList(m.raw(), ex.grant, ex.server, ex.snapshot) || changed;
         }
         return changed;
     }

@@ -34,8 +34,21 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String BY_CATEGORY_TOKEN = GrantTokens.mint();
     public static final String STATELESS_TOKEN = GrantTokens.mint();
     public static final String SESSION_KEY = SessionKeys.generate();
+    /** Grants on the era-bridging servers: a modern-only and a legacy-only fixture (EraBridgeTest). */
+    public static final String ERA_MODERN_TOKEN = GrantTokens.mint();
+    public static final String ERA_MODERN_STRICT_TOKEN = GrantTokens.mint();
+    public static final String ERA_LEGACY_TOKEN = GrantTokens.mint();
+    public static final String ERA_LEGACY_STRICT_TOKEN = GrantTokens.mint();
+    public static final String ERA_PINNED_TOKEN = GrantTokens.mint();
+    public static final String ERA_COUNTED_TOKEN = GrantTokens.mint();
+    public static final String ERA_DOWN_TOKEN = GrantTokens.mint();
+    public static final String ERA_SSE_TOKEN = GrantTokens.mint();
+    public static final String ERA_SSE_STRICT_TOKEN = GrantTokens.mint();
 
     static NodeMcpServer fixture;
+    static NodeMcpServer modernOnly;
+    static NodeMcpServer legacyOnly;
+    static NodeMcpServer sseOnly;
     static FaultyUpstream faulty;
     static StatelessUpstream stateless;
     static Path dir;
@@ -45,6 +58,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             fixture = NodeMcpServer.fixture();
+            modernOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.MODERN);
+            legacyOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.LEGACY);
+            sseOnly = NodeMcpServer.fixture(NodeMcpServer.Eras.HTTP_SSE);
             faulty = new FaultyUpstream();
             stateless = new StatelessUpstream();
             dir = Files.createTempDirectory("warden-gateway-it");
@@ -77,6 +93,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: unauthorized, url: "%s"}
                   - {id: huge, url: "%s"}
                   - {id: stateless, url: "%s"}
+                """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
+                faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"), stateless.url())
+                + eraServers(dead) + """
                 grants:
                   - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
                   - {id: strict, server: fixture, token_hash: "%s", policy: strict}
@@ -84,12 +103,9 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: nopolicy, server: fixture, token_hash: "%s"}
                   - {id: shadow, server: fixture, token_hash: "%s", policy: shadow}
                   - {id: callable, server: fixture, token_hash: "%s", policy: callable}
-                """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
-                faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"),
-                stateless.url(),
-                GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
+                """.formatted(GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
                 GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
-                + faultGrants() + """
+                + faultGrants() + eraGrants() + """
                   - {id: limited, server: fixture, token_hash: "%s", policy: two-per-hour}
                   - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
                   - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
@@ -142,6 +158,38 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                 """;
     }
 
+    /**
+     * The era-bridging servers. The probe cache is per URL, so servers that must probe on their own get a query
+     * string the fixture ignores (and records in its request log).
+     */
+    private static String eraServers(String dead) {
+        return """
+                  - {id: modern-only, url: "%s"}
+                  - {id: legacy-only, url: "%s"}
+                  - {id: modern-pinned, era: modern, url: "%s?pinned"}
+                  - {id: modern-counted, url: "%s?counted"}
+                  - {id: era-down, url: "%s"}
+                  - {id: sse-only, url: "%s"}
+                """.formatted(modernOnly.url(), legacyOnly.url(), modernOnly.url(), modernOnly.url(), dead, sseOnly.url());
+    }
+
+    private static String eraGrants() {
+        return """
+                  - {id: era-modern, server: modern-only, token_hash: "%s", policy: allow-all}
+                  - {id: era-modern-strict, server: modern-only, token_hash: "%s", policy: strict}
+                  - {id: era-legacy, server: legacy-only, token_hash: "%s", policy: allow-all}
+                  - {id: era-legacy-strict, server: legacy-only, token_hash: "%s", policy: strict}
+                  - {id: era-pinned, server: modern-pinned, token_hash: "%s", policy: allow-all}
+                  - {id: era-counted, server: modern-counted, token_hash: "%s", policy: allow-all}
+                  - {id: era-down, server: era-down, token_hash: "%s", policy: allow-all}
+                  - {id: era-sse, server: sse-only, token_hash: "%s", policy: allow-all}
+                  - {id: era-sse-strict, server: sse-only, token_hash: "%s", policy: strict}
+                """.formatted(GrantTokens.hash(ERA_MODERN_TOKEN), GrantTokens.hash(ERA_MODERN_STRICT_TOKEN),
+                GrantTokens.hash(ERA_LEGACY_TOKEN), GrantTokens.hash(ERA_LEGACY_STRICT_TOKEN),
+                GrantTokens.hash(ERA_PINNED_TOKEN), GrantTokens.hash(ERA_COUNTED_TOKEN), GrantTokens.hash(ERA_DOWN_TOKEN),
+                GrantTokens.hash(ERA_SSE_TOKEN), GrantTokens.hash(ERA_SSE_STRICT_TOKEN));
+    }
+
     private static String faultGrants() {
         StringBuilder sb = new StringBuilder();
         for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge"}) {
@@ -158,8 +206,10 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        if (fixture != null) {
-            fixture.close();
+        for (NodeMcpServer s : new NodeMcpServer[] {fixture, modernOnly, legacyOnly, sseOnly}) {
+            if (s != null) {
+                s.close();
+            }
         }
         if (faulty != null) {
             faulty.close();

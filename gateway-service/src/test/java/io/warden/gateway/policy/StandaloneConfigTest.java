@@ -77,6 +77,30 @@ class StandaloneConfigTest {
     }
 
     @Test
+    void readsAnEraPinAndRejectsAnUnknownOne() throws IOException {
+        Path config = write("warden.yaml", """
+                servers:
+                  - {id: pinned, url: "http://127.0.0.1:1/mcp", era: modern}
+                  - {id: old, url: "http://127.0.0.1:2/mcp", era: "http+sse"}
+                  - {id: probed, url: "http://127.0.0.1:3/mcp"}
+                """);
+        GatewaySnapshot s = assertInstanceOf(StandaloneConfigParser.Parsed.class, parser.parse(config)).snapshot();
+        assertEquals(EraPin.MODERN, s.server("pinned").orElseThrow().era());
+        assertEquals(EraPin.HTTP_SSE, s.server("old").orElseThrow().era());
+        assertEquals(EraPin.AUTO, s.server("probed").orElseThrow().era());
+
+        Path bad = write("bad.yaml", """
+                servers:
+                  - {id: s1, url: "http://127.0.0.1:1/mcp", era: future}
+                  - {id: s2, url: "http://127.0.0.1:2/mcp", era: 7}
+                """);
+        List<String> problems = assertInstanceOf(StandaloneConfigParser.Invalid.class, parser.parse(bad)).problems();
+        assertEquals(List.of(
+                "/servers/0/era: unknown era \"future\" (expected auto, modern, legacy, dual, http+sse)",
+                "/servers/1/era: unknown era \"7\" (expected auto, modern, legacy, dual, http+sse)"), problems);
+    }
+
+    @Test
     void anInvalidEditKeepsThePreviousSnapshotAndAValidOneReplacesIt() throws IOException {
         Path config = write("warden.yaml", """
                 servers: [{id: s1, url: "http://127.0.0.1:1/mcp"}]

@@ -39,14 +39,34 @@ public final class NodeMcpServer implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("FIXTURE_LISTENING port=(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Which protocol eras the fixture speaks ({@code --eras}); see test-support/README.md. */
+    public enum Eras {
+        DUAL("dual"), MODERN("modern"), LEGACY("legacy"), HTTP_SSE("http+sse");
+
+        public final String wire;
+
+        Eras(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** One request the fixture received on /mcp or /sse: HTTP method, path, JSON-RPC method (null for none). */
+    public record Request(String httpMethod, String path, String method) {}
+
     private final Kind kind;
+    private final Eras eras;
     private final Path logDir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
     private ManagedProcess process;
 
     private NodeMcpServer(Kind kind, int port) {
+        this(kind, port, Eras.DUAL);
+    }
+
+    private NodeMcpServer(Kind kind, int port, Eras eras) {
         this.kind = kind;
+        this.eras = eras;
         this.port = port;
         this.logDir = Commands.tempDir("warden-mcp-" + kind.name().toLowerCase());
     }
@@ -54,6 +74,13 @@ public final class NodeMcpServer implements AutoCloseable {
     /** Starts the fixture server on a port it picks itself, and waits until it listens. */
     public static NodeMcpServer fixture() {
         NodeMcpServer server = new NodeMcpServer(Kind.FIXTURE, 0);
+        server.start();
+        return server;
+    }
+
+    /** Starts the fixture server speaking only {@code eras} (modern-only, legacy-only, HTTP+SSE only, or both). */
+    public static NodeMcpServer fixture(Eras eras) {
+        NodeMcpServer server = new NodeMcpServer(Kind.FIXTURE, 0, eras);
         server.start();
         return server;
     }
@@ -89,7 +116,7 @@ public final class NodeMcpServer implements AutoCloseable {
         }
         if (kind == Kind.FIXTURE) {
             process = ManagedProcess.start("mcp-fixture", List.of(node, "fixture-server.mjs", "--port",
-                    String.valueOf(port), "--host", "127.0.0.1"), dir, Map.of(), log);
+                    String.valueOf(port), "--host", "127.0.0.1", "--eras", eras.wire), dir, Map.of(), log);
             Poll.until(STARTUP, () -> listeningPort(log) > 0, () -> !process.isAlive(), this::startupFailure);
             port = listeningPort(log);
         } else {
@@ -177,6 +204,21 @@ public final class NodeMcpServer implements AutoCloseable {
     public Map<String, String> lastHeaders() {
         requireFixture("lastHeaders");
         return get("/_fixture/last-headers", new TypeReference<>() {});
+    }
+
+    /** Every request on /mcp and /sse since start or the last {@link #reset()}, oldest first (at most 1000). */
+    public java.util.List<Request> requests() {
+        requireFixture("requests");
+        return get("/_fixture/requests", new TypeReference<>() {});
+    }
+
+    /** How many requests with JSON-RPC method {@code method} reached /mcp since start or the last reset. */
+    public long requestCount(String method) {
+        return requests().stream().filter(r -> method.equals(r.method())).count();
+    }
+
+    public Eras eras() {
+        return eras;
     }
 
     /** Clears the call counters, the recorded headers, any armed fault and the tools/list page size. */

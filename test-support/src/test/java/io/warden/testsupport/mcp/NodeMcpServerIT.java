@@ -182,6 +182,37 @@ class NodeMcpServerIT {
     }
 
     @Test
+    void singleEraFixturesRefuseTheOtherEra() {
+        ObjectNode init = JSON.createObjectNode().put("protocolVersion", "2025-11-25");
+        init.putObject("capabilities");
+        init.putObject("clientInfo").put("name", "it").put("version", "1");
+        try (NodeMcpServer modern = NodeMcpServer.fixture(NodeMcpServer.Eras.MODERN)) {
+            RawMcpClient client = new RawMcpClient(modern.url());
+            RawMcpClient.Exchange refused = client.post(client.requestMessage("initialize", init), Map.of());
+            assertEquals(400, refused.status(), refused.body());
+            assertEquals(-32022, refused.response().path("error").path("code").asInt(), refused.body());
+            assertEquals("2026-07-28", refused.response().path("error").path("data").path("supported").path(0).asText());
+            assertEquals(200, client.modernRequest("server/discover", null).status());
+            assertEquals(List.of("initialize", "server/discover"),
+                    modern.requests().stream().map(NodeMcpServer.Request::method).toList());
+            assertEquals(NodeMcpServer.Eras.MODERN, modern.eras());
+        }
+        try (NodeMcpServer legacy = NodeMcpServer.fixture(NodeMcpServer.Eras.LEGACY)) {
+            RawMcpClient client = new RawMcpClient(legacy.url());
+            RawMcpClient.Exchange discover = client.modernRequest("server/discover", null);
+            assertEquals(400, discover.status(), discover.body());
+            assertEquals(-32000, discover.response().path("error").path("code").asInt(), discover.body());
+            assertEquals(200, client.initialize("2025-11-25").status());
+            assertNotNull(client.sessionId());
+        }
+        try (NodeMcpServer old = NodeMcpServer.fixture(NodeMcpServer.Eras.HTTP_SSE)) {
+            RawMcpClient client = new RawMcpClient(old.url());
+            assertEquals(404, client.post(client.requestMessage("initialize", init), Map.of()).status());
+            assertEquals(0, old.requestCount("initialize"), "a path it does not serve is not an MCP request");
+        }
+    }
+
+    @Test
     void serverEverythingAnswersEcho() {
         try (NodeMcpServer everything = NodeMcpServer.everything()) {
             RawMcpClient client = new RawMcpClient(everything.url());
