@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
@@ -33,12 +31,14 @@ import io.warden.gateway.ratelimit.RedisLimiterConfig;
 import io.warden.gateway.ratelimit.RedisRateLimiter;
 import io.warden.gateway.proxy.HttpGuard;
 import io.warden.gateway.proxy.McpProxy;
+import io.warden.gateway.proxy.UpstreamClients;
 import io.warden.gateway.session.SessionCodec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -74,13 +74,13 @@ public class GatewayBeans {
     void routes(@Observes Router router, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
         Clock clock = Clock.offset(Clock.systemUTC(), config.clockOffset());
         GatewayConfig.Limits limits = config.limits();
-        HttpClient upstream = vertx.createHttpClient(
+        UpstreamClients upstream = new UpstreamClients(vertx,
                 new HttpClientOptions()
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
                         .setKeepAlive(true)
                         .setTryUseCompression(false)
                         .setMaxInitialLineLength(8192),
-                new PoolOptions().setHttp1MaxSize(limits.upstreamPoolSize()));
+                limits.upstreamPoolSize(), eventLoops());
         SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
                 .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
                 .orElseGet(() -> {
@@ -97,6 +97,12 @@ public class GatewayBeans {
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
                 recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry));
         proxy.register(router);
+    }
+
+    /** Event loops serving requests: Quarkus's setting, or its default of two per core. */
+    private static int eventLoops() {
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-pool-size", Integer.class)
+                .orElse(2 * Runtime.getRuntime().availableProcessors());
     }
 
     /** Redis when configured (exact across pods), else one in-memory limiter for this pod. */

@@ -6,7 +6,6 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -49,7 +48,7 @@ public final class McpProxy {
     static final String VERSION = "0.1.0";
 
     private final Vertx vertx;
-    private final HttpClient upstream;
+    private final UpstreamClients upstream;
     private final GatewayConfig.Limits limits;
     private final SnapshotHolder snapshots;
     private final SessionCodec sessions;
@@ -59,7 +58,7 @@ public final class McpProxy {
     private final ProxyMetrics metrics;
     private final RateLimiter limiter;
 
-    public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
+    public McpProxy(Vertx vertx, UpstreamClients upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
                     RateLimiter limiter) {
         this.vertx = vertx;
@@ -277,7 +276,7 @@ public final class McpProxy {
                 .setHeaders(upstreamHeaders(ex, method));
         ex.upstreamSentNanos = System.nanoTime();
         metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
-        upstream.request(ro).onComplete(ar -> {
+        upstream.current().request(ro).onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(ex, "unreachable", ar.cause());
                 return;

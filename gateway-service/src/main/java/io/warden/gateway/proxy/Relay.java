@@ -76,8 +76,9 @@ final class Relay {
         int max = proxy.limits().maxUpstreamBodyBytes();
         resp.handler(chunk -> {
             if (body.length() + chunk.length() > max) {
-                req.reset();
+                // First: the reset fails the response, and its handler runs at once (same event loop).
                 proxy.upstreamFailed(ex, "too_large", null);
+                req.reset();
                 return;
             }
             body.appendBuffer(chunk);
@@ -121,16 +122,16 @@ final class Relay {
         SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
         resp.handler(chunk -> {
             if (!parser.feed(chunk.getBytes())) {
+                finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes"); // before the reset's failure
                 req.reset();
-                finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes");
             }
         });
         resp.exceptionHandler(t -> finish("upstream stream failed: " + t.getClass().getSimpleName()));
         resp.endHandler(v -> finish(null));
         out.onClose(() -> {
             // The client went away: for modern requests that is the cancellation; either way stop reading.
+            finish(null); // before the reset, whose failure would otherwise count as a broken stream
             req.reset();
-            finish(null);
         });
     }
 
