@@ -3,6 +3,8 @@ package io.warden.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -107,6 +109,48 @@ public record DecisionEvent(
         return new DecisionEvent(schemaVersion, id, time, gatewayId, serverId, grantId, era, protocolVersion, method, tool,
                 outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, null, withheld,
                 upstreamStatus, gatewayMicros, upstreamMicros, flags);
+    }
+
+    /** Seconds since the epoch of 10000-01-01T00:00:00Z: from there on ISO-8601 needs a sign and a longer year. */
+    private static final long YEAR_10000 = 253_402_300_800L;
+    /** The last second formatted, shared by all threads (a record, so safely published without a lock). */
+    private static SecondText lastSecond = new SecondText(-1, "");
+
+    private record SecondText(long epochSecond, String text) {}
+
+    /**
+     * {@code time} truncated to the microsecond, as {@link DateTimeFormatter#ISO_INSTANT} writes it (fraction in groups of
+     * three digits, none when zero). Events come many per second, so the date and time of day are formatted once per
+     * second; instants before 1970 or after 9999 take the general formatter.
+     */
+    static String isoMicros(Instant time) {
+        long second = time.getEpochSecond();
+        int micros = time.getNano() / 1000;
+        if (second < 0 || second >= YEAR_10000) {
+            return DateTimeFormatter.ISO_INSTANT.format(time.truncatedTo(ChronoUnit.MICROS));
+        }
+        SecondText prefix = lastSecond;
+        if (prefix.epochSecond() != second) {
+            prefix = new SecondText(second, DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                    LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC)));
+            lastSecond = prefix;
+        }
+        if (micros == 0) {
+            return prefix.text() + 'Z';
+        }
+        StringBuilder out = new StringBuilder(prefix.text().length() + 8).append(prefix.text()).append('.');
+        if (micros % 1000 == 0) {
+            digits(out, micros / 1000, 3);
+        } else {
+            digits(out, micros, 6);
+        }
+        return out.append('Z').toString();
+    }
+
+    private static void digits(StringBuilder out, int value, int width) {
+        for (int div = width == 3 ? 100 : 100_000; div > 0; div /= 10) {
+            out.append((char) ('0' + value / div % 10));
+        }
     }
 
     /** The downstream transport era. */
@@ -295,7 +339,7 @@ public record DecisionEvent(
                 withheld.add(ARGUMENTS);
             }
             return new DecisionEvent(SCHEMA_VERSION, id != null ? id : UUID.randomUUID().toString(),
-                    DateTimeFormatter.ISO_INSTANT.format((time != null ? time : Instant.now()).truncatedTo(ChronoUnit.MICROS)), gatewayId, serverId,
+                    isoMicros(time != null ? time : Instant.now()), gatewayId, serverId,
                     grantId, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
                     policyVersion, argumentKeys, argumentDigest, arguments, withheld, upstreamStatus, gatewayMicros,
                     upstreamMicros, flags);
