@@ -8,6 +8,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -88,9 +90,16 @@ public record DecisionEvent(
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(outcome, "outcome");
         shadow = shadow == null ? List.of() : List.copyOf(shadow);
-        argumentKeys = argumentKeys == null ? List.of() : argumentKeys.stream().sorted().toList();
+        argumentKeys = argumentKeys == null ? List.of() : sortedCopy(argumentKeys);
         redacted = redacted == null ? List.of() : List.copyOf(redacted);
         flags = flags == null ? List.of() : List.copyOf(flags);
+    }
+
+    /** An unmodifiable sorted copy; a plain array sort, as this runs for every event. */
+    private static List<String> sortedCopy(List<String> keys) {
+        String[] sorted = keys.toArray(new String[0]);
+        Arrays.sort(sorted);
+        return Collections.unmodifiableList(Arrays.asList(sorted));
     }
 
     public static Builder builder() {

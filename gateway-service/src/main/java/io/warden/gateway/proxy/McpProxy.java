@@ -310,9 +310,7 @@ public final class McpProxy {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
         for (Map.Entry<String, String> e : in.headers()) {
-            String k = e.getKey().toLowerCase(Locale.ROOT);
-            if (k.equals("mcp-protocol-version") || k.equals("mcp-method") || k.equals("mcp-name")
-                    || k.startsWith("mcp-param-") || k.equals("last-event-id") || k.equals("user-agent")) {
+            if (HttpGuard.travelsUpstream(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
