@@ -1,13 +1,12 @@
 package io.warden.gateway.mcp;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 
 /** JSON-RPC 2.0 envelopes: parsing a message and shaping error answers. Pure, no I/O. */
 public final class JsonRpc {
@@ -138,89 +137,13 @@ public final class JsonRpc {
      * <p>Every message this accepts is one {@link #parseUpstream} accepts as a response with the same id.
      */
     public static PlainResult plainResult(byte[] data, int offset, int length) {
-        if (!plainUtf8Start(data, offset, length)) {
-            return null;
-        }
-        try (JsonParser p = MAPPER.getFactory().createParser(data, offset, length)) {
-            return plainResult(p);
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The upstream body is read as UTF-8 text; a byte parser would also accept a byte-order mark or UTF-16/32, which that
-     * reading rejects. So the quick look only takes input that starts with ASCII whitespace or '{' and has no zero byte
-     * among its first four, where both readings agree.
-     */
-    private static boolean plainUtf8Start(byte[] data, int offset, int length) {
-        if (length < 2 || offset < 0 || offset + length > data.length) {
-            return false;
-        }
-        byte first = data[offset];
-        if (first != '{' && first != ' ' && first != '\t' && first != '\n' && first != '\r') {
-            return false;
-        }
-        for (int i = offset; i < offset + Math.min(4, length); i++) {
-            if (data[i] == 0) {
-                return false;
-            }
-        }
-        return true;
+        return PlainResultScan.scan(data, offset, length);
     }
 
     /** {@link #plainResult(byte[], int, int)} for an SSE event's data. */
     public static PlainResult plainResult(String data) {
-        try (JsonParser p = MAPPER.getFactory().createParser(data)) {
-            return plainResult(p);
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static PlainResult plainResult(JsonParser p) throws java.io.IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-            return null;
-        }
-        boolean version = false;
-        boolean result = false;
-        JsonNode id = null;
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-            if (t != JsonToken.FIELD_NAME) {
-                return null;
-            }
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
-            switch (name) {
-                case "jsonrpc" -> version = v == JsonToken.VALUE_STRING && "2.0".equals(p.getText());
-                case "id" -> {
-                    id = switch (v) {
-                        case VALUE_STRING -> NODES.textNode(p.getText());
-                        case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                            case INT -> NODES.numberNode(p.getIntValue());
-                            case LONG -> NODES.numberNode(p.getLongValue());
-                            default -> NODES.numberNode(p.getBigIntegerValue());
-                        };
-                        default -> null;
-                    };
-                    if (id == null) {
-                        return null; // null, fractional, object or array ids: the full parse decides
-                    }
-                }
-                case "result" -> {
-                    result = true;
-                    p.skipChildren();
-                }
-                case "method", "params", "error" -> {
-                    return null;
-                }
-                default -> p.skipChildren();
-            }
-        }
-        if (!version || !result || p.nextToken() != null) {
-            return null;
-        }
-        return new PlainResult(id);
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        return PlainResultScan.scan(bytes, 0, bytes.length);
     }
 
     public static ObjectNode error(JsonNode id, int code, String message) {
