@@ -98,7 +98,10 @@ public interface GatewayConfig {
         @WithDefault("1000")
         int maxConcurrentStreams();
 
-        /** Pooled upstream connections per upstream origin. */
+        /**
+         * Pooled upstream connections per upstream origin, for the pod; split evenly (rounded up) among the event loops,
+         * each of which keeps its own pool.
+         */
         @WithDefault("64")
         int upstreamPoolSize();
     }
