@@ -38,7 +38,6 @@ import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -80,7 +79,7 @@ public class GatewayBeans {
                         .setKeepAlive(true)
                         .setTryUseCompression(false)
                         .setMaxInitialLineLength(8192),
-                limits.upstreamPoolSize(), eventLoops());
+                limits.upstreamPoolSize());
         SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
                 .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
                 .orElseGet(() -> {
@@ -97,12 +96,6 @@ public class GatewayBeans {
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
                 recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry));
         proxy.register(router);
-    }
-
-    /** Event loops serving requests: Quarkus's setting, or its default of two per core. */
-    private static int eventLoops() {
-        return ConfigProvider.getConfig().getOptionalValue("quarkus.vertx.event-loops-pool-size", Integer.class)
-                .orElse(2 * Runtime.getRuntime().availableProcessors());
     }
 
     /** Redis when configured (exact across pods), else one in-memory limiter for this pod. */

@@ -99,8 +99,8 @@ public interface GatewayConfig {
         int maxConcurrentStreams();
 
         /**
-         * Pooled upstream connections per upstream origin, for the pod; split evenly (rounded up) among the event loops,
-         * each of which keeps its own pool.
+         * Pooled upstream connections per upstream origin and event loop: each event loop keeps its own pool, so that a
+         * call never changes threads.
          */
         @WithDefault("64")
         int upstreamPoolSize();

@@ -18,8 +18,11 @@ import java.util.Objects;
  * a task queue and a thread wake-up. With one client per event loop a request only ever meets connections created on its
  * own loop (a client opens new connections on the caller's loop), so the whole round trip stays on one thread.
  *
- * <p>The configured pool size is the total per upstream origin; each loop gets its share (rounded up). Calls from a thread
- * that is not an event loop (none on today's paths) share one extra client.
+ * <p>Each loop's pool may open the configured number of connections per upstream origin. Splitting that number among the
+ * loops instead would let one busy loop run out of connections (long SSE streams hold theirs for minutes) while another
+ * loop's sit idle, so a request could wait where a single pool would have served it. The price is more connections in
+ * total (up to one pool per event loop). Calls from a thread that is not an event loop (none on today's paths) share
+ * one extra client.
  */
 public final class UpstreamClients {
 
@@ -30,14 +33,11 @@ public final class UpstreamClients {
     private final List<HttpClient> created = new ArrayList<>();
     private volatile HttpClient shared;
 
-    /**
-     * @param totalPoolSize connections per upstream origin for the whole gateway
-     * @param eventLoops    how many event loops serve requests (the pool is split among them)
-     */
-    public UpstreamClients(Vertx vertx, HttpClientOptions options, int totalPoolSize, int eventLoops) {
+    /** @param poolSize connections per upstream origin that each event loop's client may open */
+    public UpstreamClients(Vertx vertx, HttpClientOptions options, int poolSize) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.options = new HttpClientOptions(options);
-        this.perLoopPoolSize = Math.max(1, (totalPoolSize + Math.max(1, eventLoops) - 1) / Math.max(1, eventLoops));
+        this.perLoopPoolSize = Math.max(1, poolSize);
     }
 
     /** The client of the calling event loop. */
