@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
@@ -38,6 +36,7 @@ import io.warden.gateway.ratelimit.RedisLimiterConfig;
 import io.warden.gateway.ratelimit.RedisRateLimiter;
 import io.warden.gateway.proxy.HttpGuard;
 import io.warden.gateway.proxy.McpProxy;
+import io.warden.gateway.proxy.UpstreamClients;
 import io.warden.gateway.session.SessionCodec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -90,13 +89,13 @@ public class GatewayBeans {
     void routes(@Observes Router router, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
         Clock clock = Clock.offset(Clock.systemUTC(), config.clockOffset());
         GatewayConfig.Limits limits = config.limits();
-        HttpClient upstream = vertx.createHttpClient(
+        UpstreamClients upstream = new UpstreamClients(vertx,
                 new HttpClientOptions()
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
                         .setKeepAlive(true)
                         .setTryUseCompression(false)
                         .setMaxInitialLineLength(8192),
-                new PoolOptions().setHttp1MaxSize(limits.upstreamPoolSize()));
+                limits.upstreamPoolSize());
         SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
                 .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
                 .orElseGet(() -> {

@@ -3,9 +3,13 @@ package io.warden.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -86,9 +90,16 @@ public record DecisionEvent(
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(outcome, "outcome");
         shadow = shadow == null ? List.of() : List.copyOf(shadow);
-        argumentKeys = argumentKeys == null ? List.of() : argumentKeys.stream().sorted().toList();
+        argumentKeys = argumentKeys == null ? List.of() : sortedCopy(argumentKeys);
         redacted = redacted == null ? List.of() : List.copyOf(redacted);
         flags = flags == null ? List.of() : List.copyOf(flags);
+    }
+
+    /** An unmodifiable sorted copy; a plain array sort, as this runs for every event. */
+    private static List<String> sortedCopy(List<String> keys) {
+        String[] sorted = keys.toArray(new String[0]);
+        Arrays.sort(sorted);
+        return Collections.unmodifiableList(Arrays.asList(sorted));
     }
 
     public static Builder builder() {
@@ -107,6 +118,48 @@ public record DecisionEvent(
         return new DecisionEvent(schemaVersion, id, time, gatewayId, serverId, grantId, era, protocolVersion, method, tool,
                 outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, null, withheld,
                 upstreamStatus, gatewayMicros, upstreamMicros, flags);
+    }
+
+    /** Seconds since the epoch of 10000-01-01T00:00:00Z: from there on ISO-8601 needs a sign and a longer year. */
+    private static final long YEAR_10000 = 253_402_300_800L;
+    /** The last second formatted, shared by all threads (a record, so safely published without a lock). */
+    private static SecondText lastSecond = new SecondText(-1, "");
+
+    private record SecondText(long epochSecond, String text) {}
+
+    /**
+     * {@code time} truncated to the microsecond, as {@link DateTimeFormatter#ISO_INSTANT} writes it (fraction in groups of
+     * three digits, none when zero). Events come many per second, so the date and time of day are formatted once per
+     * second; instants before 1970 or after 9999 take the general formatter.
+     */
+    static String isoMicros(Instant time) {
+        long second = time.getEpochSecond();
+        int micros = time.getNano() / 1000;
+        if (second < 0 || second >= YEAR_10000) {
+            return DateTimeFormatter.ISO_INSTANT.format(time.truncatedTo(ChronoUnit.MICROS));
+        }
+        SecondText prefix = lastSecond;
+        if (prefix.epochSecond() != second) {
+            prefix = new SecondText(second, DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                    LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC)));
+            lastSecond = prefix;
+        }
+        if (micros == 0) {
+            return prefix.text() + 'Z';
+        }
+        StringBuilder out = new StringBuilder(prefix.text().length() + 8).append(prefix.text()).append('.');
+        if (micros % 1000 == 0) {
+            digits(out, micros / 1000, 3);
+        } else {
+            digits(out, micros, 6);
+        }
+        return out.append('Z').toString();
+    }
+
+    private static void digits(StringBuilder out, int value, int width) {
+        for (int div = width == 3 ? 100 : 100_000; div > 0; div /= 10) {
+            out.append((char) ('0' + value / div % 10));
+        }
     }
 
     /** The downstream transport era. */
@@ -295,7 +348,7 @@ public record DecisionEvent(
                 withheld.add(ARGUMENTS);
             }
             return new DecisionEvent(SCHEMA_VERSION, id != null ? id : UUID.randomUUID().toString(),
-                    DateTimeFormatter.ISO_INSTANT.format((time != null ? time : Instant.now()).truncatedTo(ChronoUnit.MICROS)), gatewayId, serverId,
+                    isoMicros(time != null ? time : Instant.now()), gatewayId, serverId,
                     grantId, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
                     policyVersion, argumentKeys, argumentDigest, arguments, withheld, upstreamStatus, gatewayMicros,
                     upstreamMicros, flags);

@@ -45,10 +45,7 @@ public final class GatewayOverhead {
     }
 
     /** One running gateway; {@code decisionLog} names its decision-log set-up, {@code decisions} is its file or null. */
-    private record Gateway(String decisionLog, int port, ManagedProcess process, Path decisions) {
-        String label() {
-            return "warden[log=" + decisionLog + "]";
-        }
+    private record Gateway(String label, String decisionLog, int port, ManagedProcess process, Path decisions) {
     }
 
     /** CPU ticks of the driver, the upstream, all gateways and the whole machine at one moment. */
@@ -140,7 +137,10 @@ public final class GatewayOverhead {
         }
         Path config = writeConfig(upstreams);
         for (String log : options.decisionLogs()) {
-            gateways.add(startGateway(log, config));
+            gateways.add(startGateway(log, config, options.gatewayJar(), "warden[log=" + log + "]", "log-" + log));
+        }
+        if (options.baselineJar() != null) {
+            gateways.add(startGateway("file", config, options.baselineJar(), "baseline[log=file]", "baseline"));
         }
         for (Gateway g : gateways) {
             for (Upstream u : upstreams) {
@@ -441,7 +441,7 @@ public final class GatewayOverhead {
         return new Upstream("node", port, p, GrantToken.mint());
     }
 
-    private Gateway startGateway(String decisionLog, Path config) throws IOException {
+    private Gateway startGateway(String decisionLog, Path config, Path jar, String label, String name) throws IOException {
         int port = freePort();
         Path log = decisionLog.equals("devnull") ? Path.of("/dev/null")
                 : options.workDir().resolve("decisions-" + port + ".jsonl");
@@ -451,12 +451,12 @@ public final class GatewayOverhead {
         cmd.addAll(List.of("-Dquarkus.http.port=" + port,
                 "-Dwarden.gateway.standalone.file=" + config,
                 "-Dwarden.gateway.decision-log.file=" + log,
-                "-jar", options.gatewayJar().toString()));
-        ManagedProcess p = started(ManagedProcess.start("gateway-log-" + decisionLog, cmd, options.workDir(),
-                options.workDir().resolve("gateway-" + decisionLog + ".log"),
+                "-jar", jar.toString()));
+        ManagedProcess p = started(ManagedProcess.start("gateway-" + name, cmd, options.workDir(),
+                options.workDir().resolve("gateway-" + name.replaceFirst("^log-", "") + ".log"),
                 line -> line.contains("Listening on") ? "up" : null));
         p.awaitReady(Duration.ofSeconds(60));
-        return new Gateway(decisionLog, port, p, decisionLog.equals("devnull") ? null : log);
+        return new Gateway(label, decisionLog, port, p, decisionLog.equals("devnull") ? null : log);
     }
 
     private ManagedProcess started(ManagedProcess p) {

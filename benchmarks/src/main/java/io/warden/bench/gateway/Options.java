@@ -10,7 +10,7 @@ import java.util.List;
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
 record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
                List<String> decisionLogs, Path gatewayJar, Path nodeFixture, List<String> measured, int upstreamThreads, List<String> gatewayJvmArgs,
-               List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait) {
+               List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait, Path baselineJar) {
 
     static final String USAGE = String.join("\n",
             "usage: GatewayOverhead [options]",
@@ -23,6 +23,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
             "  --decision-log file       file (the default set-up), devnull (events still built and serialised,",
             "                            not stored), or both (two gateways, measured side by side)",
             "  --gateway-jar PATH        default: gateway-service/target/quarkus-app/quarkus-run.jar above the working dir",
+            "  --baseline-jar PATH       also run this gateway build (decision log to a file), measured in the same rounds",
+            "                            as baseline[log=file]: before/after comparisons under the same machine load",
             "  --node-fixture PATH       also measure the Node fixture server (test-support/node/fixture-server.mjs)",
             "  --upstream echo           which upstreams to measure: echo, node (needs --node-fixture) or both;",
             "                            with --node-fixture the default is both",
@@ -43,6 +45,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         List<String> decisionLogs = List.of("file");
         Path jar = null;
         Path node = null;
+        Path baseline = null;
         List<String> measured = null;
         int upstreamThreads = 1;
         List<String> gatewayJvm = List.of();
@@ -79,6 +82,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
                 };
                 case "--gateway-jar" -> jar = located(Path.of(v));
                 case "--node-fixture" -> node = located(Path.of(v));
+                case "--baseline-jar" -> baseline = located(Path.of(v));
                 case "--upstream" -> measured = switch (v) {
                     case "echo", "node" -> List.of(v);
                     case "both" -> List.of("echo", "node");
@@ -118,7 +122,7 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         }
         return new Options(workers, initialWarmup, warmup, measure, rounds, eras, decisionLogs, jar.toAbsolutePath(),
                 node == null ? null : node.toAbsolutePath(), measured, upstreamThreads, gatewayJvm, upstreamJvm, work.toAbsolutePath(),
-                quietBelow, quietWait);
+                quietBelow, quietWait, baseline == null ? null : baseline.toAbsolutePath());
     }
 
     private static List<String> split(String v) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,20 +34,28 @@ public final class ArgumentDigest {
         if (args == null || args.isMissingNode() || args.isNull()) {
             return null;
         }
+        byte[] digest = SHA256.get().digest(canonical(args).getBytes(StandardCharsets.UTF_8));
+        return PREFIX + HexFormat.of().formatHex(digest);
+    }
+
+    /** One digest per thread: every allowed call is digested, and getInstance is a provider lookup. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical(args).getBytes(StandardCharsets.UTF_8));
-            return PREFIX + HexFormat.of().formatHex(digest);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-    }
+    });
 
     /** The top-level argument names in ascending order; empty unless the arguments are a JSON object. */
     public static List<String> keys(JsonNode args) {
         if (args == null || !args.isObject()) {
             return List.of();
         }
-        return args.properties().stream().map(Map.Entry::getKey).sorted().toList();
+        List<String> keys = new ArrayList<>(args.size());
+        args.fieldNames().forEachRemaining(keys::add);
+        keys.sort(null);
+        return Collections.unmodifiableList(keys);
     }
 
     static String canonical(JsonNode node) {

@@ -1,5 +1,6 @@
 package io.warden.gateway.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -52,6 +54,8 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong degraded = new AtomicLong();
     private final Thread thread;
+    /** The writer thread's generator over its batch buffer; only that thread touches it. */
+    private JsonGenerator generator;
     private volatile boolean closed;
 
     /**
@@ -153,7 +157,7 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
 
     private void drainLoop() {
         List<Object> batch = new ArrayList<>(MAX_BATCH_EVENTS);
-        ByteArrayOutputStream lines = new ByteArrayOutputStream(64 * 1024);
+        Lines lines = new Lines(64 * 1024);
         while (!(closed && queue.isEmpty())) {
             try {
                 batch.add(queue.take());
@@ -166,11 +170,9 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
                 if (item == STOP) {
                     continue;
                 }
-                byte[] line = encode((DecisionEvent) item);
-                if (line == null) {
+                if (!encode((DecisionEvent) item, lines)) {
                     continue;
                 }
-                lines.write(line, 0, line.length);
                 lines.write('\n');
                 pending++;
                 if (lines.size() >= FLUSH_BYTES) {
@@ -183,7 +185,7 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         }
     }
 
-    private void append(ByteArrayOutputStream lines, int count) {
+    private void append(Lines lines, int count) {
         if (count == 0) {
             return;
         }
@@ -197,27 +199,65 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         }
     }
 
-    /** The event's JSON, or without its snapshot when that is too large or fails; null (and counted) when nothing works. */
-    private byte[] encode(DecisionEvent event) {
-        byte[] json = serialize(event);
-        if ((json == null || json.length > MAX_LINE_BYTES) && event.arguments() != null) {
-            byte[] shed = serialize(event.withoutArguments());
-            if (shed != null) {
+    /**
+     * Appends the event's JSON to {@code lines}, or the event without its snapshot when that is too large or fails; false
+     * (and counted) when nothing works, with {@code lines} as it was.
+     */
+    private boolean encode(DecisionEvent event, Lines lines) {
+        int mark = lines.size();
+        boolean ok = serialize(event, lines);
+        if ((!ok || lines.size() - mark > MAX_LINE_BYTES) && event.arguments() != null) {
+            byte[] full = ok ? lines.copyFrom(mark) : null; // written after all if the shed event fails too
+            lines.truncate(mark);
+            if (serialize(event.withoutArguments(), lines)) {
                 degraded.incrementAndGet();
-                return shed;
+                return true;
+            }
+            lines.truncate(mark);
+            if (full != null) {
+                lines.write(full, 0, full.length);
             }
         }
-        if (json == null) {
+        if (!ok) {
             drop(DropCause.ENCODE_ERROR, 1, null);
         }
-        return json;
+        return ok;
     }
 
-    private byte[] serialize(DecisionEvent event) {
+    /**
+     * Writes one event's JSON to {@code lines} through the writer thread's generator, created once and reused: a
+     * generator per event costs more than the event. After a failure the partial output is cut off and the generator,
+     * whose state is then unknown, is replaced.
+     */
+    private boolean serialize(DecisionEvent event, Lines lines) {
+        int mark = lines.size();
         try {
-            return writer.writeValueAsBytes(event);
+            if (generator == null) {
+                generator = writer.createGenerator(lines);
+                generator.setRootValueSeparator(null); // lines are separated by '\n' written outside the generator
+            }
+            writer.writeValue(generator, event);
+            generator.flush();
+            return true;
         } catch (IOException | RuntimeException e) {
-            return null; // the exception text may quote argument values: never logged
+            generator = null; // the exception text may quote argument values: never logged
+            lines.truncate(mark);
+            return false;
+        }
+    }
+
+    /** A growable byte buffer whose tail can be cut off, so a failed or oversized event leaves no trace. */
+    static final class Lines extends ByteArrayOutputStream {
+        Lines(int initialCapacity) {
+            super(initialCapacity);
+        }
+
+        void truncate(int size) {
+            count = Math.min(count, size);
+        }
+
+        byte[] copyFrom(int from) {
+            return Arrays.copyOfRange(buf, from, count);
         }
     }
 

@@ -124,7 +124,10 @@ public interface GatewayConfig {
         @WithDefault("10m")
         Duration eraProbeTtl();
 
-        /** Pooled upstream connections per upstream origin. */
+        /**
+         * Pooled upstream connections per upstream origin and event loop: each event loop keeps its own pool, so that a
+         * call never changes threads.
+         */
         @WithDefault("64")
         int upstreamPoolSize();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 
 /** JSON-RPC 2.0 envelopes: parsing a message and shaping error answers. Pure, no I/O. */
 public final class JsonRpc {
@@ -118,6 +119,31 @@ public final class JsonRpc {
             // not JSON: relayed untouched, the client judges it
         }
         return null;
+    }
+
+    /**
+     * The id of a plain successful response, read without building a tree: {@code result} is skipped over, not parsed
+     * into nodes. See {@link #plainResult(byte[], int, int)}.
+     */
+    public record PlainResult(JsonNode id) {}
+
+    /**
+     * A quick look at an upstream message that is most likely the answer to a call: when it is a JSON object with
+     * {@code "jsonrpc":"2.0"}, a string or integer {@code id} (or none), a {@code result}, and no {@code method},
+     * {@code params} or {@code error} member, and nothing but whitespace follows it, returns its id (null when it has
+     * none) as {@link #parseUpstream} would have parsed it. Anything else, including input that is not valid JSON,
+     * returns null: the caller then parses the message in full, which decides as before.
+     *
+     * <p>Every message this accepts is one {@link #parseUpstream} accepts as a response with the same id.
+     */
+    public static PlainResult plainResult(byte[] data, int offset, int length) {
+        return PlainResultScan.scan(data, offset, length);
+    }
+
+    /** {@link #plainResult(byte[], int, int)} for an SSE event's data. */
+    public static PlainResult plainResult(String data) {
+        byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+        return PlainResultScan.scan(bytes, 0, bytes.length);
     }
 
     public static ObjectNode error(JsonNode id, int code, String message) {

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * One HTTP+SSE POST on its way from the pod that received it to the pod holding the client's stream: what that pod
  * needs to run the pipeline. The grant travels as its token hash (what the snapshot is keyed by), never as the token.
  *
- * @param headers only the headers that travel upstream ({@link McpProxy#travelsUpstream})
+ * @param headers only the headers that travel upstream ({@link HttpGuard#travelsUpstream})
  * @param body    the JSON-RPC message as received
  */
 record Envelope(String serverId, String grantTokenHash, MultiMap headers, byte[] body) {

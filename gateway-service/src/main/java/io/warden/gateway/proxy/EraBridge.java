@@ -38,6 +38,11 @@ final class EraBridge {
 
         /** Rewrites one upstream response to the client's era, in place; true when it changed. */
         boolean response(ObjectNode message);
+
+        /** False when {@link #response} never changes anything, so the relay may pass plain results unparsed. */
+        default boolean rewritesResponses() {
+            return true;
+        }
     }
 
     private final McpProxy proxy;
@@ -133,6 +138,11 @@ final class EraBridge {
 
         @Override
         public boolean response(ObjectNode message) {
+            return false;
+        }
+
+        @Override
+        public boolean rewritesResponses() {
             return false;
         }
     }

@@ -77,16 +77,64 @@ public final class HttpGuard {
         return null;
     }
 
+    /**
+     * The client headers that travel upstream: those MCP defines, plus Last-Event-ID and User-Agent; never
+     * Authorization, Cookie or Origin. Case-insensitive, without lower-casing a copy of every header name.
+     */
+    static boolean travelsUpstream(String name) {
+        return name.equalsIgnoreCase("mcp-protocol-version") || name.equalsIgnoreCase("mcp-method")
+                || name.equalsIgnoreCase("mcp-name") || name.regionMatches(true, 0, "mcp-param-", 0, 10)
+                || name.equalsIgnoreCase("last-event-id") || name.equalsIgnoreCase("user-agent");
+    }
+
+    /**
+     * True when one of the comma-separated media ranges of {@code accept} (parameters after ';' ignored, case-insensitive)
+     * is {@code type}, its major type with {@code /*}, or {@code *}{@code /*}. {@code type} is lowercase ASCII. Scans in
+     * place: every POST checks its Accept header twice.
+     */
     static boolean accepts(String accept, String type) {
         if (accept == null) {
             return false;
         }
-        for (String part : accept.split(",")) {
-            String t = part.split(";")[0].trim().toLowerCase(Locale.ROOT);
-            if (t.equals(type) || t.equals("*/*") || t.equals(type.substring(0, type.indexOf('/')) + "/*")) {
+        int major = type.indexOf('/');
+        for (int start = 0; start <= accept.length(); ) {
+            int comma = accept.indexOf(',', start);
+            int end = comma < 0 ? accept.length() : comma;
+            int semicolon = accept.indexOf(';', start);
+            int rangeEnd = semicolon >= 0 && semicolon < end ? semicolon : end;
+            int from = start;
+            int to = rangeEnd;
+            while (from < to && accept.charAt(from) <= ' ') {
+                from++;
+            }
+            while (to > from && accept.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            if (sameAscii(accept, from, to, type, 0, type.length())
+                    || sameAscii(accept, from, to, "*/*", 0, 3)
+                    || to - from == major + 2 && accept.charAt(to - 2) == '/' && accept.charAt(to - 1) == '*'
+                    && sameAscii(accept, from, to - 2, type, 0, major)) {
                 return true;
             }
+            start = end + 1;
         }
         return false;
+    }
+
+    /** {@code s[from, to)} equals {@code lower[lf, lt)}, ASCII letters of {@code s} folded to lowercase. */
+    private static boolean sameAscii(String s, int from, int to, String lower, int lf, int lt) {
+        if (to - from != lt - lf) {
+            return false;
+        }
+        for (int i = from, j = lf; i < to; i++, j++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != lower.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

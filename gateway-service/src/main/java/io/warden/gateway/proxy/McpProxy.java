@@ -6,7 +6,6 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -51,7 +50,7 @@ public final class McpProxy {
     static final String VERSION = "0.1.0";
 
     private final Vertx vertx;
-    private final HttpClient upstream;
+    private final UpstreamClients upstream;
     private final GatewayConfig.Limits limits;
     private final SnapshotHolder snapshots;
     private final SessionCodec sessions;
@@ -63,7 +62,7 @@ public final class McpProxy {
     private final SharedState shared;
     private final EraBridge bridge;
 
-    public McpProxy(Vertx vertx, HttpClient upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
+    public McpProxy(Vertx vertx, UpstreamClients upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
                     RateLimiter limiter, SharedState shared) {
         this.vertx = vertx;
@@ -313,7 +312,7 @@ public final class McpProxy {
                 .setHeaders(upstreamHeaders(ex, method));
         ex.upstreamSentNanos = System.nanoTime();
         metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
-        upstream.request(ro).onComplete(ar -> {
+        upstream.current().request(ro).onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(ex, "unreachable", ar.cause());
                 return;
@@ -344,8 +343,9 @@ public final class McpProxy {
 
     private MultiMap upstreamHeaders(Exchange ex, HttpMethod method) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
         for (Map.Entry<String, String> e : ex.requestHeaders()) {
-            if (travelsUpstream(e.getKey())) {
+            if (HttpGuard.travelsUpstream(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -366,13 +366,6 @@ public final class McpProxy {
         }
         ex.server.headers().forEach(h::set);
         return h;
-    }
-
-    /** Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin. */
-    static boolean travelsUpstream(String header) {
-        String k = header.toLowerCase(Locale.ROOT);
-        return k.equals("mcp-protocol-version") || k.equals("mcp-method") || k.equals("mcp-name")
-                || k.startsWith("mcp-param-") || k.equals("last-event-id") || k.equals("user-agent");
     }
 
     void upstreamFailed(Exchange ex, String cause, Throwable t) {

@@ -1,6 +1,7 @@
 package io.warden.gateway.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -81,8 +82,9 @@ final class Relay {
         int max = proxy.limits().maxUpstreamBodyBytes();
         resp.handler(chunk -> {
             if (body.length() + chunk.length() > max) {
-                req.reset();
+                // First: the reset fails the response, and its handler runs at once (same event loop).
                 proxy.upstreamFailed(ex, "too_large", null);
+                req.reset();
                 return;
             }
             body.appendBuffer(chunk);
@@ -96,7 +98,7 @@ final class Relay {
             return;
         }
         Buffer payload = body;
-        if (status / 100 == 2 && body.length() > 0 && type.startsWith("application/json")) {
+        if (status / 100 == 2 && body.length() > 0 && type.startsWith("application/json") && !plainResult(body)) {
             JsonRpc.Message m = JsonRpc.parseUpstream(body.toString());
             if (m == null) {
                 proxy.upstreamFailed(ex, "invalid_json", null);
@@ -126,16 +128,16 @@ final class Relay {
         SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
         resp.handler(chunk -> {
             if (!parser.feed(chunk.getBytes())) {
+                finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes"); // before the reset's failure
                 req.reset();
-                finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes");
             }
         });
         resp.exceptionHandler(t -> finish("upstream stream failed: " + t.getClass().getSimpleName()));
         resp.endHandler(v -> finish(null));
         out.onClose(() -> {
             // The client went away: for modern requests that is the cancellation; either way stop reading.
+            finish(null); // before the reset, whose failure would otherwise count as a broken stream
             req.reset();
-            finish(null);
         });
     }
 
@@ -147,7 +149,7 @@ final class Relay {
             sawEventId = true;
         }
         SseEvent toSend = event;
-        if (event.hasData()) {
+        if (event.hasData() && !plainResult(JsonRpc.plainResult(event.data()))) {
             JsonRpc.Message m = JsonRpc.parseUpstream(event.data());
             if (m != null && inspect(m)) {
                 toSend = event.withData(m.raw().toString());
@@ -182,6 +184,33 @@ final class Relay {
     }
 
     // ---- hooks ----------------------------------------------------------------------------------
+
+    /**
+     * The common answer, a successful result of a call other than tools/list, passes the hooks unchanged, so it is only
+     * scanned (id and members), never parsed into a tree. True when that settled it; false: parse and {@link #inspect}.
+     */
+    private boolean plainResult(Buffer body) {
+        if (ex.message != null && "tools/list".equals(ex.message.method())) {
+            return false;
+        }
+        ByteBuf bytes = body.getByteBuf();
+        JsonRpc.PlainResult plain = bytes.hasArray()
+                ? JsonRpc.plainResult(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
+                : JsonRpc.plainResult(body.getBytes(), 0, body.length());
+        return plainResult(plain);
+    }
+
+    /** What {@link #inspect} does for a plain result: note that the request was answered; nothing to change. */
+    private boolean plainResult(JsonRpc.PlainResult plain) {
+        if (plain == null || ex.message != null && "tools/list".equals(ex.message.method())
+                || ex.translation != null && ex.translation.rewritesResponses()) {
+            return false;
+        }
+        if (ex.message != null && ex.message.isRequest() && ex.message.id().equals(plain.id())) {
+            responded = true;
+        }
+        return true;
+    }
 
     /** Policy hooks on one upstream message. Returns true when the message was changed. */
     private boolean inspect(JsonRpc.Message m) {

@@ -213,7 +213,7 @@ final class SseBridge {
     private static Buffer envelope(Exchange check, byte[] body) {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         check.ctx.request().headers().forEach(h -> {
-            if (McpProxy.travelsUpstream(h.getKey())) {
+            if (HttpGuard.travelsUpstream(h.getKey())) {
                 headers.add(h.getKey(), h.getValue());
             }
         });

@@ -102,6 +102,32 @@ class DecisionEventTest {
     }
 
     @Test
+    void timeIsWrittenExactlyAsIsoInstantWritesIt() {
+        java.util.List<java.time.Instant> instants = new java.util.ArrayList<>(java.util.List.of(
+                java.time.Instant.parse("2026-08-01T10:00:00Z"), java.time.Instant.parse("2026-08-01T10:00:00.000001Z"),
+                java.time.Instant.parse("2026-08-01T10:00:00.120Z"), java.time.Instant.parse("2026-08-01T10:00:00.000999999Z"),
+                java.time.Instant.parse("2026-08-01T10:00:59.999999999Z"), java.time.Instant.parse("1970-01-01T00:00:00Z"),
+                java.time.Instant.parse("1969-12-31T23:59:59.5Z"), java.time.Instant.parse("9999-12-31T23:59:59.999999Z"),
+                java.time.Instant.parse("+10000-01-01T00:00:00.000001Z"), java.time.Instant.parse("0999-03-04T05:06:07.080Z")));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2000; i++) {
+            long second = random.nextInt(4) == 0 ? random.nextLong() % 400_000_000_000L : 1_700_000_000L + random.nextInt(100_000_000);
+            int nanos = switch (random.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            instants.add(java.time.Instant.ofEpochSecond(second, nanos));
+            instants.add(java.time.Instant.ofEpochSecond(second, nanos)); // the same second twice: the cached date
+        }
+        for (java.time.Instant t : instants) {
+            assertEquals(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.MICROS)),
+                    TestEvents.deniedCall().time(t).build().time(), t::toString);
+        }
+    }
+
+    @Test
     void withheldArgumentsAreRecordedAsRedacted() {
         DecisionEvent withheld = TestEvents.deniedCall().build();
         DecisionEvent snapshot = TestEvents.deniedCall().arguments(Map.of("owner", "acme", "repo", "x")).build();

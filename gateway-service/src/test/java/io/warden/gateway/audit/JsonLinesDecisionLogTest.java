@@ -175,6 +175,34 @@ class JsonLinesDecisionLogTest {
     }
 
     @Test
+    void linesAreExactlyWhatTheMapperWritesForEachEventAlone() throws IOException {
+        ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(Failing.class, failing()));
+        String huge = "x".repeat(JsonLinesDecisionLog.MAX_LINE_BYTES);
+        List<DecisionEvent> events = List.of(TestEvents.minimal(1), TestEvents.deniedCall().build(),
+                TestEvents.deniedCall().arguments(new Failing()).build(), // fails halfway, then shed
+                TestEvents.deniedCall().arguments(Map.of("note", "caf\u00e9 \"quoted\"\n")).build(),
+                TestEvents.deniedCall().arguments(Map.of("body", huge)).build(), // too long, then shed
+                TestEvents.minimal(2));
+        CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
+        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(out), 16, mapper, "exact")) {
+            events.forEach(log::publish);
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == events.size());
+            assertEquals(2, log.degraded());
+        }
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < events.size(); i++) {
+            DecisionEvent e = i == 2 || i == 4 ? events.get(i).withoutArguments() : events.get(i);
+            expected.write(MAPPER.writer().writeValueAsBytes(e));
+            expected.write('\n');
+        }
+        java.io.ByteArrayOutputStream actual = new java.io.ByteArrayOutputStream();
+        for (byte[] batch : out) {
+            actual.write(batch);
+        }
+        assertEquals(expected.toString(StandardCharsets.UTF_8), actual.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void eventsThatCannotBeSerialisedAreCountedAsEncodeErrors() {
         ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(DecisionEvent.class, failing()));
         try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(new CopyOnWriteArrayList<>()), 4, mapper, "broken")) {
