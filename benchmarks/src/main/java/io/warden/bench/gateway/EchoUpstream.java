@@ -145,6 +145,11 @@ public final class EchoUpstream extends AbstractVerticle {
                         .put("serverInfo", new JsonObject().put("name", "warden-bench-echo").put("version", "1.0.0"));
                 json(req, 200, ok(id, result), UUID.randomUUID().toString());
             }
+            case "server/discover" -> json(req, 200, ok(id, new JsonObject() // dual-era: Warden's probe then relays either era
+                    .put("resultType", "complete")
+                    .put("supportedVersions", new JsonArray().add("2026-07-28").add("2025-11-25"))
+                    .put("capabilities", new JsonObject().put("tools", new JsonObject()))
+                    .put("serverInfo", new JsonObject().put("name", "warden-bench-echo").put("version", "1.0.0"))), null);
             case "ping" -> json(req, 200, ok(id, new JsonObject()), null);
             case "tools/list" -> json(req, 200, ok(id, TOOLS), null);
             case "tools/call" -> {

@@ -27,6 +27,7 @@ import org.jboss.logging.Logger;
  * one was issued, is deleted again), and only when neither answered, a GET for the old transport's
  * {@code endpoint} event. One probe per URL is in flight at a time; every request waiting for it shares
  * its future. A clear answer is cached for the TTL; an inconclusive one (5xx, garbage) for a short while;
+ * once either is older, it keeps serving while a new probe runs in the background;
  * an unreachable or silent upstream is not cached and the waiting request gets the usual 502/504. An
  * operator's pin ({@code era:} in the configuration) skips the probe; a modern pin still fetches the
  * discover result once per TTL, which the gateway needs to answer legacy clients' {@code initialize}.
@@ -45,12 +46,21 @@ final class UpstreamEras {
         }
     }
 
-    private record Entry(Future<Outcome> outcome, long startedNanos, long ttlNanos) {
+    private record Entry(Future<Outcome> outcome, long startedNanos, long ttlNanos, boolean refreshing) {
+        Entry(Future<Outcome> outcome, long startedNanos, long ttlNanos) {
+            this(outcome, startedNanos, ttlNanos, false);
+        }
+
         boolean fresh(long now) {
-            if (!outcome.isComplete()) {
+            if (!outcome.isComplete() || refreshing) {
                 return true;
             }
-            return outcome.succeeded() && outcome.result().failure() == null && now - startedNanos < ttlNanos;
+            return usable() && now - startedNanos < ttlNanos;
+        }
+
+        /** An answer (known or inconclusive) that may serve requests while a newer one is probed. */
+        boolean usable() {
+            return outcome.isComplete() && outcome.succeeded() && outcome.result().failure() == null;
         }
     }
 
@@ -78,6 +88,10 @@ final class UpstreamEras {
         if (e != null && e.fresh(now)) {
             return e.outcome();
         }
+        if (e != null && e.usable()) {
+            refresh(server, key, e, now); // stale: keep serving it; only the very first probe makes requests wait
+            return e.outcome();
+        }
         Promise<Outcome> mine = Promise.promise();
         Entry fresh = cache.compute(key, (k, old) -> old != null && old.fresh(now) ? old
                 : new Entry(mine.future(), now, ttl.toNanos()));
@@ -93,6 +107,22 @@ final class UpstreamEras {
             });
         }
         return fresh.outcome();
+    }
+
+    /** Probes again in the background (once), then swaps the answer in; an unreachable upstream keeps the old one. */
+    private void refresh(UpstreamServer server, String key, Entry stale, long now) {
+        Entry marked = new Entry(stale.outcome(), stale.startedNanos(), stale.ttlNanos(), true);
+        if (!cache.replace(key, stale, marked)) {
+            return; // another request started the refresh, or the entry changed
+        }
+        start(server).onComplete(ar -> {
+            Outcome o = ar.succeeded() ? ar.result() : Outcome.failed("unreachable");
+            long done = nanos.getAsLong();
+            Entry next = o.failure() != null
+                    ? new Entry(stale.outcome(), done, MIN_REPROBE.toNanos()) // try again soon, meanwhile as before
+                    : new Entry(Future.succeededFuture(o), done, o.eras().known() ? ttl.toNanos() : INCONCLUSIVE_TTL.toNanos());
+            cache.replace(key, marked, next);
+        });
     }
 
     /**

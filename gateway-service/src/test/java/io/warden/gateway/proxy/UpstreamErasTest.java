@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,8 +90,11 @@ class UpstreamErasTest {
 
         assertSame(first, eras.resolve(s), "cached");
         now.addAndGet(Duration.ofMinutes(11).toNanos());
-        await(eras.resolve(s));
-        assertEquals(4, seen.size(), "probed again after the TTL: " + seen);
+        assertSame(first, eras.resolve(s), "after the TTL the old answer still serves, without waiting");
+        assertSame(first, eras.resolve(s), "and the background probe is started once");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> eras.resolve(s) != first);
+        assertEquals(4, seen.size(), "probed again once after the TTL: " + seen);
+        assertTrue(await(eras.resolve(s)).eras().modern());
     }
 
     @Test
