@@ -3,6 +3,7 @@ package io.warden.gateway.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,9 +11,11 @@ import io.vertx.core.http.HttpMethod;
 import io.warden.gateway.bridge.EraTranslation;
 import io.warden.gateway.bridge.EraTranslation.BridgedClient;
 import io.warden.gateway.bridge.Eras;
+import io.warden.gateway.bridge.ProbeAnswers;
 import io.warden.gateway.bridge.Route;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,7 +86,7 @@ final class EraBridge {
             legacyToHttpSse(ex, method, body, ch, null);
             return;
         }
-        io.vertx.core.Future<UpstreamEras.Outcome> known = eras.resolve(ex.server);
+        Future<UpstreamEras.Outcome> known = eras.resolve(ex.server);
         if (known.isComplete()) {
             route(ex, method, body, known.result()); // the usual case: cached, no hop through the event loop
             return;
@@ -186,7 +189,7 @@ final class EraBridge {
     private void sendModern(Exchange ex, BridgedClient client) {
         JsonRpc.Message m = ex.message;
         ObjectNode modern = EraTranslation.toModern(m.raw(), client);
-        Map<String, String> headers = new java.util.LinkedHashMap<>(EraTranslation.modernHeaders(m));
+        Map<String, String> headers = new LinkedHashMap<>(EraTranslation.modernHeaders(m));
         if ("tools/call".equals(m.method()) && m.params() != null) {
             headers.putAll(EraTranslation.paramHeaders(paramHeaders.getOrDefault(ex.server.id(), Map.of()).get(m.target()),
                     m.params().get("arguments")));
@@ -240,7 +243,7 @@ final class EraBridge {
         }));
     }
 
-    private io.vertx.core.Future<Void> fetchTools(Exchange ex, BridgedClient client, String cursor, int page) {
+    private Future<Void> fetchTools(Exchange ex, BridgedClient client, String cursor, int page) {
         ObjectNode req = JsonRpc.NODES.objectNode().put("jsonrpc", "2.0").put("id", "warden-tools-" + page)
                 .put("method", "tools/list");
         if (cursor != null) {
@@ -248,11 +251,11 @@ final class EraBridge {
         }
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add(Protocol.H_VERSION, Protocol.MODERN).add(Protocol.H_METHOD, "tools/list");
         return calls.post(ex.server, h, EraTranslation.toModern(req, client).toString()).compose(r -> {
-            JsonNode msg = io.warden.gateway.bridge.ProbeAnswers.message(r.contentType(), r.body());
+            JsonNode msg = ProbeAnswers.message(r.contentType(), r.body());
             JsonNode result = msg == null ? null : msg.get("result");
             learn(ex.server.id(), result == null ? JsonRpc.NODES.objectNode() : result);
             String next = result == null ? null : result.path("nextCursor").asText(null);
-            return next != null && page < 19 ? fetchTools(ex, client, next, page + 1) : io.vertx.core.Future.<Void>succeededFuture();
+            return next != null && page < 19 ? fetchTools(ex, client, next, page + 1) : Future.<Void>succeededFuture();
         });
     }
 
@@ -449,16 +452,10 @@ final class EraBridge {
         }));
     }
 
-    /** The same hooks as {@link Relay} applies to a response: refunds, unknown-tool wording, tools/list filtering. */
+    /** A response that arrived on the upstream's stream gets the same hooks as one the {@link Relay} carries. */
     private void answerFromStream(Exchange ex, JsonRpc.Message answer) {
         ObjectNode raw = answer.raw();
-        if (raw.has("error")) {
-            proxy.refund(ex);
-            io.warden.gateway.mcp.Denials.normalizeUnknownTool(raw, ex.message);
-        }
-        if ("tools/list".equals(ex.message.method())) {
-            proxy.gate().filterToolList(raw, ex.grant, ex.server, ex.snapshot);
-        }
+        Relay.responseHooks(proxy, ex, raw);
         long now = System.nanoTime();
         ex.upstreamStatus = 200;
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;

@@ -1,6 +1,7 @@
 package io.warden.gateway.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -218,16 +219,25 @@ final class Relay {
             return false; // server-to-client requests and notifications pass unchanged today
         }
         responded = true;
+        return responseHooks(proxy, ex, m.raw());
+    }
+
+    /**
+     * What the gateway does to the answer of a client's request, wherever the answer came from (this relay, or a
+     * bridged HTTP+SSE upstream's stream): refund when the call never ran, unknown-tool wording, the translation
+     * back to the client's era, hidden tools removed from tools/list. True when the message changed.
+     */
+    static boolean responseHooks(McpProxy proxy, Exchange ex, ObjectNode raw) {
         boolean changed = false;
-        if (m.raw().has("error")) {
+        if (raw.has("error")) {
             proxy.refund(ex); // a JSON-RPC error means the call never ran
-            changed = Denials.normalizeUnknownTool(m.raw(), ex.message);
+            changed = Denials.normalizeUnknownTool(raw, ex.message);
         }
-        if (ex.translation != null && ex.translation.response(m.raw())) {
+        if (ex.translation != null && ex.translation.response(raw)) {
             changed = true;
         }
         if ("tools/list".equals(ex.message.method())) {
-            return proxy.gate().filterToolList(m.raw(), ex.grant, ex.server, ex.snapshot) || changed;
+            return proxy.gate().filterToolList(raw, ex.grant, ex.server, ex.snapshot) || changed;
         }
         return changed;
     }
