@@ -150,7 +150,8 @@ public class GatewayBeans {
         // One node, even in front of a Redis Cluster: PUBLISH counts only the subscribers of the node it runs on,
         // so every pod must publish and subscribe on the same node for "delivered" to mean anything.
         subscriber = new RedisSubscriber(vertx, new RedisOptions().setConnectionString(url.get()).setMaxPoolSize(8)
-                .setMaxPoolWaiting(1024).setMetricsName("warden-shared-state"), cfg.reconnectDelay(), cfg.commandTimeout());
+                .setMaxPoolWaiting(1024).setMetricsName("warden-shared-state"), cfg.reconnectDelay(), cfg.commandTimeout(),
+                cfg.heartbeatInterval());
         SharedState state = new SharedState(new RedisMessageBus(subscriber),
                 new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl));
         subscriber.start();

@@ -27,7 +27,11 @@ import org.jboss.logging.Logger;
  * reload what may have been missed). Everything is asynchronous: nothing here blocks an event loop.
  *
  * <p>It always subscribes to one channel of its own ({@code warden:pod:<random id>}), so the connection is in
- * subscribed mode, and visible in {@code PUBSUB CHANNELS}, even before any stream opened.
+ * subscribed mode, and visible in {@code PUBSUB CHANNELS}, even before any stream opened. That channel also carries a
+ * heartbeat: every {@code heartbeatInterval} the pod publishes to it and expects the message back on the subscribed
+ * connection within the command timeout. A Redis that hangs without closing its sockets (a frozen process, a network
+ * partition without resets) never ends the connection by itself; a missed heartbeat treats it as lost, so streams
+ * on other pods answer 503 instead of silently waiting, and the link is re-opened once Redis answers again.
  */
 public final class RedisSubscriber implements AutoCloseable {
 
@@ -38,6 +42,11 @@ public final class RedisSubscriber implements AutoCloseable {
     private final Redis client;
     private final long reconnectDelayMs;
     private final long commandTimeoutMs;
+    private final long heartbeatMs;
+    /** The heartbeat waiting to come back on the subscribed connection; null between heartbeats. */
+    private volatile Promise<Void> beat;
+    /** Re-opens the current connection after it was lost, at most once per connection. */
+    private volatile Runnable reconnect;
     private final String podChannel = POD_CHANNEL_PREFIX + UUID.randomUUID();
     private final Map<String, Handler<Buffer>> channels = new ConcurrentHashMap<>();
     private final List<Runnable> onSubscribed = new CopyOnWriteArrayList<>();
@@ -50,16 +59,54 @@ public final class RedisSubscriber implements AutoCloseable {
      * @param commandTimeout how long a command (PUBLISH, SUBSCRIBE, a load) may take before it counts as failed
      */
     public RedisSubscriber(Vertx vertx, RedisOptions options, Duration reconnectDelay, Duration commandTimeout) {
+        this(vertx, options, reconnectDelay, commandTimeout, Duration.ofSeconds(5));
+    }
+
+    /** @param heartbeatInterval how often the subscribed connection proves it still delivers */
+    public RedisSubscriber(Vertx vertx, RedisOptions options, Duration reconnectDelay, Duration commandTimeout,
+                           Duration heartbeatInterval) {
         this.vertx = vertx;
         this.client = Redis.createClient(vertx, options);
         this.reconnectDelayMs = Math.max(1, reconnectDelay.toMillis());
         this.commandTimeoutMs = Math.max(1, commandTimeout.toMillis());
-        channels.put(podChannel, m -> { });
+        this.heartbeatMs = Math.max(1, heartbeatInterval.toMillis());
+        channels.put(podChannel, m -> {
+            Promise<Void> b = beat;
+            if (b != null) {
+                b.tryComplete();
+            }
+        });
     }
 
     /** Opens the connection in the background; until it is up, {@link #connected()} is false. */
     public void start() {
         connect();
+        vertx.setPeriodic(heartbeatMs, t -> {
+            if (closed) {
+                vertx.cancelTimer(t);
+            } else {
+                heartbeat();
+            }
+        });
+    }
+
+    /** Publishes to this pod's own channel and waits for the message on the subscribed connection. */
+    private void heartbeat() {
+        RedisConnection c = connection;
+        Runnable again = reconnect;
+        if (c == null || again == null || beat != null) {
+            return;
+        }
+        Promise<Void> mine = Promise.promise();
+        beat = mine;
+        send(Request.cmd(Command.PUBLISH).arg(podChannel).arg("heartbeat")).compose(r -> timed(mine.future()))
+                .onComplete(ar -> {
+                    beat = null;
+                    if (ar.failed() && connection == c && !closed) {
+                        LOG.warnf("Shared gateway state: Redis missed a heartbeat (%s)", ar.cause().getMessage());
+                        lost(c, again);
+                    }
+                });
     }
 
     /** True while the pub/sub connection is up and subscribed. */
@@ -133,6 +180,7 @@ public final class RedisSubscriber implements AutoCloseable {
                             retry.run();
                             return;
                         }
+                        reconnect = retry;
                         connection = c;
                         for (String late : channels.keySet()) { // subscribed while this connection was being set up
                             if (!names.contains(late)) {

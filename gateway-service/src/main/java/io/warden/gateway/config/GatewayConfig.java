@@ -54,6 +54,13 @@ public interface GatewayConfig {
         /** How long one Redis command of the bus (a PUBLISH, a revocation) may take before it counts as failed. */
         @WithDefault("1s")
         Duration commandTimeout();
+
+        /**
+         * How often the pub/sub connection proves it still delivers (a message to this pod's own channel, due back within
+         * the command timeout); a missed one re-opens the connection. Catches a Redis that hangs without closing sockets.
+         */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
     }
 
     interface RateLimit {
