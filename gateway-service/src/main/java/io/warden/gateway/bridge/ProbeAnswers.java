@@ -2,6 +2,10 @@ package io.warden.gateway.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.SseParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -99,19 +103,15 @@ public final class ProbeAnswers {
         }
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         if (type.startsWith("text/event-stream")) {
-            StringBuilder data = new StringBuilder();
-            for (String line : (body + "\n\n").split("\r?\n", -1)) {
-                if (line.startsWith("data:")) {
-                    data.append(data.isEmpty() ? "" : "\n").append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
-                } else if (line.isEmpty() && !data.isEmpty()) {
-                    JsonRpc.Message m = JsonRpc.parseUpstream(data.toString());
-                    if (m != null && m.isResponse()) {
-                        return m.raw();
-                    }
-                    data.setLength(0);
+            List<JsonNode> responses = new ArrayList<>();
+            SseParser parser = new SseParser(Integer.MAX_VALUE, e -> {
+                JsonRpc.Message m = e.hasData() ? JsonRpc.parseUpstream(e.data()) : null;
+                if (m != null && m.isResponse()) {
+                    responses.add(m.raw());
                 }
-            }
-            return null;
+            });
+            parser.feed((body + "\n\n").getBytes(StandardCharsets.UTF_8)); // the blank lines end a last, unterminated event
+            return responses.isEmpty() ? null : responses.get(0);
         }
         JsonRpc.Message m = JsonRpc.parseUpstream(body);
         return m == null ? null : m.raw();

@@ -1,6 +1,7 @@
 package io.warden.gateway.proxy;
 
 import io.vertx.core.buffer.Buffer;
+import io.warden.gateway.mcp.SseEvent;
 
 /**
  * Where an exchange's answer goes: the HTTP response of the request itself (Streamable HTTP), or the

@@ -3,6 +3,7 @@ package io.warden.gateway.proxy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.session.SessionCodec;
 
 /** Streamable HTTP: the answer is the POST's (or GET's) own response. */

@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.mcp.SseEvent;
+import io.warden.gateway.mcp.SseParser;
 import java.util.Locale;
 
 /**

@@ -12,6 +12,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.cluster.MessageBus;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.session.SessionCodec;
 import io.warden.gateway.session.SessionState;
 import java.security.SecureRandom;

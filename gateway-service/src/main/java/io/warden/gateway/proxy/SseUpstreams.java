@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.SseEvent;
+import io.warden.gateway.mcp.SseParser;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.UpstreamServer;
 import java.net.URI;

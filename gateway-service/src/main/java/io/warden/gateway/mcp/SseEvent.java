@@ -1,4 +1,4 @@
-package io.warden.gateway.proxy;
+package io.warden.gateway.mcp;
 
 /**
  * One server-sent event as it arrived. {@code raw} is the exact text including the blank line that

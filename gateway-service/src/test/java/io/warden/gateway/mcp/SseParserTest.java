@@ -1,4 +1,4 @@
-package io.warden.gateway.proxy;
+package io.warden.gateway.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.warden.gateway.proxy;
+package io.warden.gateway.mcp;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
