@@ -168,8 +168,7 @@ final class EraBridge {
         }
         if (!m.isRequest()) {
             // 2026-07-28 has no client notifications on HTTP and never asks the client anything: accept and drop.
-            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
-            ex.out.answer(202, null, Buffer.buffer());
+            accepted(ex);
             return;
         }
         ObjectNode local = EraTranslation.localLegacyAnswer(m);
@@ -266,6 +265,12 @@ final class EraBridge {
                 "Method Not Allowed: this server has no stream for server-initiated messages"), "bridged_get");
     }
 
+    /** A notification or response the bridge took: 202 with an empty body, as Streamable HTTP wants. */
+    private void accepted(Exchange ex) {
+        proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
+        ex.out.answer(202, null, Buffer.buffer());
+    }
+
     private void sessionEnded(Exchange ex) {
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "bridged_delete");
         ex.out.answer(200, null, Buffer.buffer());
@@ -291,8 +296,7 @@ final class EraBridge {
             return;
         }
         if (!m.isRequest()) {
-            proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
-            ex.out.answer(202, null, Buffer.buffer());
+            accepted(ex);
             return;
         }
         JsonRpc.Bad refused = EraTranslation.modernRequestProblem(m);
@@ -412,8 +416,7 @@ final class EraBridge {
                     proxy.upstreamFailed(ex, failure, ar.cause());
                     return;
                 }
-                proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), "202");
-                ex.out.answer(202, null, Buffer.buffer());
+                accepted(ex);
             }));
             return;
         }
