@@ -114,7 +114,11 @@ public class GatewayBeans {
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
                 new PolicyGate(new ToolCatalog(), clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
-                recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry), shared);
+                recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry), shared,
+                // The gateway's own calls (era probes, bridged sessions) never use a pooled connection: a probe may cut
+                // one, which must never be handed to a relayed request.
+                vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTryUseCompression(false)
+                        .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())));
         proxy.register(router);
     }
 

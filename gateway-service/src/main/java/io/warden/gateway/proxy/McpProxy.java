@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -64,7 +65,7 @@ public final class McpProxy {
 
     public McpProxy(Vertx vertx, UpstreamClients upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
-                    RateLimiter limiter, SharedState shared) {
+                    RateLimiter limiter, SharedState shared, HttpClient ownCalls) {
         this.vertx = vertx;
         this.upstream = upstream;
         this.limits = limits;
@@ -76,11 +77,7 @@ public final class McpProxy {
         this.metrics = metrics;
         this.limiter = limiter;
         this.shared = shared;
-        // The gateway's own calls (probes, bridged sessions) use their own unpooled client: a probe may cut a
-        // connection, which must never be handed to a relayed request.
-        UpstreamCalls calls = new UpstreamCalls(vertx, vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
-                .setKeepAlive(false).setTryUseCompression(false)
-                .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())), limits);
+        UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, metrics));
     }
