@@ -13,6 +13,11 @@ import java.util.List;
 public final class PolicyCompiler {
     /** Deepest JSON nesting accepted in a policy document. */
     static final int MAX_DOCUMENT_DEPTH = 200;
+    /**
+     * Start of the one problem reported when the compiler itself failed (a bug, not a bad policy). Kept apart from
+     * every validation message so that tests can tell "refused" from "crashed and caught".
+     */
+    static final String INTERNAL_FAILURE = "internal error in the policy compiler: ";
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -45,7 +50,7 @@ public final class PolicyCompiler {
             }
             return failure("", "not valid JSON: " + detail);
         } catch (RuntimeException | StackOverflowError e) {
-            return failure("", "not valid JSON: " + e.getClass().getSimpleName());
+            return failure("", INTERNAL_FAILURE + e.getClass().getSimpleName());
         }
         if (document == null || document.isMissingNode()) {
             return failure("", "empty document (expected a JSON object)");
@@ -64,7 +69,7 @@ public final class PolicyCompiler {
             List<PolicyProblem> problems = parser.problems();
             return new CompileResult(problems.isEmpty() ? policy : null, problems);
         } catch (RuntimeException | StackOverflowError e) {
-            return failure("", "the policy could not be compiled (" + e.getClass().getSimpleName() + ")");
+            return failure("", INTERNAL_FAILURE + e.getClass().getSimpleName());
         }
     }
 

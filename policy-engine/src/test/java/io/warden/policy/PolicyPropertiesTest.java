@@ -122,6 +122,7 @@ class PolicyPropertiesTest {
             CompileResult result = PolicyCompiler.compile(doc);
             String where = "seed " + SEED + ", case " + i + ": " + doc;
             assertNotNull(result, where);
+            assertNoInternalFailure(result, where);
             assertTrue(result.ok() == result.problems().isEmpty(), where);
             assertTrue(result.ok() == (result.policy() != null), where);
             if (result.ok()) {
@@ -132,7 +133,17 @@ class PolicyPropertiesTest {
             }
             // The text form goes through the parser too, including truncated documents.
             String text = doc.toString();
-            assertNotNull(PolicyCompiler.compile(text.substring(0, r.nextInt(text.length() + 1))), where);
+            assertNoInternalFailure(PolicyCompiler.compile(text.substring(0, r.nextInt(text.length() + 1))), where);
+        }
+    }
+
+    /**
+     * The compiler never throws because it catches every exception as a last resort; a property test that only checked
+     * "no exception" could therefore never fail. What it must check is that no input reached that last resort.
+     */
+    static void assertNoInternalFailure(CompileResult result, String where) {
+        for (PolicyProblem p : result.problems()) {
+            assertFalse(p.message().startsWith(PolicyCompiler.INTERNAL_FAILURE), () -> where + ": " + p.message());
         }
     }
 
@@ -146,8 +157,10 @@ class PolicyPropertiesTest {
         inputs.add("{\"version\":\"1\",\"default\":\"deny\",\"description\":" + "9".repeat(5000) + "}");
         for (String input : inputs) {
             CompileResult result = PolicyCompiler.compile(input);
-            assertFalse(result.ok(), input.length() > 60 ? input.substring(0, 60) : input);
+            String where = input.length() > 60 ? input.substring(0, 60) : input;
+            assertFalse(result.ok(), where);
             assertFalse(result.problems().isEmpty());
+            assertNoInternalFailure(result, where);
         }
         assertFalse(PolicyCompiler.compile((String) null).ok());
         assertFalse(PolicyCompiler.compile((JsonNode) null).ok());
@@ -157,7 +170,9 @@ class PolicyPropertiesTest {
         for (int i = 0; i < 100_000; i++) {
             node = node.putObject("x");
         }
-        assertFalse(PolicyCompiler.compile(root).ok());
+        CompileResult deep = PolicyCompiler.compile(root);
+        assertFalse(deep.ok());
+        assertNoInternalFailure(deep, "100,000 nested objects");
     }
 
     // ------------------------------------------------------------ type confusion
