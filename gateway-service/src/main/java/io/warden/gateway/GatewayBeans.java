@@ -10,7 +10,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.Router;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
-import io.warden.gateway.audit.JsonLinesDecisionLog;
+import io.warden.gateway.audit.AsyncDecisionSink;
+import io.warden.gateway.audit.KafkaAppender;
 import io.warden.gateway.cluster.RedisMessageBus;
 import io.warden.gateway.cluster.RedisRevocations;
 import io.warden.gateway.cluster.RedisSubscriber;
@@ -103,9 +104,7 @@ public class GatewayBeans {
                             + " do not survive a restart and cannot be shared by several gateway pods");
                     return SessionCodec.ephemeral(config.session().ttl(), clock);
                 });
-        JsonLinesDecisionLog log = new JsonLinesDecisionLog(config.decisionLog().file(), config.decisionLog().queueCapacity(),
-                JsonRpc.MAPPER);
-        auditMetrics(registry, log);
+        AsyncDecisionSink log = decisionSink(config, registry);
         recorder = new DecisionRecorder(log, config.id(), clock, log);
         shared = sharedState(vertx, config, clock, sessions.ttl());
         if (subscriber != null) {
@@ -168,14 +167,41 @@ public class GatewayBeans {
         return url.replaceAll("//[^@/]*@", "//***@");
     }
 
-    private static void auditMetrics(MeterRegistry registry, JsonLinesDecisionLog log) {
-        FunctionCounter.builder(AuditMetrics.WRITTEN, log, JsonLinesDecisionLog::written).register(registry);
-        FunctionCounter.builder(AuditMetrics.DEGRADED, log, JsonLinesDecisionLog::degraded).register(registry);
+    /** One asynchronous sink for every destination configured: the JSON-lines file, Kafka, or both. */
+    private static AsyncDecisionSink decisionSink(GatewayConfig config, MeterRegistry registry) {
+        GatewayConfig.DecisionLog cfg = config.decisionLog();
+        List<GatewayConfig.DecisionLog.Destination> to = cfg.destinations();
+        AsyncDecisionSink.Appender appender = null;
+        if (to.contains(GatewayConfig.DecisionLog.Destination.FILE)) {
+            appender = AsyncDecisionSink.FileAppender.open(cfg.file());
+        }
+        if (to.contains(GatewayConfig.DecisionLog.Destination.KAFKA)) {
+            GatewayConfig.DecisionLog.Kafka k = cfg.kafka();
+            String servers = k.bootstrapServers().orElseThrow(() -> new IllegalStateException(
+                    "warden.gateway.decision-log.destinations includes kafka: set warden.gateway.decision-log.kafka.bootstrap-servers"));
+            KafkaAppender kafka;
+            try {
+                kafka = KafkaAppender.open(servers, k.topic(), "warden-gateway-" + config.id(), k.spoolDir(), k.spoolMaxBytes(),
+                        k.ackTimeout(), k.retryInterval());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot open the decision spool in " + k.spoolDir() + ": " + e, e);
+            }
+            Gauge.builder(AuditMetrics.SPOOLED_BYTES, kafka, KafkaAppender::spooledBytes).register(registry);
+            appender = appender == null ? kafka : AsyncDecisionSink.both(appender, kafka);
+            LOG.infof("Decision events go to Kafka topic %s (spool %s)", k.topic(), k.spoolDir());
+        }
+        if (appender == null) {
+            throw new IllegalStateException("warden.gateway.decision-log.destinations is empty: name file, kafka or both");
+        }
+        AsyncDecisionSink log = new AsyncDecisionSink(appender, cfg.queueCapacity(), JsonRpc.MAPPER, to.toString());
+        FunctionCounter.builder(AuditMetrics.WRITTEN, log, AsyncDecisionSink::written).register(registry);
+        FunctionCounter.builder(AuditMetrics.DEGRADED, log, AsyncDecisionSink::degraded).register(registry);
         for (DropCause cause : DropCause.values()) {
             FunctionCounter.builder(AuditMetrics.DROPPED, log, l -> l.dropped(cause))
                     .tag(AuditMetrics.CAUSE, cause.tag()).register(registry);
         }
-        Gauge.builder(AuditMetrics.QUEUED, log, JsonLinesDecisionLog::queued).register(registry);
+        Gauge.builder(AuditMetrics.QUEUED, log, AsyncDecisionSink::queued).register(registry);
+        return log;
     }
 
 }

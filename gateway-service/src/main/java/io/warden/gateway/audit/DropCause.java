@@ -9,7 +9,9 @@ public enum DropCause {
     /** Writing to the destination failed. */
     WRITE_ERROR("write_error"),
     /** Published after the sink was closed. */
-    CLOSED("closed");
+    CLOSED("closed"),
+    /** Kafka was unreachable and the disk spool that holds events for it was full. */
+    SPOOL_FULL("spool_full");
 
     private final String tag;
 

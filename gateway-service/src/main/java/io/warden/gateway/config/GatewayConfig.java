@@ -163,11 +163,45 @@ public interface GatewayConfig {
     }
 
     interface DecisionLog {
-        /** JSON-lines file for decisions (standalone mode; Kafka later). */
+        /** Where decision events go: {@code file}, {@code kafka}, or both ({@code file,kafka}). */
+        @WithDefault("file")
+        List<Destination> destinations();
+
+        /** JSON-lines file for decisions, when {@code file} is a destination. */
         @WithDefault("warden-decisions.jsonl")
         Path file();
 
+        /** Events waiting for the writer; beyond this they are dropped and counted, never waited for. */
         @WithDefault("10000")
         int queueCapacity();
+
+        Kafka kafka();
+
+        enum Destination { FILE, KAFKA }
+
+        interface Kafka {
+            /** Bootstrap servers ({@code host:port}, comma-separated); required when {@code kafka} is a destination. */
+            Optional<String> bootstrapServers();
+
+            /** The topic; audit-service consumes it. Events are keyed by grant id. */
+            @WithDefault("warden.decisions")
+            String topic();
+
+            /** Where events wait while Kafka is unreachable (survives restarts; give each pod its own volume). */
+            @WithDefault("warden-spool")
+            Path spoolDir();
+
+            /** Most bytes of events the spool holds; past it events are dropped, counted as {@code spool_full}. */
+            @WithDefault("1073741824")
+            long spoolMaxBytes();
+
+            /** How long a batch may wait for the broker's acknowledgement before it is spooled. */
+            @WithDefault("10s")
+            Duration ackTimeout();
+
+            /** How often the spool is offered to the broker again while it is unreachable. */
+            @WithDefault("5s")
+            Duration retryInterval();
+        }
     }
 }

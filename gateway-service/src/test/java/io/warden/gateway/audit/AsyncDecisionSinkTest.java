@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class JsonLinesDecisionLogTest {
+class AsyncDecisionSinkTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -42,7 +42,7 @@ class JsonLinesDecisionLogTest {
     void writesOneSnakeCaseJsonObjectPerLine() throws IOException {
         Path file = dir.resolve("logs/decisions.jsonl");
         DecisionEvent denied = TestEvents.deniedCall().outcome(Outcome.DENY, "(default deny)", "two\nlines").build();
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 16, MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT))) {
+        try (AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 16, MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT))) {
             log.publish(denied);
             log.publish(TestEvents.minimal(1));
             log.publish(TestEvents.minimal(2));
@@ -68,7 +68,7 @@ class JsonLinesDecisionLogTest {
     void appendsToAnExistingFile() throws IOException {
         Path file = dir.resolve("decisions.jsonl");
         Files.writeString(file, "{\"earlier\":true}\n");
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 4, MAPPER)) {
+        try (AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 4, MAPPER)) {
             log.publish(TestEvents.minimal(1));
         }
 
@@ -78,7 +78,7 @@ class JsonLinesDecisionLogTest {
     @Test
     void closeWritesEverythingQueued() throws IOException {
         Path file = dir.resolve("decisions.jsonl");
-        JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 1_000, MAPPER);
+        AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 1_000, MAPPER);
         for (int i = 0; i < 1_000; i++) {
             log.publish(TestEvents.minimal(i));
         }
@@ -92,7 +92,7 @@ class JsonLinesDecisionLogTest {
     @Test
     void fullQueueDropsAndCountsInsteadOfBlocking() {
         HeldAppender held = new HeldAppender();
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(held, 2, MAPPER, "held")) {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(held, 2, MAPPER, "held")) {
             log.publish(TestEvents.minimal(0));
             await().atMost(Duration.ofSeconds(10)).until(() -> held.entered.get() == 1); // writer now stuck on event 0
 
@@ -116,9 +116,10 @@ class JsonLinesDecisionLogTest {
     void writeErrorsAreCountedAndWritingResumes() {
         AtomicInteger failuresLeft = new AtomicInteger(1);
         CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
-        JsonLinesDecisionLog.Appender flaky = new JsonLinesDecisionLog.Appender() {
+        AsyncDecisionSink.Appender flaky = new AsyncDecisionSink.Appender() {
             @Override
-            public void append(byte[] lines) throws IOException {
+            public void append(AsyncDecisionSink.Batch batch) throws IOException {
+                byte[] lines = batch.lines();
                 if (failuresLeft.getAndDecrement() > 0) {
                     throw new IOException("No space left on device");
                 }
@@ -129,7 +130,7 @@ class JsonLinesDecisionLogTest {
             public void close() {
             }
         };
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(flaky, 8, MAPPER, "flaky")) {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(flaky, 8, MAPPER, "flaky")) {
             log.publish(TestEvents.minimal(1));
             await().atMost(Duration.ofSeconds(10)).until(() -> log.dropped(DropCause.WRITE_ERROR) == 1);
             log.publish(TestEvents.minimal(2));
@@ -141,8 +142,8 @@ class JsonLinesDecisionLogTest {
     @Test
     void oversizedArgumentsAreShedBeforeAnythingIsDropped() throws IOException {
         Path file = dir.resolve("decisions.jsonl");
-        String huge = "x".repeat(JsonLinesDecisionLog.MAX_LINE_BYTES);
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(file, 4, MAPPER)) {
+        String huge = "x".repeat(AsyncDecisionSink.MAX_LINE_BYTES);
+        try (AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 4, MAPPER)) {
             log.publish(TestEvents.deniedCall().arguments(Map.of("body", huge)).build());
             log.publish(TestEvents.deniedCall().arguments(Map.of("body", "small")).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 2);
@@ -164,7 +165,7 @@ class JsonLinesDecisionLogTest {
     void unserialisableArgumentsAreShed() {
         ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(Failing.class, failing()));
         CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(out), 4, mapper, "collect")) {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(collecting(out), 4, mapper, "collect")) {
             log.publish(TestEvents.deniedCall().arguments(new Failing()).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 1);
             assertEquals(1, log.degraded());
@@ -176,14 +177,14 @@ class JsonLinesDecisionLogTest {
     @Test
     void linesAreExactlyWhatTheMapperWritesForEachEventAlone() throws IOException {
         ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(Failing.class, failing()));
-        String huge = "x".repeat(JsonLinesDecisionLog.MAX_LINE_BYTES);
+        String huge = "x".repeat(AsyncDecisionSink.MAX_LINE_BYTES);
         List<DecisionEvent> events = List.of(TestEvents.minimal(1), TestEvents.deniedCall().build(),
                 TestEvents.deniedCall().arguments(new Failing()).build(), // fails halfway, then shed
                 TestEvents.deniedCall().arguments(Map.of("note", "caf\u00e9 \"quoted\"\n")).build(),
                 TestEvents.deniedCall().arguments(Map.of("body", huge)).build(), // too long, then shed
                 TestEvents.minimal(2));
         CopyOnWriteArrayList<byte[]> out = new CopyOnWriteArrayList<>();
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(out), 16, mapper, "exact")) {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(collecting(out), 16, mapper, "exact")) {
             events.forEach(log::publish);
             await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == events.size());
             assertEquals(2, log.degraded());
@@ -204,7 +205,7 @@ class JsonLinesDecisionLogTest {
     @Test
     void eventsThatCannotBeSerialisedAreCountedAsEncodeErrors() {
         ObjectMapper mapper = MAPPER.copy().registerModule(new SimpleModule().addSerializer(DecisionEvent.class, failing()));
-        try (JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(new CopyOnWriteArrayList<>()), 4, mapper, "broken")) {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(collecting(new CopyOnWriteArrayList<>()), 4, mapper, "broken")) {
             log.publish(TestEvents.minimal(1));
             await().atMost(Duration.ofSeconds(10)).until(() -> log.dropped(DropCause.ENCODE_ERROR) == 1);
             assertEquals(0, log.written());
@@ -213,7 +214,7 @@ class JsonLinesDecisionLogTest {
 
     @Test
     void publishAfterCloseIsCountedAndNullIsIgnored() {
-        JsonLinesDecisionLog log = new JsonLinesDecisionLog(collecting(new CopyOnWriteArrayList<>()), 4, MAPPER, "c");
+        AsyncDecisionSink log = new AsyncDecisionSink(collecting(new CopyOnWriteArrayList<>()), 4, MAPPER, "c");
         log.publish(null);
         log.close();
         log.close();
@@ -227,14 +228,15 @@ class JsonLinesDecisionLogTest {
     void unopenableFileFailsAtConstruction() throws IOException {
         Path notAFile = Files.createDirectory(dir.resolve("a-directory"));
 
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> new JsonLinesDecisionLog(notAFile, 4, MAPPER));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AsyncDecisionSink.toFile(notAFile, 4, MAPPER));
         assertTrue(e.getMessage().contains("a-directory"), e.getMessage());
     }
 
-    private static JsonLinesDecisionLog.Appender collecting(List<byte[]> out) {
-        return new JsonLinesDecisionLog.Appender() {
+    private static AsyncDecisionSink.Appender collecting(List<byte[]> out) {
+        return new AsyncDecisionSink.Appender() {
             @Override
-            public void append(byte[] lines) {
+            public void append(AsyncDecisionSink.Batch batch) {
+                byte[] lines = batch.lines();
                 out.add(lines);
             }
 
@@ -258,13 +260,14 @@ class JsonLinesDecisionLogTest {
     }
 
     /** Blocks every append until released, and keeps what it was given. */
-    private static final class HeldAppender implements JsonLinesDecisionLog.Appender {
+    private static final class HeldAppender implements AsyncDecisionSink.Appender {
         final AtomicInteger entered = new AtomicInteger();
         final CountDownLatch release = new CountDownLatch(1);
         final CopyOnWriteArrayList<String> lines = new CopyOnWriteArrayList<>();
 
         @Override
-        public void append(byte[] batch) throws IOException {
+        public void append(AsyncDecisionSink.Batch given) throws IOException {
+            byte[] batch = given.lines();
             entered.incrementAndGet();
             try {
                 if (!release.await(30, TimeUnit.SECONDS)) {

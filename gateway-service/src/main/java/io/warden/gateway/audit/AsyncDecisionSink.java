@@ -25,20 +25,24 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Appends decision events to a file, one JSON object per line. {@link #publish} only offers the event to a bounded queue;
- * one daemon thread drains it in batches and appends them. When the queue is full the event is dropped and counted: the
- * gateway never waits for the disk. An event whose line would exceed {@link #MAX_LINE_BYTES}, or whose argument snapshot
- * cannot be serialised, is first written without the snapshot (counted in {@link #degraded()}) before anything is dropped.
+ * The one asynchronous way decision events leave the gateway, whatever their destination (a JSON-lines file, Kafka, or
+ * both): {@link #publish} only offers the event to a bounded queue; one daemon thread drains it, encodes each event as
+ * one JSON object, and hands the batch to an {@link Appender}. When the queue is full the event is dropped and counted:
+ * the request path never waits for a disk or a broker. An event whose JSON would exceed {@link #MAX_LINE_BYTES}, or
+ * whose argument snapshot cannot be serialised, is first written without the snapshot (counted in {@link #degraded()})
+ * before anything is dropped. While the queue is idle the appender gets {@link Appender#idle()} calls, for retries.
  *
- * <p>Lines are appended with {@code O_APPEND}, so copy-and-truncate log rotation works; they are not fsync'ed. After a
- * write error the file is reopened on the next batch.
+ * <p>The file appender ({@link FileAppender}) appends lines with {@code O_APPEND}, so copy-and-truncate log rotation
+ * works; they are not fsync'ed. After a write error the file is reopened on the next batch.
  */
-public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
+public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
 
     /** Longest line written with its argument snapshot; a longer event loses the snapshot first. */
     public static final int MAX_LINE_BYTES = 256 * 1024;
 
-    private static final System.Logger LOG = System.getLogger(JsonLinesDecisionLog.class.getName());
+    private static final System.Logger LOG = System.getLogger(AsyncDecisionSink.class.getName());
+    /** How long the writer waits for an event before giving the appender an {@link Appender#idle()} call. */
+    private static final long IDLE_MILLIS = 500;
     private static final int MAX_BATCH_EVENTS = 512;
     private static final int FLUSH_BYTES = 1024 * 1024;
     private static final long CLOSE_WAIT_SECONDS = 10;
@@ -57,18 +61,20 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
     /** The writer thread's generator over its batch buffer; only that thread touches it. */
     private JsonGenerator generator;
     private volatile boolean closed;
+    /** Events of the current batch the appender reported lost; only the writer thread touches it. */
+    private int appenderLost;
 
     /**
      * Opens (creating it and its directories if needed) the file for appending and starts the writer thread.
      *
      * @throws UncheckedIOException when the file cannot be opened for appending
      */
-    public JsonLinesDecisionLog(Path file, int queueCapacity, ObjectMapper mapper) {
-        this(FileAppender.open(file), queueCapacity, mapper, file.toString());
+    public static AsyncDecisionSink toFile(Path file, int queueCapacity, ObjectMapper mapper) {
+        return new AsyncDecisionSink(FileAppender.open(file), queueCapacity, mapper, file.toString());
     }
 
-    /** Test seam: any destination for the lines. */
-    JsonLinesDecisionLog(Appender appender, int queueCapacity, ObjectMapper mapper, String name) {
+    /** A sink writing to {@code appender}; {@code name} appears in log lines. */
+    public AsyncDecisionSink(Appender appender, int queueCapacity, ObjectMapper mapper, String name) {
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("decision log queue capacity must be at least 1, got " + queueCapacity);
         }
@@ -78,7 +84,7 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         // One event, one line, whatever the shared mapper is configured to do.
         this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
-        this.thread = new Thread(this::drainLoop, "warden-decision-log");
+        this.thread = new Thread(this::drainLoop, "warden-decision-sink");
         thread.setDaemon(true);
         thread.start();
     }
@@ -138,8 +144,8 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.log(System.Logger.Level.WARNING, "decision log {0}: writer did not finish within {1} s of close; "
-                    + "closing the file anyway", name, CLOSE_WAIT_SECONDS);
+            LOG.log(System.Logger.Level.WARNING, "decision sink {0}: writer did not finish within {1} s of close; "
+                    + "closing the destination anyway", name, CLOSE_WAIT_SECONDS);
         }
         int left = 0;
         for (Object item; (item = queue.poll()) != null; ) {
@@ -151,51 +157,126 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         try {
             appender.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "decision log {0}: closing failed: {1}", name, e.toString());
+            LOG.log(System.Logger.Level.WARNING, "decision sink {0}: closing failed: {1}", name, e.toString());
         }
     }
 
     private void drainLoop() {
         List<Object> batch = new ArrayList<>(MAX_BATCH_EVENTS);
-        Lines lines = new Lines(64 * 1024);
+        Batch out = new Batch(this::lost);
         while (!(closed && queue.isEmpty())) {
+            Object first;
             try {
-                batch.add(queue.take());
+                first = queue.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 continue; // nobody but close() stops this thread, and it does so with STOP
             }
+            if (first == null) {
+                idle();
+                continue;
+            }
+            batch.add(first);
             queue.drainTo(batch, MAX_BATCH_EVENTS - 1);
-            int pending = 0;
             for (Object item : batch) {
                 if (item == STOP) {
                     continue;
                 }
-                if (!encode((DecisionEvent) item, lines)) {
+                DecisionEvent event = (DecisionEvent) item;
+                if (!encode(event, out.lines)) {
                     continue;
                 }
-                lines.write('\n');
-                pending++;
-                if (lines.size() >= FLUSH_BYTES) {
-                    append(lines, pending);
-                    pending = 0;
+                out.add(event.grantId());
+                if (out.lines.size() >= FLUSH_BYTES) {
+                    append(out);
                 }
             }
-            append(lines, pending);
+            append(out);
             batch.clear();
         }
     }
 
-    private void append(Lines lines, int count) {
+    private void append(Batch out) {
+        int count = out.size();
         if (count == 0) {
             return;
         }
         try {
-            appender.append(lines.toByteArray());
-            written.addAndGet(count);
+            appenderLost = 0;
+            appender.append(out);
+            written.addAndGet(count - appenderLost);
         } catch (IOException | RuntimeException e) {
             drop(DropCause.WRITE_ERROR, count, e);
         } finally {
+            out.reset();
+        }
+    }
+
+    private void idle() {
+        try {
+            appender.idle();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "decision sink {0}: idle work failed: {1}", name, e.toString());
+        }
+    }
+
+    /**
+     * One batch of encoded events: their JSON lines back to back (each ended by {@code '\n'}), and for each event its key
+     * (the grant id, which keeps one grant's events in order on a partitioned topic) and where its JSON lies.
+     */
+    public static final class Batch {
+        final Lines lines = new Lines(64 * 1024);
+        private final java.util.function.ObjIntConsumer<DropCause> losses;
+        private String[] keys = new String[64];
+        private int[] ends = new int[64];
+        private int size;
+
+        Batch(java.util.function.ObjIntConsumer<DropCause> losses) {
+            this.losses = losses;
+        }
+
+        /** The appender could not keep {@code count} events of this batch: they are counted as dropped for {@code cause}. */
+        public void lost(DropCause cause, int count) {
+            losses.accept(cause, count);
+        }
+
+        void add(String key) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                ends = Arrays.copyOf(ends, size * 2);
+            }
+            lines.write('\n');
+            keys[size] = key;
+            ends[size] = lines.size();
+            size++;
+        }
+
+        void reset() {
             lines.reset();
+            size = 0;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        /** Every event of the batch, one JSON object per line. A fresh copy. */
+        public byte[] lines() {
+            return lines.toByteArray();
+        }
+
+        /** Writes the lines to {@code out} without copying them. */
+        public void writeLinesTo(java.io.OutputStream out) throws IOException {
+            lines.writeTo(out);
+        }
+
+        public String key(int i) {
+            return keys[i];
+        }
+
+        /** The JSON of event {@code i}, without its line end. A fresh copy. */
+        public byte[] event(int i) {
+            int start = i == 0 ? 0 : ends[i - 1];
+            return Arrays.copyOfRange(lines.buffer(), start, ends[i] - 1);
         }
     }
 
@@ -259,6 +340,16 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         byte[] copyFrom(int from) {
             return Arrays.copyOfRange(buf, from, count);
         }
+
+        byte[] buffer() {
+            return buf;
+        }
+    }
+
+    /** Events of a batch its appender had to give up on (e.g. a full spool): counted and logged like every drop. */
+    private void lost(DropCause cause, int count) {
+        appenderLost += count;
+        drop(cause, count, null);
     }
 
     private void drop(DropCause cause, int count, Exception error) {
@@ -266,7 +357,7 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         long after = before + count;
         // Log the first drop of each cause, then whenever the count crosses a power of two: visible, never a flood.
         if (Long.numberOfLeadingZeros(before) != Long.numberOfLeadingZeros(after)) {
-            LOG.log(System.Logger.Level.WARNING, "decision log {0}: {1} event(s) dropped so far ({2}): {3}",
+            LOG.log(System.Logger.Level.WARNING, "decision sink {0}: {1} event(s) dropped so far ({2}): {3}",
                     name, after, cause.tag(), advice(cause, error));
         }
     }
@@ -278,16 +369,52 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
             case WRITE_ERROR -> "writing failed (" + error + "); check the path, its permissions and free space";
             case ENCODE_ERROR -> "an event could not be serialised even without its arguments; this is a bug";
             case CLOSED -> "events published after the log was closed";
+            case SPOOL_FULL -> "the broker has been unreachable for so long that the disk spool is full; raise "
+                    + "warden.gateway.decision-log.kafka.spool-max-bytes or bring Kafka back";
         };
     }
 
-    /** Where the lines go; one call per batch of whole lines. */
-    interface Appender extends Closeable {
-        void append(byte[] lines) throws IOException;
+    /** Where the events go; called by the writer thread only, one call per batch. */
+    public interface Appender extends Closeable {
+        /** Writes the batch; an exception counts every event of it as lost ({@link DropCause#WRITE_ERROR}). */
+        void append(Batch batch) throws IOException;
+
+        /** Called when no event came for a while: time for retries. */
+        default void idle() {
+        }
+    }
+
+    /** Gives every batch to each appender in turn; one failing never keeps the batch from the others. */
+    public static Appender both(Appender first, Appender second) {
+        return new Appender() {
+            @Override
+            public void append(Batch batch) throws IOException {
+                try {
+                    first.append(batch);
+                } finally {
+                    second.append(batch);
+                }
+            }
+
+            @Override
+            public void idle() {
+                first.idle();
+                second.idle();
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    first.close();
+                } finally {
+                    second.close();
+                }
+            }
+        };
     }
 
     /** Appends to a file, reopening it after a failure. */
-    static final class FileAppender implements Appender {
+    public static final class FileAppender implements Appender {
         private final Path file;
         private FileChannel channel;
 
@@ -296,7 +423,7 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
             this.channel = openChannel();
         }
 
-        static FileAppender open(Path file) {
+        public static FileAppender open(Path file) {
             try {
                 Path parent = file.toAbsolutePath().getParent();
                 if (parent != null) {
@@ -313,12 +440,12 @@ public final class JsonLinesDecisionLog implements DecisionSink, AutoCloseable {
         }
 
         @Override
-        public void append(byte[] lines) throws IOException {
+        public void append(Batch batch) throws IOException {
             try {
                 if (channel == null) {
                     channel = openChannel();
                 }
-                ByteBuffer buffer = ByteBuffer.wrap(lines);
+                ByteBuffer buffer = ByteBuffer.wrap(batch.lines.buffer(), 0, batch.lines.size());
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
