@@ -8,9 +8,12 @@ import java.util.Locale;
  *
  * <p>Classification, first match wins: a category pinned by an operator; the annotations
  * ({@code readOnlyHint: true} gives {@link #READ}, {@code destructiveHint: true} gives
- * {@link #DESTRUCTIVE}); keywords in the name and description ({@link #FINANCIAL}, then
- * {@link #DESTRUCTIVE}, then {@link #EXECUTE}); else {@link #WRITE}. Missing annotations never
- * make a tool {@code read}: a tool must declare itself read-only to be classified so.
+ * {@link #DESTRUCTIVE}); a financial keyword in the name, or an argument whose name is financial
+ * ({@code amount}, {@code currency}, {@code price}, ...) gives {@link #FINANCIAL}; other keywords in
+ * the name, then in the description ({@link #FINANCIAL}, then {@link #DESTRUCTIVE}, then
+ * {@link #EXECUTE}); else {@link #WRITE}. Missing annotations never make a tool {@code read}: a tool
+ * must declare itself read-only to be classified so. {@link #explain} gives the same answer with the
+ * evidence that decided it.
  */
 public enum RiskCategory {
     READ, WRITE, EXECUTE, DESTRUCTIVE, FINANCIAL;
@@ -21,6 +24,8 @@ public enum RiskCategory {
         "wipe", "erase"};
     private static final String[] EXECUTE_WORDS = {"exec", "run", "shell", "deploy", "sql", "eval", "command",
         "script"};
+    /** Argument names that mean money moves (besides the financial keywords above). */
+    private static final String[] FINANCIAL_ARGUMENT_WORDS = {"amount", "currency", "price", "iban", "card"};
 
     private final String jsonName = name().toLowerCase(Locale.ROOT);
 
@@ -42,7 +47,7 @@ public enum RiskCategory {
         return null;
     }
 
-    /** Classifies a tool; never {@code null}. A null tool is {@link #WRITE}. */
+    /** Classifies a tool; never {@code null}. A null tool is {@link #WRITE}. Allocation-free. */
     public static RiskCategory classify(ToolInfo tool) {
         if (tool == null) {
             return WRITE;
@@ -51,7 +56,61 @@ public enum RiskCategory {
         if (pinned != null) {
             return pinned;
         }
-        JsonNode annotations = tool.annotations();
+        RiskCategory byAnnotations = byAnnotations(tool.annotations());
+        if (byAnnotations != null) {
+            return byAnnotations;
+        }
+        String nameWord = keyword(tool.name());
+        if (categoryOfWord(nameWord) == FINANCIAL || financialArgument(tool.argumentNames()) != null) {
+            return FINANCIAL;
+        }
+        if (nameWord != null) {
+            return categoryOfWord(nameWord);
+        }
+        String descriptionWord = keyword(tool.description());
+        return descriptionWord != null ? categoryOfWord(descriptionWord) : WRITE;
+    }
+
+    /** A category and the evidence that decided it, in words an operator can check. */
+    public record Classification(RiskCategory category, String reason) {}
+
+    /** {@link #classify} with its reason: the same rules in the same order. */
+    public static Classification explain(ToolInfo tool) {
+        if (tool == null) {
+            return new Classification(WRITE, "nothing is known of the tool: write by default");
+        }
+        RiskCategory pinned = fromJson(tool.pinnedCategory());
+        if (pinned != null) {
+            return new Classification(pinned, "pinned to " + pinned.jsonName() + " by the operator");
+        }
+        RiskCategory byAnnotations = byAnnotations(tool.annotations());
+        if (byAnnotations == READ) {
+            return new Classification(READ, "it declares readOnlyHint: true");
+        }
+        if (byAnnotations == DESTRUCTIVE) {
+            return new Classification(DESTRUCTIVE, "it declares destructiveHint: true");
+        }
+        String nameWord = keyword(tool.name());
+        if (categoryOfWord(nameWord) == FINANCIAL) {
+            return new Classification(FINANCIAL, "its name contains \"" + nameWord + "\"");
+        }
+        String argument = financialArgument(tool.argumentNames());
+        if (argument != null) {
+            return new Classification(FINANCIAL, "it takes an argument \"" + argument + "\"");
+        }
+        if (nameWord != null) {
+            RiskCategory c = categoryOfWord(nameWord);
+            return new Classification(c, "its name contains \"" + nameWord + "\"");
+        }
+        String descriptionWord = keyword(tool.description());
+        if (descriptionWord != null) {
+            return new Classification(categoryOfWord(descriptionWord), "its description mentions \"" + descriptionWord + "\"");
+        }
+        return new Classification(WRITE, "it does not declare itself read-only, and nothing in its name, description or "
+                + "arguments says more: write by default");
+    }
+
+    private static RiskCategory byAnnotations(JsonNode annotations) {
         if (annotations != null && annotations.isObject()) {
             if (annotations.path("readOnlyHint").isBoolean() && annotations.get("readOnlyHint").booleanValue()) {
                 return READ;
@@ -60,12 +119,36 @@ public enum RiskCategory {
                 return DESTRUCTIVE;
             }
         }
-        RiskCategory byName = byWords(tool.name());
-        if (byName != null) {
-            return byName;
+        return null;
+    }
+
+    /** The first argument whose name holds a financial word, or null. */
+    private static String financialArgument(java.util.List<String> names) {
+        for (String name : names) {
+            if (categoryOfWord(keyword(name)) == FINANCIAL || startsWithAny(name, FINANCIAL_ARGUMENT_WORDS)) {
+                return name;
+            }
         }
-        RiskCategory byDescription = byWords(tool.description());
-        return byDescription != null ? byDescription : WRITE;
+        return null;
+    }
+
+    /** True when a word of {@code text} starts with one of {@code words} (case-insensitive). */
+    private static boolean startsWithAny(String text, String[] words) {
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && !Character.isLetterOrDigit(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            i = wordEnd(text, i);
+            for (String w : words) {
+                if (i - start >= w.length() && text.regionMatches(true, start, w, 0, w.length())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -88,16 +171,16 @@ public enum RiskCategory {
     }
 
     /**
-     * The category the words of {@code text} give: {@link #FINANCIAL} when a word starts with a
-     * financial keyword, else {@link #DESTRUCTIVE}, else {@link #EXECUTE}, else {@code null}. One
-     * pass over the text.
+     * The keyword that decides what the words of {@code text} give: the first financial keyword,
+     * else the first destructive one, else the first execute one, else {@code null}. One pass over
+     * the text; the keyword returned is one of the constants above, so nothing is allocated.
      */
-    private static RiskCategory byWords(String text) {
+    private static String keyword(String text) {
         if (text == null || text.isEmpty()) {
             return null;
         }
-        boolean destructive = false;
-        boolean execute = false;
+        String destructive = null;
+        String execute = null;
         int n = text.length();
         int i = 0;
         while (i < n) {
@@ -105,11 +188,7 @@ public enum RiskCategory {
                 i++;
             }
             int start = i;
-            i++;
-            while (i < n && Character.isLetterOrDigit(text.charAt(i))
-                    && !(Character.isUpperCase(text.charAt(i)) && Character.isLowerCase(text.charAt(i - 1)))) {
-                i++;
-            }
+            i = wordEnd(text, i);
             if (start < n) {
                 char first = text.charAt(start);
                 String[] candidates = first < 128 ? BY_FIRST_ASCII[first] : ALL_WORDS;
@@ -117,18 +196,36 @@ public enum RiskCategory {
                     if (i - start >= k.length() && text.regionMatches(true, start, k, 0, k.length())) {
                         RiskCategory c = categoryOfWord(k);
                         if (c == FINANCIAL) {
-                            return FINANCIAL;
+                            return k;
                         }
-                        destructive |= c == DESTRUCTIVE;
-                        execute |= c == EXECUTE;
+                        if (c == DESTRUCTIVE && destructive == null) {
+                            destructive = k;
+                        } else if (c == EXECUTE && execute == null) {
+                            execute = k;
+                        }
                     }
                 }
             }
         }
-        return destructive ? DESTRUCTIVE : execute ? EXECUTE : null;
+        return destructive != null ? destructive : execute;
     }
 
+    /** End of the word starting at {@code start}: letters and digits, split where camelCase turns upper. */
+    private static int wordEnd(String text, int start) {
+        int n = text.length();
+        int i = start + 1;
+        while (i < n && Character.isLetterOrDigit(text.charAt(i))
+                && !(Character.isUpperCase(text.charAt(i)) && Character.isLowerCase(text.charAt(i - 1)))) {
+            i++;
+        }
+        return Math.min(i, n);
+    }
+
+    /** The category of one of the keyword constants; null for null. */
     private static RiskCategory categoryOfWord(String keyword) {
+        if (keyword == null) {
+            return null;
+        }
         for (String k : FINANCIAL_WORDS) {
             if (k == keyword) {
                 return FINANCIAL;

@@ -21,18 +21,18 @@ public final class ToolCatalog {
         ToolInfo info = tools == null ? null : tools.get(tool);
         String pinned = server.categories().get(tool);
         if (info == null) {
-            return pinned == null ? ToolInfo.named(tool) : new ToolInfo(tool, null, null, pinned);
+            return pinned == null ? ToolInfo.named(tool) : ToolInfo.named(tool).pinned(pinned);
         }
-        return pinned == null || pinned.equals(info.pinnedCategory()) ? info
-                : new ToolInfo(info.name(), info.description(), info.annotations(), pinned);
+        return pinned == null || pinned.equals(info.pinnedCategory()) ? info : info.pinned(pinned);
     }
 
     /** Records one tools/list entry and returns what policy needs to judge it. */
     public ToolInfo learn(UpstreamServer server, JsonNode tool) {
         String name = tool.path("name").asText("");
         JsonNode description = tool.get("description");
+        // Only the argument names are kept of the input schema: they are what classification reads.
         ToolInfo info = new ToolInfo(name, description != null && description.isTextual() ? description.asText() : null,
-                tool.get("annotations"), server.categories().get(name));
+                tool.get("annotations"), server.categories().get(name), ToolInfo.argumentNames(tool.get("inputSchema")));
         Map<String, ToolInfo> tools = byServer.computeIfAbsent(server.id(), k -> new ConcurrentHashMap<>());
         if (tools.size() < MAX_TOOLS_PER_SERVER || tools.containsKey(name)) {
             tools.put(name, info);
