@@ -60,6 +60,11 @@ final class DiskSpool implements Closeable {
         return channel.size() <= delivered;
     }
 
+    /** The offset just past the last record written; what {@link #delivered} takes to mark everything delivered. */
+    long endOffset() throws IOException {
+        return channel.size();
+    }
+
     /** Bytes of undelivered events. */
     long pendingBytes() throws IOException {
         return channel.size() - delivered;

@@ -26,8 +26,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code retryInterval}, also while no events arrive) gets through; then direct sending resumes. Past the spool's
  * capacity events are dropped and counted ({@link DropCause#SPOOL_FULL}).
  *
- * <p>Delivery is at least once: a batch whose acknowledgement was lost is sent again from the spool. Every event
- * carries a unique id, on which the audit store ignores duplicates.
+ * <p>Order: the producer never gives up on a record (no delivery timeout), so it never lets a later record of a grant
+ * overtake an earlier one that expired. A replay is sent only once the records already handed to the producer are
+ * settled, so an outage does not pile up copies in its buffer. Delivery is at least once: records that were spooled
+ * while the producer still held them arrive twice; every event carries a unique id, on which the audit store ignores
+ * the second.
  */
 public final class KafkaAppender implements AsyncDecisionSink.Appender {
 
@@ -42,6 +45,9 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
     private final LongSupplier nanoClock;
     private long nextReplayNanos;
     private boolean spooling;
+    /** Records handed to the producer and not yet settled, and the spool offset they cover once acknowledged. */
+    private List<Future<RecordMetadata>> unsettled = List.of();
+    private long unsettledEnd = -1;
 
     KafkaAppender(Producer<String, byte[]> producer, String topic, DiskSpool spool, Duration ackTimeout, Duration retryInterval,
                   LongSupplier nanoClock) throws IOException {
@@ -56,7 +62,8 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
 
     /**
      * Producer settings: idempotent with {@code acks=all} (a retry inside the client never duplicates or reorders),
-     * compressed batches, and bounded waits so that an unreachable broker shows up within {@code ackTimeout}.
+     * retrying until the broker answers (the spool, not the producer, decides when to stop waiting), compressed
+     * batches, and a bounded wait for metadata so that an unreachable broker shows up within {@code ackTimeout}.
      */
     static Properties producerProperties(String bootstrapServers, String clientId, Duration ackTimeout) {
         Properties p = new Properties();
@@ -68,10 +75,9 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        int timeout = (int) ackTimeout.toMillis();
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeout));
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(1000, timeout / 2)));
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(timeout + 5 + Math.max(1000, timeout / 2)));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(ackTimeout.toMillis()));
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Integer.MAX_VALUE));
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "2000");
         return p;
     }
@@ -98,9 +104,14 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
             toSpool(entries, batch); // behind what is already waiting, so the order holds
             return;
         }
-        List<DiskSpool.Entry> unsent = send(entries);
-        if (!unsent.isEmpty()) {
-            toSpool(unsent, batch);
+        List<Future<RecordMetadata>> acks = send(entries);
+        int firstUnacked = awaitAcks(acks);
+        if (firstUnacked < entries.size()) {
+            // The spool was empty: after this it holds exactly these entries, still in the producer's hands.
+            toSpool(entries.subList(firstUnacked, entries.size()), batch);
+            unsettled = acks.subList(Math.min(firstUnacked, acks.size()), acks.size());
+            // Only when every spooled entry is in the producer's hands does their acknowledgement deliver the spool.
+            unsettledEnd = acks.size() == entries.size() ? spool.endOffset() : -1;
             startSpooling();
         }
     }
@@ -131,16 +142,34 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
         }
     }
 
-    /** Sends the spool oldest first; stops at the first batch the broker does not acknowledge. */
+    /**
+     * Delivers the spool oldest first. Stops, until the next retry, while records handed to the producer earlier are
+     * not settled, and when a chunk is not acknowledged in time.
+     */
     private void replay() throws IOException {
         while (true) {
+            if (!unsettled.isEmpty()) {
+                if (!unsettled.stream().allMatch(Future::isDone)) {
+                    nextReplayNanos = nanoClock.getAsLong() + retryNanos;
+                    return; // still in the producer's hands: sending them again would only add copies
+                }
+                boolean acked = awaitAcks(unsettled) == unsettled.size();
+                unsettled = List.of();
+                if (acked && unsettledEnd >= 0) {
+                    spool.delivered(unsettledEnd);
+                }
+                unsettledEnd = -1;
+            }
             DiskSpool.Read read = spool.peek(REPLAY_BATCH);
             if (read.entries().isEmpty()) {
                 spooling = false;
                 LOG.log(System.Logger.Level.INFO, "decision spool delivered: publishing to Kafka topic {0} directly again", topic);
                 return;
             }
-            if (!send(read.entries()).isEmpty()) {
+            List<Future<RecordMetadata>> acks = send(read.entries());
+            if (awaitAcks(acks) < acks.size() || acks.size() < read.entries().size()) {
+                unsettled = acks;
+                unsettledEnd = acks.size() == read.entries().size() ? read.end() : -1;
                 nextReplayNanos = nanoClock.getAsLong() + retryNanos;
                 return;
             }
@@ -149,30 +178,53 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
     }
 
     /**
-     * Sends every entry and waits for the acknowledgements; returns the entries from the first one not acknowledged on
-     * (possibly sent after all: they are spooled and sent again, and the store ignores the duplicates).
+     * Hands the entries to the producer, in order. Stops at the first one the producer refuses at once (no metadata
+     * within {@code max.block.ms}: the broker is unreachable), so an outage costs one wait, not one per record; the
+     * returned list is then shorter than {@code entries}.
      */
-    private List<DiskSpool.Entry> send(List<DiskSpool.Entry> entries) {
+    private List<Future<RecordMetadata>> send(List<DiskSpool.Entry> entries) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(entries.size());
-        try {
-            for (DiskSpool.Entry e : entries) {
-                acks.add(producer.send(new ProducerRecord<>(topic, e.key(), e.event())));
+        for (DiskSpool.Entry e : entries) {
+            Future<RecordMetadata> ack;
+            try {
+                ack = producer.send(new ProducerRecord<>(topic, e.key(), e.event()));
+            } catch (RuntimeException refused) { // the producer is closed, or refused the record outright
+                return acks;
             }
-        } catch (RuntimeException e) { // no metadata within max.block.ms, or the producer was closed
-            return entries.subList(0, entries.size());
+            if (ack.isDone() && failed(ack)) {
+                return acks;
+            }
+            acks.add(ack);
         }
+        return acks;
+    }
+
+    private static boolean failed(Future<RecordMetadata> ack) {
+        try {
+            ack.get();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** Waits up to {@code ackTimeout} in all; returns the index of the first record not acknowledged (size: all were). */
+    private int awaitAcks(List<Future<RecordMetadata>> acks) {
         long deadline = System.nanoTime() + ackTimeout.toNanos();
         for (int i = 0; i < acks.size(); i++) {
             try {
                 acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                return entries.subList(i, entries.size());
+                return i;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return entries.subList(i, entries.size());
+                return i;
             }
         }
-        return List.of();
+        return acks.size();
     }
 
     private void toSpool(List<DiskSpool.Entry> entries, AsyncDecisionSink.Batch batch) throws IOException {
