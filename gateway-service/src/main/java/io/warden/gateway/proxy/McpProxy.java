@@ -25,6 +25,7 @@ import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.PolicyGate;
+import io.warden.gateway.policy.RequestShape;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
 import io.warden.gateway.ratelimit.LimitOutcome;
@@ -277,6 +278,10 @@ public final class McpProxy {
     }
 
     void answerDecision(Exchange ex) {
+        if (ex.verdict.refusal() != null) {
+            answerRefusal(ex);
+            return;
+        }
         Decision d = ex.verdict.decision();
         String decisionId = DecisionIds.next();
         ObjectNode answer;
@@ -291,6 +296,19 @@ public final class McpProxy {
         recorder.record(ex, decisionId, null);
         metrics.decision(ex.serverTag(), ex.rpcMethod(), outcomeName(d.outcome()));
         reply(ex, 200, answer, "policy_" + outcomeName(d.outcome()));
+    }
+
+    /**
+     * A message the gate could not judge, refused and recorded. A notification has no id to answer, so it gets an HTTP
+     * error as the spec asks of a server that cannot accept one; malformed params are -32602, in-band on 200 for legacy
+     * clients (as an upstream answers them) and on 400 in the modern era (a missing required field).
+     */
+    private void answerRefusal(Exchange ex) {
+        RequestShape.Refusal r = ex.verdict.refusal();
+        recorder.record(ex, DecisionIds.next(), null);
+        metrics.decision(ex.serverTag(), ex.rpcMethod(), r.kind().tag);
+        int status = r.kind() == RequestShape.Kind.NOTIFICATION || ex.modern() ? 400 : 200;
+        reply(ex, status, JsonRpc.error(ex.message.id(), r.code(), r.message()), "refused_" + r.kind().tag);
     }
 
     // ---- upstream -------------------------------------------------------------------------------

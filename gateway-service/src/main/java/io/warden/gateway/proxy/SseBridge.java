@@ -157,6 +157,14 @@ final class SseBridge {
         if (!proxy.resolveServerAndGrant(check)) {
             return;
         }
+        // A request method without an id has no answer on the stream to carry its refusal: refuse it here, like bad input.
+        if (check.message.id() == null) {
+            check.verdict = proxy.gate().refusal(check.message, check.grant, check.snapshot);
+            if (check.verdict != null) {
+                proxy.answerDecision(check);
+                return;
+            }
+        }
         String channelId = channelId(ctx.queryParam("session").stream().findFirst().orElse(null), check);
         if (channelId == null) {
             proxy.reply(check, 404, JsonRpc.error(check.message.id(), -32001, "Session not found"), "session_not_found");
