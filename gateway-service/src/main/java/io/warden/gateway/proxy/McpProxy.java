@@ -310,11 +310,25 @@ public final class McpProxy {
                 return false;
             }
             ex.protocolVersion = headerVersion != null ? headerVersion : Protocol.LEGACY_DEFAULT;
+            String mismatch = ModernHeaders.presentMismatch(ex.message, req.headers());
+            if (mismatch != null) {
+                reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+                return false;
+            }
             return true;
         }
         ex.era = Protocol.Era.MODERN;
         String bodyVersion = Protocol.metaVersion(ex.message);
         ex.protocolVersion = bodyVersion != null ? bodyVersion : headerVersion;
+        if (!Protocol.MODERN.equals(ex.protocolVersion)) {
+            // Any _meta version (or a future header version) made the request modern; only one modern revision exists.
+            ObjectNode data = JsonRpc.NODES.objectNode();
+            data.putArray("supported").add(Protocol.MODERN);
+            data.put("requested", printable(ex.protocolVersion));
+            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.UNSUPPORTED_VERSION,
+                    "Unsupported protocol version: " + printable(ex.protocolVersion), data), "bad_version");
+            return false;
+        }
         String mismatch = ModernHeaders.mismatch(ex.message, bodyVersion, req);
         if (mismatch != null) {
             reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
@@ -423,7 +437,8 @@ public final class McpProxy {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
         for (Map.Entry<String, String> e : ex.requestHeaders()) {
-            if (HttpGuard.travelsUpstream(e.getKey())) {
+            // Only the first value of a repeated header travels: it is the one the gateway checked against the body.
+            if (HttpGuard.travelsUpstream(e.getKey()) && !h.contains(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }

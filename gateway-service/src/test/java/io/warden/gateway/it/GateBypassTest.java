@@ -152,6 +152,10 @@ class GateBypassTest {
         RawMcpClient c = client("fixture", GatewayTestBed.STRICT_TOKEN);
         assertEquals(200, c.initialize("2025-11-25").status());
         legacyAttempts(c, "strict", "legacyDirectMarker");
+        // Routing headers are optional before 2026-07-28, but when sent they travel: they must agree with the body too.
+        refused(c.post(Mcp.legacyCall(16, "delete_account", "{}"), Map.of("Mcp-Method", "tools/call", "Mcp-Name", "echo")),
+                400, -32020, "Mcp-Name");
+        refused(c.post(Mcp.legacyCall(17, "echo", "{}"), Map.of("Mcp-Method", "tools/list")), 400, -32020, "Mcp-Method");
         assertEquals("hi", c.callTool("echo", Map.of("message", "hi")).result().path("content").path(0).path("text").asText());
         toolCallsReached(GatewayTestBed.fixture, 1);
     }
@@ -196,10 +200,24 @@ class GateBypassTest {
     }
 
     @Test
-    void modernClientDirect() {
+    void modernClientDirect() throws Exception {
         GatewayTestBed.fixture.reset();
-        modernAttempts(client("fixture", GatewayTestBed.STRICT_TOKEN), "strict", "modernDirectMarker");
+        RawMcpClient c = client("fixture", GatewayTestBed.STRICT_TOKEN);
+        modernAttempts(c, "strict", "modernDirectMarker");
+        // A _meta version makes a request modern; one that names another revision is not a way around the era's rules.
+        String legacyVersionInMeta = Mcp.modernCall(26, "echo", "{}").replace("2026-07-28", "2025-06-18");
+        refused(c.post(legacyVersionInMeta, Map.of("MCP-Protocol-Version", "2025-06-18", "Mcp-Method", "tools/call",
+                "Mcp-Name", "echo")), 400, -32022, "Unsupported protocol version");
         toolCallsReached(GatewayTestBed.fixture, 0);
+
+        // A routing header given twice (two header lines, over a raw socket): the gateway checks the first, and only
+        // the first travels upstream.
+        String body = Mcp.modernCall(27, "echo", "{\"message\":\"once\"}");
+        String status = rawPost("/mcp/fixture", List.of("Authorization: Bearer " + GatewayTestBed.STRICT_TOKEN,
+                "Content-Type: application/json", "Accept: " + Mcp.ACCEPT, "MCP-Protocol-Version: 2026-07-28",
+                "Mcp-Method: tools/call", "Mcp-Name: echo", "Mcp-Name: delete_account"), body);
+        assertTrue(status.startsWith("HTTP/1.1 200"), status);
+        assertEquals("echo", GatewayTestBed.fixture.lastHeaders().get("mcp-name"));
     }
 
     @Test
@@ -207,6 +225,23 @@ class GateBypassTest {
         GatewayTestBed.legacyOnly.reset();
         modernAttempts(client("legacy-only", GatewayTestBed.ERA_LEGACY_STRICT_TOKEN), "era-legacy-strict", "modernToLegacyMarker");
         toolCallsReached(GatewayTestBed.legacyOnly, 0);
+    }
+
+    /** One HTTP/1.1 POST written by hand, so that header lines go exactly as given; returns the status line. */
+    private String rawPost(String path, List<String> headers, String body) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(20_000);
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            StringBuilder req = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                    + "\r\nConnection: close\r\nContent-Length: " + bytes.length + "\r\n");
+            headers.forEach(h -> req.append(h).append("\r\n"));
+            req.append("\r\n");
+            socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(bytes);
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.lines().findFirst().orElse("") + " " + answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        }
     }
 
     // ---- the HTTP+SSE transport (2024-11-05) the gateway serves to old clients --------------------
@@ -263,6 +298,9 @@ class GateBypassTest {
         assertTrue(post(s.endpoint(), duplicateName(31, false)).asString().contains("duplicate key"));
         assertTrue(post(s.endpoint(), trailingCall(32, false)).asString().contains("trailing content"));
         post(s.endpoint(), responseWithAMethod(33)).then().statusCode(400);
+        given().header("Authorization", "Bearer " + GatewayTestBed.STRICT_TOKEN).header("Mcp-Name", "echo")
+                .contentType("application/json").body(Mcp.legacyCall(36, "delete_account", "{}")).post(s.endpoint())
+                .then().statusCode(400).body("error.code", org.hamcrest.Matchers.equalTo(-32020));
 
         post(s.endpoint(), nameNotAString(34)).then().statusCode(202);
         JsonNode malformed = s.answer(34);
