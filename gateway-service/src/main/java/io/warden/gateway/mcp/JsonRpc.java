@@ -115,10 +115,15 @@ public final class JsonRpc {
     /**
      * What a client may send beyond what {@link #validate} asks of any message: one reading only. A message that names a
      * method and also carries a result is a request to one parser and a response to another; a response needs the id
-     * of the request it answers. (Upstream messages are not held to this: what they send is relayed as before.)
+     * of the request it answers; an integer id beyond 2^53 comes back from a JavaScript upstream as another number, and
+     * an answer the gateway cannot match to its request would pass its hooks unchecked. (Upstream messages are not held to this: what they send is relayed as before.)
      */
     private static Parsed clientShape(Ok ok) {
         Message m = ok.message();
+        if (m.id() != null && m.id().isIntegralNumber() && !safeInteger(m.id())) {
+            return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: an integer \"id\" must lie within"
+                    + " \u00b1(2^53 - 1), so that every JSON parser reads the same number; use a string id"));
+        }
         boolean result = m.raw().has("result");
         boolean error = m.raw().has("error");
         if (m.method() != null && (result || error)) {
@@ -132,6 +137,13 @@ public final class JsonRpc {
             return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: a response needs the \"id\" of the request it answers"));
         }
         return ok;
+    }
+
+    /** JavaScript's safe integers: an upstream in JavaScript reads a larger id as another number and answers with that. */
+    private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+    private static boolean safeInteger(JsonNode id) {
+        return id.canConvertToLong() && id.longValue() >= -MAX_SAFE_INTEGER && id.longValue() <= MAX_SAFE_INTEGER;
     }
 
     /**

@@ -156,6 +156,10 @@ class GateBypassTest {
         refused(c.post(Mcp.legacyCall(16, "delete_account", "{}"), Map.of("Mcp-Method", "tools/call", "Mcp-Name", "echo")),
                 400, -32020, "Mcp-Name");
         refused(c.post(Mcp.legacyCall(17, "echo", "{}"), Map.of("Mcp-Method", "tools/list")), 400, -32020, "Mcp-Method");
+        // An id a JavaScript upstream reads as another number: its answer would not match the request, and pass unfiltered.
+        RawMcpClient.Exchange bigId = c.post("{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"method\":\"tools/list\"}", Map.of());
+        assertFalse(bigId.body().contains("delete_account"), bigId.body());
+        refused(bigId, 400, -32600, "2^53");
         assertEquals("hi", c.callTool("echo", Map.of("message", "hi")).result().path("content").path(0).path("text").asText());
         toolCallsReached(GatewayTestBed.fixture, 1);
     }

@@ -105,6 +105,11 @@ class JsonRpcTest {
         assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}")));
         assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}")));
         assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"tools/call\"}")));
+        assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"method\":\"tools/list\"}")));
+        assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":-9007199254740993,\"method\":\"tools/list\"}")));
+        assertEquals(JsonRpc.INVALID_REQUEST, code(parse("{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"method\":\"ping\"}")));
+        assertInstanceOf(JsonRpc.Ok.class, parse("{\"jsonrpc\":\"2.0\",\"id\":9007199254740991,\"method\":\"tools/list\"}"));
+        assertInstanceOf(JsonRpc.Ok.class, parse("{\"jsonrpc\":\"2.0\",\"id\":\"9007199254740993\",\"method\":\"tools/list\"}"));
         // An answer to a server request (sampling, elicitation) still passes.
         assertTrue(assertInstanceOf(JsonRpc.Ok.class, parse("{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"error\":{\"code\":-1,\"message\":\"no\"}}"))
                 .message().isResponse());
