@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -16,7 +17,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.smallrye.mutiny.Uni;
 import io.warden.gateway.auth.GrantAuthenticator;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
