@@ -2,6 +2,7 @@ package io.warden.gateway.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.gateway.mcp.JsonRpc;
+import io.warden.gateway.mcp.Protocol;
 import java.util.Set;
 
 /**
@@ -20,6 +21,11 @@ public final class RequestShape {
     private static final Set<String> NAMED = Set.of("tools/call", "prompts/get");
     /** Governed requests whose target is {@code params.uri}. */
     private static final Set<String> BY_URI = Set.of("resources/read", "resources/subscribe", "resources/unsubscribe");
+    /**
+     * Of those, the ones 2026-07-28 removed: whatever their params, a modern upstream answers them 404 {@code -32601}
+     * (and the era bridge does the same for a legacy-only one), which clients of that revision rely on.
+     */
+    private static final Set<String> REMOVED_IN_MODERN = Set.of("resources/subscribe", "resources/unsubscribe");
 
     private RequestShape() {}
 
@@ -58,7 +64,7 @@ public final class RequestShape {
         if (NAMED.contains(method)) {
             return named(method, m.params());
         }
-        if (BY_URI.contains(method)) {
+        if (BY_URI.contains(method) && !(REMOVED_IN_MODERN.contains(method) && Protocol.metaVersion(m) != null)) {
             return byUri(method, m.params());
         }
         return null;

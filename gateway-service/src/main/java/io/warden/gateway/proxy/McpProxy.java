@@ -320,6 +320,11 @@ public final class McpProxy {
         ex.era = Protocol.Era.MODERN;
         String bodyVersion = Protocol.metaVersion(ex.message);
         ex.protocolVersion = bodyVersion != null ? bodyVersion : headerVersion;
+        String mismatch = ModernHeaders.mismatch(ex.message, bodyVersion, req);
+        if (mismatch != null) {
+            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+            return false;
+        }
         if (!Protocol.MODERN.equals(ex.protocolVersion)) {
             // Any _meta version (or a future header version) made the request modern; only one modern revision exists.
             ObjectNode data = JsonRpc.NODES.objectNode();
@@ -327,11 +332,6 @@ public final class McpProxy {
             data.put("requested", printable(ex.protocolVersion));
             reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.UNSUPPORTED_VERSION,
                     "Unsupported protocol version: " + printable(ex.protocolVersion), data), "bad_version");
-            return false;
-        }
-        String mismatch = ModernHeaders.mismatch(ex.message, bodyVersion, req);
-        if (mismatch != null) {
-            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
             return false;
         }
         return true;

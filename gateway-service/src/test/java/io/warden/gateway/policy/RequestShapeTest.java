@@ -76,6 +76,9 @@ class RequestShapeTest {
         assertNull(check("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"p\",\"arguments\":{\"a\":\"b\"}}}"));
         assertNull(check("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://static-text\"}}"));
         assertNull(check("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"));
+        // Removed in 2026-07-28: a modern request for it is the upstream's to answer (404 -32601), whatever its params.
+        assertNull(check("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"_meta\":"
+                + "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}"));
         assertNull(check("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"));
     }
 }
