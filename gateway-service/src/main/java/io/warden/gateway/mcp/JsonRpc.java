@@ -1,6 +1,10 @@
 package io.warden.gateway.mcp;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -11,7 +15,14 @@ import java.nio.charset.StandardCharsets;
 /** JSON-RPC 2.0 envelopes: parsing a message and shaping error answers. Pure, no I/O. */
 public final class JsonRpc {
 
+    /** For the gateway's own JSON and for upstream answers: lenient, as Jackson is by default. */
     public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * For client bodies only: the gateway judges the tree it reads while the upstream receives the raw bytes, so a body
+     * that two parsers could read differently (a key given twice, content after the value) is refused, not guessed at.
+     */
+    private static final ObjectMapper CLIENT = new ObjectMapper(
+            JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     public static final int PARSE_ERROR = -32700;
@@ -62,11 +73,26 @@ public final class JsonRpc {
 
     public record Bad(int httpStatus, ObjectNode error) implements Parsed {}
 
-    /** Parses a POST body. Every rejection carries the answer to send. */
+    /**
+     * Parses a client's message (a POST body). Every rejection carries the answer to send. Strict: exactly one JSON value
+     * in UTF-8, no key twice in any object, nothing but whitespace after it, so that the upstream, whatever its parser,
+     * reads the same message the policy judged.
+     */
     public static Parsed parse(byte[] body) {
+        if (!plainUtf8(body)) {
+            return new Bad(400, error(null, PARSE_ERROR, "Parse error: the body must be UTF-8 JSON without a byte order mark"));
+        }
         JsonNode root;
-        try {
-            root = MAPPER.readTree(body);
+        try (JsonParser p = CLIENT.createParser(body)) {
+            root = CLIENT.readTree(p);
+            if (root != null && !onlyWhitespaceLeft(p)) {
+                return new Bad(400, error(null, PARSE_ERROR, "Parse error: trailing content after the JSON value"));
+            }
+        } catch (JsonParseException e) {
+            String duplicate = duplicateKey(e);
+            return new Bad(400, error(null, PARSE_ERROR, duplicate != null
+                    ? "Parse error: duplicate key \"" + printable(duplicate) + "\""
+                    : "Parse error: the body is not valid JSON"));
         } catch (JsonProcessingException e) {
             return new Bad(400, error(null, PARSE_ERROR, "Parse error: the body is not valid JSON"));
         } catch (java.io.IOException e) {
@@ -82,7 +108,84 @@ public final class JsonRpc {
         if (!root.isObject()) {
             return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC object"));
         }
-        return validate((ObjectNode) root);
+        Parsed parsed = validate((ObjectNode) root);
+        return parsed instanceof Ok ok ? clientShape(ok) : parsed;
+    }
+
+    /**
+     * What a client may send beyond what {@link #validate} asks of any message: one reading only. A message that names a
+     * method and also carries a result is a request to one parser and a response to another; a response needs the id
+     * of the request it answers; an integer id beyond 2^53 comes back from a JavaScript upstream as another number, and
+     * an answer the gateway cannot match to its request would pass its hooks unchecked. (Upstream messages are not held to this: what they send is relayed as before.)
+     */
+    private static Parsed clientShape(Ok ok) {
+        Message m = ok.message();
+        if (m.id() != null && m.id().isIntegralNumber() && !safeInteger(m.id())) {
+            return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: an integer \"id\" must lie within"
+                    + " \u00b1(2^53 - 1), so that every JSON parser reads the same number; use a string id"));
+        }
+        boolean result = m.raw().has("result");
+        boolean error = m.raw().has("error");
+        if (m.method() != null && (result || error)) {
+            return new Bad(400, error(m.id(), INVALID_REQUEST,
+                    "Invalid Request: a message with a \"method\" cannot also carry \"result\" or \"error\""));
+        }
+        if (m.method() == null && result && error) {
+            return new Bad(400, error(m.id(), INVALID_REQUEST, "Invalid Request: a response carries \"result\" or \"error\", not both"));
+        }
+        if (m.method() == null && m.id() == null) {
+            return new Bad(400, error(null, INVALID_REQUEST, "Invalid Request: a response needs the \"id\" of the request it answers"));
+        }
+        return ok;
+    }
+
+    /** JavaScript's safe integers: an upstream in JavaScript reads a larger id as another number and answers with that. */
+    private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+    private static boolean safeInteger(JsonNode id) {
+        return id.canConvertToLong() && id.longValue() >= -MAX_SAFE_INTEGER && id.longValue() <= MAX_SAFE_INTEGER;
+    }
+
+    /**
+     * Jackson guesses UTF-16 and UTF-32 from zero bytes at the start and skips a UTF-8 byte order mark; other parsers do
+     * neither. MCP messages are UTF-8, so both are refused. Past the first four bytes a zero byte is invalid JSON anyway.
+     */
+    private static boolean plainUtf8(byte[] body) {
+        for (int i = 0; i < Math.min(4, body.length); i++) {
+            if (body[i] == 0) {
+                return false;
+            }
+        }
+        return !(body.length > 0 && ((body[0] & 0xFF) == 0xEF || (body[0] & 0xFF) == 0xFE || (body[0] & 0xFF) == 0xFF));
+    }
+
+    private static boolean onlyWhitespaceLeft(JsonParser p) {
+        try {
+            return p.nextToken() == null;
+        } catch (java.io.IOException e) {
+            return false; // something that is not even a token follows
+        }
+    }
+
+    /** The key Jackson's duplicate detection named, else null. */
+    private static String duplicateKey(JsonParseException e) {
+        String m = e.getOriginalMessage();
+        String prefix = "Duplicate field '";
+        if (m == null || !m.startsWith(prefix) || !m.endsWith("'")) {
+            return null;
+        }
+        return m.substring(prefix.length(), m.length() - 1);
+    }
+
+    /** Client-chosen text echoed in an error: cut, and limited to printable ASCII. */
+    public static String printable(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        StringBuilder b = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            b.append(c >= 0x20 && c < 0x7F ? c : '?');
+        }
+        return b.toString();
     }
 
     static Parsed validate(ObjectNode o) {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The gateway's meters, named once. Prometheus sees them as {@code warden_requests_total},
  * {@code warden_decisions_total}, {@code warden_gateway_seconds}, {@code warden_upstream_seconds},
- * {@code warden_upstream_errors_total}, {@code warden_upstream_era_probes_total} and {@code warden_streams_active}.
+ * {@code warden_upstream_errors_total}, {@code warden_upstream_era_probes_total}, {@code warden_gateway_failures_total}
+ * and {@code warden_streams_active}.
  */
 public final class ProxyMetrics {
 
@@ -23,6 +24,11 @@ public final class ProxyMetrics {
     public static final String UPSTREAM_TIME = "warden.upstream";
     public static final String UPSTREAM_ERRORS = "warden.upstream.errors";
     public static final String STREAMS = "warden.streams.active";
+    /**
+     * Exchanges the gateway itself could not complete, by server and cause: {@code limiter_failed} (the rate limiter
+     * failed instead of answering), {@code exception} (a bug: an exception inside a handler or callback).
+     */
+    public static final String FAILURES = "warden.gateway.failures";
     /** Upstream era probes, by server and what they found ({@code modern}, {@code legacy}, {@code modern+legacy}, …). */
     public static final String ERA_PROBES = "warden.upstream.era.probes";
 
@@ -52,6 +58,10 @@ public final class ProxyMetrics {
 
     public void upstreamError(String server, String cause) {
         registry.counter(UPSTREAM_ERRORS, "server", server, "cause", cause).increment();
+    }
+
+    public void failure(String server, String cause) {
+        registry.counter(FAILURES, "server", server, "cause", cause).increment();
     }
 
     public void probe(String server, String result) {

@@ -7,8 +7,10 @@ import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.policy.CallContext;
 import io.warden.policy.Decision;
+import io.warden.policy.Outcome;
 import io.warden.policy.Subject;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,8 +27,15 @@ public final class PolicyGate {
         this.clock = clock;
     }
 
-    /** What policy says about one client request, with what the audit record needs. */
-    public record Verdict(Decision decision, String tool, JsonNode arguments, PolicyEntry policy) {
+    /**
+     * What policy says about one client request, with what the audit record needs. {@code refusal} is set when the gate
+     * refused the message's shape before asking the policy ({@link RequestShape}).
+     */
+    public record Verdict(Decision decision, String tool, JsonNode arguments, PolicyEntry policy, RequestShape.Refusal refusal) {
+        public Verdict(Decision decision, String tool, JsonNode arguments, PolicyEntry policy) {
+            this(decision, tool, arguments, policy, null);
+        }
+
         public boolean allowed() {
             return decision == null || decision.allowed();
         }
@@ -34,9 +43,14 @@ public final class PolicyGate {
 
     /**
      * Requests that policy judges: tools/call and every non-lifecycle method. Null means "not a policy
-     * question" (lifecycle methods, notifications, responses), forwarded as they are.
+     * question" (lifecycle methods, notifications, responses), forwarded as they are. A message the gate cannot judge
+     * (a request method sent as a notification, a governed request with malformed params) is refused first.
      */
     public Verdict judge(JsonRpc.Message m, Grant grant, UpstreamServer server, GatewaySnapshot snapshot) {
+        Verdict refused = refusal(m, grant, snapshot);
+        if (refused != null) {
+            return refused;
+        }
         if (!m.isRequest() || Protocol.LIFECYCLE.contains(m.method()) || "tools/list".equals(m.method())) {
             return null;
         }
@@ -44,12 +58,9 @@ public final class PolicyGate {
         Subject subject = subject(grant, server);
         if ("tools/call".equals(m.method())) {
             String tool = m.target();
-            JsonNode args = m.params() == null ? null : m.params().get("arguments");
+            JsonNode args = m.params().get("arguments");
             if (policy.isEmpty()) {
                 return new Verdict(Decision.noPolicy(), tool, args, null);
-            }
-            if (tool == null) {
-                return null; // malformed call: the upstream answers it as it would directly
             }
             Decision d = policy.get().compiled().evaluateCall(
                     new CallContext(subject, tool, args, catalog.lookup(server, tool), clock.instant()));
@@ -60,6 +71,18 @@ public final class PolicyGate {
         }
         Decision d = policy.get().compiled().evaluateMethod(m.method(), subject);
         return new Verdict(d, null, null, policy.get());
+    }
+
+    /** The denying verdict for a message whose shape the gate refuses ({@link RequestShape}), else null. */
+    public Verdict refusal(JsonRpc.Message m, Grant grant, GatewaySnapshot snapshot) {
+        RequestShape.Refusal r = RequestShape.check(m);
+        if (r == null) {
+            return null;
+        }
+        JsonNode args = m.params() == null ? null : m.params().get("arguments");
+        Decision d = new Decision(Outcome.DENY, r.rule(), r.message(), List.of(), null, List.of());
+        return new Verdict(d, "tools/call".equals(m.method()) ? m.target() : null, args != null && args.isObject() ? args : null,
+                snapshot.policyFor(grant).orElse(null), r);
     }
 
     /**

@@ -92,7 +92,7 @@ final class EraBridge {
             return;
         }
         Context context = vertx.getOrCreateContext();
-        known.onComplete(ar -> context.runOnContext(v -> route(ex, method, body, ar.result())));
+        known.onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> route(ex, method, body, ar.result()))));
     }
 
     private void route(Exchange ex, HttpMethod method, Buffer body, UpstreamEras.Outcome o) {
@@ -236,10 +236,10 @@ final class EraBridge {
     /** Reads the upstream's tool list (every page, at most 20) for header declarations, then goes on either way. */
     private void learnParamHeaders(Exchange ex, BridgedClient client, Runnable next) {
         Context context = vertx.getOrCreateContext();
-        fetchTools(ex, client, null, 0).onComplete(ar -> context.runOnContext(v -> {
+        fetchTools(ex, client, null, 0).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             paramHeaders.computeIfAbsent(ex.server.id(), k -> new ConcurrentHashMap<>()); // once, even when it failed
             next.run();
-        }));
+        })));
     }
 
     private Future<Void> fetchTools(Exchange ex, BridgedClient client, String cursor, int page) {
@@ -283,7 +283,13 @@ final class EraBridge {
         JsonNode discover = known == null ? null : known.discover();
         ObjectNode result = EraTranslation.initializeResult(discover, version);
         BridgedClient client = BridgedClient.of(params);
-        ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), client.marker(), version);
+        try {
+            ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), client.marker(), version);
+        } catch (IllegalArgumentException e) { // the client's capabilities do not fit in a session token
+            proxy.reply(ex, 400, JsonRpc.error(ex.message.id(), JsonRpc.INVALID_PARAMS,
+                    "Invalid params: the client's capabilities are too large to keep in a session"), "bridged_initialize_too_large");
+            return;
+        }
         proxy.reply(ex, 200, JsonRpc.result(ex.message.id(), result), "bridged_initialize");
     }
 
@@ -313,7 +319,7 @@ final class EraBridge {
         JsonNode caps = EraTranslation.envelope(m, EraTranslation.META_CAPABILITIES);
         JsonNode info = EraTranslation.envelope(m, EraTranslation.META_CLIENT_INFO);
         Context context = vertx.getOrCreateContext();
-        legacySessions.session(ex.server, ex.grant.id(), caps, info).onComplete(ar -> context.runOnContext(v -> {
+        legacySessions.session(ex.server, ex.grant.id(), caps, info).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             if (ar.failed()) {
                 eras.suspect(ex.server); // a legacy upstream that no longer opens sessions may have changed era
                 proxy.upstreamFailed(ex, UpstreamCalls.causeOf(ar.cause()), ar.cause());
@@ -359,7 +365,7 @@ final class EraBridge {
                 }
             };
             proxy.send(ex, HttpMethod.POST, Buffer.buffer(JsonRpc.bytes(legacy)));
-        }));
+        })));
     }
 
     // ---- legacy client, HTTP+SSE-only upstream (T-L3) --------------------------------------------
@@ -388,7 +394,7 @@ final class EraBridge {
         }
         Context context = vertx.getOrCreateContext();
         ex.upstreamSentNanos = System.nanoTime();
-        sseUpstreams.open(ex.server, ex.grant.id(), known.sseUrl()).onComplete(ar -> context.runOnContext(v -> {
+        sseUpstreams.open(ex.server, ex.grant.id(), known.sseUrl()).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             if (ar.failed()) {
                 String cause = UpstreamCalls.causeOf(ar.cause());
                 if ("streams_exhausted".equals(cause)) {
@@ -401,7 +407,7 @@ final class EraBridge {
                 return;
             }
             relayOverStream(ex, ar.result(), body.toString(), true);
-        }));
+        })));
     }
 
     /** POSTs the client's message to the stream's endpoint; a request's answer arrives on the stream. */
@@ -410,14 +416,14 @@ final class EraBridge {
         Context context = vertx.getOrCreateContext();
         ex.upstreamSentNanos = System.nanoTime();
         if (!m.isRequest()) {
-            ch.post(body).onComplete(ar -> context.runOnContext(v -> {
+            ch.post(body).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
                 String failure = UpstreamCalls.failureOf(ar);
                 if (failure != null) {
                     proxy.upstreamFailed(ex, failure, ar.cause());
                     return;
                 }
                 accepted(ex);
-            }));
+            })));
             return;
         }
         String key = m.id().toString();
@@ -428,7 +434,7 @@ final class EraBridge {
             }
             proxy.upstreamFailed(ex, "timeout", null);
         });
-        ch.await(key, answer -> context.runOnContext(v -> {
+        ch.await(key, answer -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             vertx.cancelTimer(timer);
             if (answer == null) {
                 proxy.upstreamFailed(ex, "reset", null);
@@ -439,20 +445,26 @@ final class EraBridge {
                 if (version == null || !version.isTextual()) {
                     ch.close();
                 } else {
-                    ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), SseUpstreams.PREFIX + ch.id, version.asText());
+                    try {
+                        ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), SseUpstreams.PREFIX + ch.id, version.asText());
+                    } catch (IllegalArgumentException e) {
+                        ch.close();
+                        proxy.upstreamFailed(ex, "session_unsealable", e);
+                        return;
+                    }
                 }
             }
             answerFromStream(ex, answer);
-        }));
+        })));
         ex.out.onClose(() -> ch.forget(key));
-        ch.post(body).onComplete(ar -> context.runOnContext(v -> {
+        ch.post(body).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             String failure = UpstreamCalls.failureOf(ar);
             if (failure != null) {
                 ch.forget(key);
                 vertx.cancelTimer(timer);
                 proxy.upstreamFailed(ex, failure, ar.cause());
             }
-        }));
+        })));
     }
 
     /** A response that arrived on the upstream's stream gets the same hooks as one the {@link Relay} carries. */

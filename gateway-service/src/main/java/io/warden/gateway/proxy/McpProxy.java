@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -25,6 +26,7 @@ import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.PolicyGate;
+import io.warden.gateway.policy.RequestShape;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
 import io.warden.gateway.ratelimit.LimitOutcome;
@@ -126,14 +128,76 @@ public final class McpProxy {
             return;
         }
         Context context = vertx.getOrCreateContext();
-        limiter.acquire(ex.server.id(), charges).subscribe().with(outcome -> context.runOnContext(v -> {
-            ex.limit = outcome;
-            if (outcome.admitted()) {
-                next.run();
-            } else {
-                answerLimited(ex);
+        Uni<LimitOutcome> acquired;
+        try {
+            acquired = limiter.acquire(ex.server.id(), charges);
+        } catch (RuntimeException e) {
+            acquired = Uni.createFrom().failure(e);
+        }
+        // The limiter promises never to fail; when it does anyway, the call still gets an answer.
+        acquired.subscribe().with(
+                outcome -> context.runOnContext(v -> guarded(ex, () -> {
+                    ex.limit = outcome;
+                    if (outcome.admitted()) {
+                        next.run();
+                    } else {
+                        answerLimited(ex);
+                    }
+                })),
+                failure -> context.runOnContext(v -> guarded(ex, () -> limiterFailed(ex, charges, failure, next))));
+    }
+
+    /**
+     * The limiter failed instead of answering: limits that are all {@code on_limiter_error: open} let the call through
+     * (flagged), as they would with the store down; anything else is refused with 503 and a Retry-After, never admitted
+     * unchecked.
+     */
+    private void limiterFailed(Exchange ex, List<LimitCharge> charges, Throwable t, Runnable next) {
+        metrics.failure(ex.serverTag(), "limiter_failed");
+        LOG.warnf("rate limiter failed for server %s: %s", ex.serverTag(), t.toString());
+        if (LimiterFailure.admitsOpen(charges)) {
+            ex.limit = LimiterFailure.openOutcome();
+            next.run();
+            return;
+        }
+        recorder.record(ex, DecisionIds.next(), "limiter_failed");
+        ex.out.header("Retry-After", String.valueOf(LimiterFailure.RETRY_AFTER_SECONDS));
+        reply(ex, 503, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR,
+                "Rate limits cannot be checked right now; the call was not run. Retry shortly"), "limiter_failed");
+    }
+
+    /**
+     * Runs one step of an exchange from an asynchronous callback. An exception there would otherwise be logged by
+     * Vert.x and leave the client waiting forever: it ends the exchange with an answer instead.
+     */
+    void guarded(Exchange ex, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            internalFailure(ex, e);
+        }
+    }
+
+    /** A bug: counted, logged, recorded when a decision was made, and answered (500, or the stream ended). */
+    void internalFailure(Exchange ex, Throwable t) {
+        if (ex.failed) {
+            return;
+        }
+        ex.failed = true;
+        metrics.failure(ex.serverTag(), "exception");
+        LOG.errorf(t, "Unexpected failure in the proxy (server %s, %s)", ex.serverTag(), ex.rpcMethod());
+        try {
+            if (ex.verdict != null) {
+                recorder.record(ex, DecisionIds.next(), "internal_error");
             }
-        }));
+        } catch (RuntimeException e) {
+            LOG.debugf("the decision of a failed exchange could not be recorded either: %s", e.toString());
+        }
+        if (ex.out.started()) {
+            ex.out.end();
+            return;
+        }
+        reply(ex, 500, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, "Internal gateway error"), "internal_error");
     }
 
     /** Gives the tokens back when the call never ran; at most once per exchange. */
@@ -246,6 +310,11 @@ public final class McpProxy {
                 return false;
             }
             ex.protocolVersion = headerVersion != null ? headerVersion : Protocol.LEGACY_DEFAULT;
+            String mismatch = ModernHeaders.presentMismatch(ex.message, req.headers());
+            if (mismatch != null) {
+                reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+                return false;
+            }
             return true;
         }
         ex.era = Protocol.Era.MODERN;
@@ -254,6 +323,15 @@ public final class McpProxy {
         String mismatch = ModernHeaders.mismatch(ex.message, bodyVersion, req);
         if (mismatch != null) {
             reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+            return false;
+        }
+        if (!Protocol.MODERN.equals(ex.protocolVersion)) {
+            // Any _meta version (or a future header version) made the request modern; only one modern revision exists.
+            ObjectNode data = JsonRpc.NODES.objectNode();
+            data.putArray("supported").add(Protocol.MODERN);
+            data.put("requested", printable(ex.protocolVersion));
+            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.UNSUPPORTED_VERSION,
+                    "Unsupported protocol version: " + printable(ex.protocolVersion), data), "bad_version");
             return false;
         }
         return true;
@@ -277,6 +355,10 @@ public final class McpProxy {
     }
 
     void answerDecision(Exchange ex) {
+        if (ex.verdict.refusal() != null) {
+            answerRefusal(ex);
+            return;
+        }
         Decision d = ex.verdict.decision();
         String decisionId = DecisionIds.next();
         ObjectNode answer;
@@ -291,6 +373,19 @@ public final class McpProxy {
         recorder.record(ex, decisionId, null);
         metrics.decision(ex.serverTag(), ex.rpcMethod(), outcomeName(d.outcome()));
         reply(ex, 200, answer, "policy_" + outcomeName(d.outcome()));
+    }
+
+    /**
+     * A message the gate could not judge, refused and recorded. A notification has no id to answer, so it gets an HTTP
+     * error as the spec asks of a server that cannot accept one; malformed params are -32602, in-band on 200 for legacy
+     * clients (as an upstream answers them) and on 400 in the modern era (a missing required field).
+     */
+    private void answerRefusal(Exchange ex) {
+        RequestShape.Refusal r = ex.verdict.refusal();
+        recorder.record(ex, DecisionIds.next(), null);
+        metrics.decision(ex.serverTag(), ex.rpcMethod(), r.kind().tag);
+        int status = r.kind() == RequestShape.Kind.NOTIFICATION || ex.modern() ? 400 : 200;
+        reply(ex, status, JsonRpc.error(ex.message.id(), r.code(), r.message()), "refused_" + r.kind().tag);
     }
 
     // ---- upstream -------------------------------------------------------------------------------
@@ -309,7 +404,7 @@ public final class McpProxy {
                 .setHeaders(upstreamHeaders(ex, method));
         ex.upstreamSentNanos = System.nanoTime();
         metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
-        upstream.current().request(ro).onComplete(ar -> {
+        upstream.current().request(ro).onComplete(ar -> guarded(ex, () -> {
             if (ar.failed()) {
                 upstreamFailed(ex, "unreachable", ar.cause());
                 return;
@@ -322,27 +417,28 @@ public final class McpProxy {
                 req.reset();
             });
             ex.out.onClose(req::reset);
-            req.response().onComplete(rar -> {
+            req.response().onComplete(rar -> guarded(ex, () -> {
                 vertx.cancelTimer(timer);
                 if (rar.failed()) {
                     upstreamFailed(ex, "reset", rar.cause());
                 } else {
                     new Relay(this, ex, req, rar.result()).start();
                 }
-            });
+            }));
             if (body == null) {
                 req.end();
             } else {
                 req.end(body);
             }
-        });
+        }));
     }
 
     private MultiMap upstreamHeaders(Exchange ex, HttpMethod method) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         // Only what MCP defines travels upstream: never the client's Authorization, Cookie or Origin.
         for (Map.Entry<String, String> e : ex.requestHeaders()) {
-            if (HttpGuard.travelsUpstream(e.getKey())) {
+            // Only the first value of a repeated header travels: it is the one the gateway checked against the body.
+            if (HttpGuard.travelsUpstream(e.getKey()) && !h.contains(e.getKey())) {
                 h.add(e.getKey(), e.getValue());
             }
         }
@@ -384,6 +480,8 @@ public final class McpProxy {
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
+            case "session_unsealable" -> "Upstream MCP server's session id cannot be carried in the gateway's session token"
+                    + " (longer than " + SessionCodec.MAX_FIELD_BYTES + " bytes)";
             default -> cause.startsWith("status_") ? "Upstream MCP server failed with HTTP " + cause.substring(7)
                     : "Upstream MCP server closed the connection";
         };
@@ -401,6 +499,14 @@ public final class McpProxy {
     }
 
     void failure(RoutingContext ctx) {
+        if (ctx.response().headWritten()) { // a stream had begun: it can only be ended
+            metrics.failure("unknown", "exception");
+            LOG.error("Unexpected failure in the proxy after the answer began", ctx.failure());
+            if (!ctx.response().ended()) {
+                ctx.response().end();
+            }
+            return;
+        }
         Exchange ex = exchange(ctx, ctx.request().method().name());
         int status = ctx.statusCode();
         if (status == 413) {
@@ -410,6 +516,7 @@ public final class McpProxy {
             reply(ex, status, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "Bad request"), "bad_request");
         } else {
             LOG.error("Unexpected failure in the proxy", ctx.failure());
+            metrics.failure("unknown", "exception");
             reply(ex, 500, JsonRpc.error(null, JsonRpc.INTERNAL_ERROR, "Internal gateway error"), "internal_error");
         }
     }

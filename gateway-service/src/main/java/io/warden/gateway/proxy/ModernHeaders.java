@@ -1,5 +1,6 @@
 package io.warden.gateway.proxy;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
@@ -37,6 +38,26 @@ final class ModernHeaders {
             if (raw == null) {
                 return "Header mismatch: Mcp-Name header is required for " + m.method();
             }
+            if (name == null || !name.equals(m.target())) {
+                return "Header mismatch: Mcp-Name header does not match the body";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Before 2026-07-28 the routing headers are optional, but a client that sends them anyway has them relayed, and an
+     * intermediary or the upstream may act on them: when present they must agree with the body as well. Null when they
+     * do (or are absent).
+     */
+    static String presentMismatch(JsonRpc.Message m, MultiMap headers) {
+        String rawMethod = headers.get(Protocol.H_METHOD);
+        if (rawMethod != null && (m.method() == null || !m.method().equals(Protocol.decodeHeader(rawMethod)))) {
+            return "Header mismatch: Mcp-Method header does not match the body's method";
+        }
+        String rawName = headers.get(Protocol.H_NAME);
+        if (rawName != null && Protocol.NAMED.contains(m.method())) {
+            String name = Protocol.decodeHeader(rawName);
             if (name == null || !name.equals(m.target())) {
                 return "Header mismatch: Mcp-Name header does not match the body";
             }

@@ -70,7 +70,9 @@ final class Relay {
             return;
         }
         String type = contentType();
-        mintSessionIfInitialized(status);
+        if (!mintSessionIfInitialized(status)) {
+            return;
+        }
         if (type.startsWith("text/event-stream")) {
             streamEvents(status);
         } else {
@@ -93,7 +95,7 @@ final class Relay {
             body.appendBuffer(chunk);
         });
         resp.exceptionHandler(t -> proxy.upstreamFailed(ex, "reset", t));
-        resp.endHandler(v -> answer(status, type, body));
+        resp.endHandler(v -> proxy.guarded(ex, () -> answer(status, type, body)));
     }
 
     private void answer(int status, String type, Buffer body) {
@@ -129,12 +131,12 @@ final class Relay {
         }
         out.startEvents(status);
         SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
-        resp.handler(chunk -> {
+        resp.handler(chunk -> proxy.guarded(ex, () -> {
             if (!parser.feed(chunk.getBytes())) {
                 finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes"); // before the reset's failure
                 req.reset();
             }
-        });
+        }));
         resp.exceptionHandler(t -> finish("upstream stream failed: " + t.getClass().getSimpleName()));
         resp.endHandler(v -> finish(null));
         out.onClose(() -> {
@@ -244,13 +246,23 @@ final class Relay {
         return changed;
     }
 
-    private void mintSessionIfInitialized(int status) {
+    /** False when the exchange was answered instead: the upstream's session id does not fit in the gateway's token. */
+    private boolean mintSessionIfInitialized(int status) {
         if (status / 100 != 2 || ex.modern() || ex.message == null || !"initialize".equals(ex.message.method())) {
-            return;
+            return true;
         }
         JsonNode requested = ex.message.params() == null ? null : ex.message.params().get("protocolVersion");
-        String version = requested != null && requested.isTextual() ? requested.asText() : Protocol.LEGACY_DEFAULT;
-        out.sessionEstablished(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version);
+        // Only a version the gateway knows is kept: the client chose this string, and it must fit in the token.
+        String version = requested != null && requested.isTextual() && Protocol.KNOWN.contains(requested.asText())
+                ? requested.asText() : Protocol.LEGACY_DEFAULT;
+        try {
+            out.sessionEstablished(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version);
+            return true;
+        } catch (IllegalArgumentException e) {
+            discard();
+            proxy.upstreamFailed(ex, "session_unsealable", e);
+            return false;
+        }
     }
 
     private void record() {

@@ -157,13 +157,26 @@ final class SseBridge {
         if (!proxy.resolveServerAndGrant(check)) {
             return;
         }
+        // A request method without an id has no answer on the stream to carry its refusal: refuse it here, like bad input.
+        String mismatch = ModernHeaders.presentMismatch(check.message, ctx.request().headers());
+        if (mismatch != null) {
+            proxy.reply(check, 400, JsonRpc.error(check.message.id(), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
+            return;
+        }
+        if (check.message.id() == null) {
+            check.verdict = proxy.gate().refusal(check.message, check.grant, check.snapshot);
+            if (check.verdict != null) {
+                proxy.answerDecision(check);
+                return;
+            }
+        }
         String channelId = channelId(ctx.queryParam("session").stream().findFirst().orElse(null), check);
         if (channelId == null) {
             proxy.reply(check, 404, JsonRpc.error(check.message.id(), -32001, "Session not found"), "session_not_found");
             return;
         }
-        bus.send(channelId, envelope(check, body)).onSuccess(delivery -> {
-            switch (delivery) {
+        bus.send(channelId, envelope(check, body)).onComplete(ar -> proxy.guarded(check, () -> {
+            switch (ar.failed() ? MessageBus.Delivery.UNAVAILABLE : ar.result()) { // a failed send is not a delivery
                 case DELIVERED -> ctx.response().setStatusCode(202).end();
                 case NO_RECEIVER -> proxy.reply(check, 404, JsonRpc.error(check.message.id(), -32001, "Session not found"),
                         "session_not_found");
@@ -174,7 +187,7 @@ final class SseBridge {
                             "stream_bus_unavailable");
                 }
             }
-        });
+        }));
     }
 
     /**
@@ -203,12 +216,14 @@ final class SseBridge {
         if (ch.upstreamSessionId != null) {
             ex.session = new SessionState(ex.server.id(), ex.grant.id(), ch.upstreamSessionId, VERSION, VERSION, Long.MAX_VALUE);
         }
-        ex.verdict = proxy.gate().judge(ex.message, ex.grant, ex.server, ex.snapshot);
-        if (ex.verdict != null && !ex.verdict.allowed()) {
-            proxy.answerDecision(ex);
-            return;
-        }
-        proxy.withinLimits(ex, () -> proxy.forward(ex, HttpMethod.POST, Buffer.buffer(ex.body)));
+        proxy.guarded(ex, () -> {
+            ex.verdict = proxy.gate().judge(ex.message, ex.grant, ex.server, ex.snapshot);
+            if (ex.verdict != null && !ex.verdict.allowed()) {
+                proxy.answerDecision(ex);
+                return;
+            }
+            proxy.withinLimits(ex, () -> proxy.forward(ex, HttpMethod.POST, Buffer.buffer(ex.body)));
+        });
     }
 
     private static Buffer envelope(Exchange check, byte[] body) {

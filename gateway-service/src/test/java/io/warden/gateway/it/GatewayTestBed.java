@@ -93,8 +93,10 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: unauthorized, url: "%s"}
                   - {id: huge, url: "%s"}
                   - {id: stateless, url: "%s"}
+                  - {id: long-session, era: legacy, url: "%s"}
                 """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
-                faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"), stateless.url())
+                faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"), stateless.url(),
+                faulty.url("/long-session"))
                 + eraServers(dead) + """
                 grants:
                   - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
@@ -192,7 +194,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
 
     private static String faultGrants() {
         StringBuilder sb = new StringBuilder();
-        for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge"}) {
+        for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge", "long-session"}) {
             sb.append("  - {id: fault-").append(s).append(", server: ").append(s).append(", token_hash: \"")
                     .append(GrantTokens.hash(faultToken(s))).append("\", policy: allow-all}\n");
         }

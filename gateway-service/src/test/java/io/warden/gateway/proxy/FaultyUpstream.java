@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code /fail}: HTTP 500</li>
  *   <li>{@code /unauthorized}: HTTP 401 with a challenge naming the upstream</li>
  *   <li>{@code /huge}: a JSON body larger than the gateway's bound</li>
+ *   <li>{@code /long-session}: a legacy server whose session id is longer than the gateway's session token can carry</li>
  * </ul>
  */
 public final class FaultyUpstream implements AutoCloseable {
@@ -36,6 +37,10 @@ public final class FaultyUpstream implements AutoCloseable {
                         .putHeader("WWW-Authenticate", "Bearer resource_metadata=\"http://upstream.internal/prm\"").end();
                 case "/huge" -> req.response().putHeader("Content-Type", "application/json")
                         .end("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"pad\":\"" + "x".repeat(9 * 1024 * 1024) + "\"}}");
+                case "/long-session" -> req.response().putHeader("Content-Type", "application/json")
+                        .putHeader("Mcp-Session-Id", "s".repeat(4096))
+                        .end("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                                + "\"serverInfo\":{\"name\":\"long-session\",\"version\":\"1\"}}}");
                 default -> req.response().setStatusCode(404).end();
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
