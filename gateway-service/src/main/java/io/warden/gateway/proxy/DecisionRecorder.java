@@ -49,7 +49,7 @@ public final class DecisionRecorder implements AutoCloseable {
             b.policy(v.policy().id(), v.policy().version());
         }
         if (v.arguments() != null) {
-            b.argumentSummary(ArgumentDigest.keys(v.arguments()), ArgumentDigest.of(v.arguments()));
+            b.argumentSummary(ArgumentDigest.keys(v.arguments()), ArgumentDigest.of(v.arguments()), null);
         }
         for (ShadowFinding s : d.shadow()) {
             b.shadow(s.rule(), s.message());
@@ -59,8 +59,9 @@ public final class DecisionRecorder implements AutoCloseable {
                 b.outcome(DecisionEvent.Outcome.DENY, ex.limit.rule(), ex.limit.message());
             }
             ex.limit.flags().forEach(f -> b.flag(f.jsonName()));
-            if (ex.refunded) {
+            if (ex.refund != null) {
                 b.flag("limit_refunded");
+                b.refund(new DecisionEvent.Refund(ex.refund.reason().wire(), ex.refund.code()));
             }
         }
         if (ex.upstreamStatus != null) {

@@ -1,0 +1,278 @@
+package io.warden.gateway.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.warden.testsupport.mcp.NodeMcpServer.Fault;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rate-limit tokens come back only when the call provably never reached the tool (docs/rate-limiting.md, "Refunds"),
+ * end to end through the gateway against the real Node fixture. Each situation has its own grant with a limit of one
+ * call per hour: after the first call, a second one is admitted only if the first was refunded.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RefundTestBed.class, restrictToAnnotatedClass = true)
+class RefundTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LIMITED = "Rate limit \"calls\" reached";
+
+    @BeforeEach
+    void resetFixture() {
+        RefundTestBed.fixture.reset();
+    }
+
+    private static Response modernCall(String grant, int id, String tool, String args) {
+        return Mcp.modernHeaders(Mcp.client(RefundTestBed.TOKENS.get(grant)), "tools/call", tool)
+                .body(Mcp.modernCall(id, tool, args)).post("/mcp/" + ("refused".equals(grant) ? "down" : "fixture"));
+    }
+
+    /** The answer to the request in a JSON body or in the data of an SSE stream. */
+    private static JsonPath answer(Response r) {
+        String body = r.then().extract().asString();
+        if (body.startsWith("{")) {
+            return JsonPath.from(body);
+        }
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data:") && (line.contains("\"result\"") || line.contains("\"error\""))) {
+                return JsonPath.from(line.substring(5));
+            }
+        }
+        throw new AssertionError("no answer in " + body);
+    }
+
+    /** The second call: admitted (it reaches the fixture's echo) or denied by the limit. */
+    private static boolean secondCallAdmitted(String grant) {
+        String text = answer(modernCall(grant, 2, "echo", "{\"message\":\"second\"}").then().statusCode(200)
+                .extract().response()).getString("result.content[0].text");
+        if ("second".equals(text)) {
+            return true;
+        }
+        assertTrue(text.contains(LIMITED), text);
+        return false;
+    }
+
+    /** The last decision recorded for {@code grant} with outcome {@code outcome}, once the log has it. */
+    private static JsonNode decision(String grant, String outcome) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> find(grant, outcome), Optional::isPresent).get();
+    }
+
+    private static Optional<JsonNode> find(String grant, String outcome) throws IOException {
+        if (!Files.exists(RefundTestBed.decisions)) {
+            return Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(RefundTestBed.decisions);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode e = JSON.readTree(lines.get(i));
+            if (e.path("grant_id").asText().equals(grant) && e.path("outcome").asText().equals(outcome)) {
+                return Optional.of(e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---- the attack: close before the answer -----------------------------------------------------
+
+    @Test
+    void closingTheConnectionBeforeTheAnswerGivesNoTokensBack() throws Exception {
+        List<String> answers = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            int before = RefundTestBed.fixture.callCount("sleep");
+            try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
+                s.setSoTimeout(10_000);
+                send(s.getOutputStream(), RefundTestBed.TOKENS.get(RefundTestBed.DISCONNECT), i);
+                InputStream in = s.getInputStream();
+                // Close as soon as the tool runs upstream, or read the gateway's own answer if it gives one at once.
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> RefundTestBed.fixture.callCount("sleep") > before || in.available() > 0);
+                if (RefundTestBed.fixture.callCount("sleep") == before) {
+                    answers.add(new String(in.readNBytes(in.available()), StandardCharsets.UTF_8).replace("\\\"", "\""));
+                }
+            }
+        }
+        // The upstream ran the first two; the other four were refused by the limit, whatever the closes did.
+        assertEquals(2, RefundTestBed.fixture.callCount("sleep"), "calls that reached the upstream");
+        assertEquals(4, answers.size());
+        answers.forEach(a -> assertTrue(a.contains(LIMITED), a));
+        JsonNode closed = decision(RefundTestBed.DISCONNECT, "error");
+        assertEquals("upstream_reset", closed.get("message").asText());
+        assertTrue(closed.get("refund").isNull(), closed.toString());
+        assertTrue(!closed.get("flags").toString().contains("limit_refunded"), closed.toString());
+    }
+
+    /** A 2026-07-28 tools/call of the fixture's sleep tool (1 s) over a raw socket. */
+    private static void send(OutputStream out, String token, int id) throws IOException {
+        String body = Mcp.modernCall(id, "sleep", "{\"ms\":1000}");
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String head = "POST /mcp/fixture HTTP/1.1\r\nHost: localhost:" + RestAssured.port + "\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                + "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: " + Mcp.MODERN + "\r\n"
+                + "Mcp-Method: tools/call\r\nMcp-Name: sleep\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+    }
+
+    // ---- the tool may have run: the tokens stay taken ----------------------------------------------
+
+    private static void keeps(String grant, Fault fault, int status, int expectedStatus) {
+        RefundTestBed.fixture.fault(fault, 1, status);
+        modernCall(grant, 1, "echo", "{\"message\":\"first\"}").then().statusCode(expectedStatus);
+        assertEquals(false, secondCallAdmitted(grant), "the first call's tokens stay taken");
+        assertEquals(0, RefundTestBed.fixture.callCount("echo"), "the second call never reached the upstream");
+        JsonNode first = decision(grant, "error");
+        assertTrue(first.get("refund").isNull(), first.toString());
+    }
+
+    @Test
+    void upstreamTimeoutKeepsTheTokens() {
+        keeps("timeout", Fault.HANG, 0, 504);
+    }
+
+    @Test
+    void upstream5xxKeepsTheTokens() {
+        keeps("status500", Fault.HTTP_ERROR, 500, 502);
+    }
+
+    @Test
+    void jsonAnswerCutMidBodyKeepsTheTokens() {
+        keeps("cutjson", Fault.CUT_JSON, 0, 502);
+    }
+
+    @Test
+    void unreadableAnswerKeepsTheTokens() {
+        keeps("garbage", Fault.GARBAGE_JSON, 0, 502);
+    }
+
+    @Test
+    void streamCutBeforeTheAnswerKeepsTheTokens() {
+        RefundTestBed.fixture.fault(Fault.CLOSE_MID_STREAM, 1);
+        String stream = modernCall("cutsse", 1, "echo", "{\"message\":\"first\"}").then().statusCode(200).extract().asString();
+        assertTrue(stream.contains("about to vanish"), stream);
+        assertEquals(false, secondCallAdmitted("cutsse"));
+        assertEquals(0, RefundTestBed.fixture.callCount("echo"));
+    }
+
+    @Test
+    void oversizedAnswerKeepsTheTokens() {
+        keeps("huge", Fault.HUGE_JSON, 0, 502);
+    }
+
+    @Test
+    void oversizedAnswerOfAToolThatRanKeepsTheTokens() {
+        String big = "x".repeat(RefundTestBed.MAX_UPSTREAM_BODY + 100);
+        modernCall("huge-ran", 1, "echo", "{\"message\":\"" + big + "\"}").then().statusCode(502)
+                .body("error.message", containsString("larger than " + RefundTestBed.MAX_UPSTREAM_BODY));
+        assertEquals(1, RefundTestBed.fixture.callCount("echo"), "the tool ran: only its answer was too large");
+        assertEquals(false, secondCallAdmitted("huge-ran"));
+        assertEquals(1, RefundTestBed.fixture.callCount("echo"));
+    }
+
+    @Test
+    void toolResultWithIsErrorKeepsTheTokens() {
+        JsonPath first = answer(modernCall("is-error", 1, "test_error_handling", "{}").then().statusCode(200)
+                .extract().response());
+        assertEquals(true, first.getBoolean("result.isError"));
+        assertEquals(false, secondCallAdmitted("is-error"));
+    }
+
+    // ---- provably not run: the tokens come back -----------------------------------------------------
+
+    @Test
+    void refusedConnectionGivesTheTokensBack() {
+        for (int i = 0; i < 2; i++) {
+            modernCall("refused", i, "echo", "{}").then().statusCode(502).body("error.message", containsString("unreachable"));
+        }
+        JsonNode d = decision("refused", "error");
+        assertEquals("connect_failed", d.get("refund").get("reason").asText(), d.toString());
+        assertTrue(d.get("refund").get("code").isNull());
+        assertTrue(d.get("flags").toString().contains("limit_refunded"));
+    }
+
+    @Test
+    void invalidParamsAnswerGivesTheTokensBack() {
+        JsonPath first = answer(modernCall("unknown-tool", 1, "no_such_tool", "{}"));
+        assertEquals(-32602, first.getInt("error.code"));
+        JsonNode d = decision("unknown-tool", "allow");
+        assertEquals("jsonrpc_error", d.get("refund").get("reason").asText(), d.toString());
+        assertEquals(-32602, d.get("refund").get("code").asInt());
+        assertTrue(secondCallAdmitted("unknown-tool"), "the -32602 proved the tool never ran");
+        assertEquals(1, RefundTestBed.fixture.callCount("echo"));
+    }
+
+    @Test
+    void requestRefusedWith400GivesTheTokensBack() {
+        RefundTestBed.fixture.fault(Fault.HTTP_ERROR, 1, 400);
+        modernCall("status400", 1, "echo", "{\"message\":\"first\"}").then().statusCode(400);
+        assertTrue(secondCallAdmitted("status400"), "a 400 before any answer proves the tool never ran");
+        JsonNode d = find2("status400");
+        assertEquals("http_status", d.get("refund").get("reason").asText(), d.toString());
+        assertEquals(400, d.get("refund").get("code").asInt());
+    }
+
+    /** The first decision of {@code grant} (the refunded call), once the log has two. */
+    private static JsonNode find2(String grant) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> {
+            if (!Files.exists(RefundTestBed.decisions)) {
+                return Optional.<JsonNode>empty();
+            }
+            for (String line : Files.readAllLines(RefundTestBed.decisions)) {
+                JsonNode e = JSON.readTree(line);
+                if (e.path("grant_id").asText().equals(grant)) {
+                    return Optional.of(e);
+                }
+            }
+            return Optional.<JsonNode>empty();
+        }, Optional::isPresent).get();
+    }
+
+    // ---- the same rule for a 2025-era session -------------------------------------------------------
+
+    private static String legacySession(String grant) {
+        return Mcp.client(RefundTestBed.TOKENS.get(grant)).body(Mcp.initialize(1)).post("/mcp/fixture")
+                .then().statusCode(200).extract().header("Mcp-Session-Id");
+    }
+
+    private static Response legacyCall(String grant, String session, int id, String tool, String args) {
+        return Mcp.client(RefundTestBed.TOKENS.get(grant)).header("Mcp-Session-Id", session)
+                .header("MCP-Protocol-Version", "2025-11-25").body(Mcp.legacyCall(id, tool, args)).post("/mcp/fixture");
+    }
+
+    private static String text(Response r) {
+        return answer(r.then().statusCode(200).extract().response()).getString("result.content[0].text");
+    }
+
+    @Test
+    void legacySessionUnknownToolRefundsAndTimeoutDoesNot() {
+        String session = legacySession("legacy-unknown-tool");
+        String unknown = legacyCall("legacy-unknown-tool", session, 2, "no_such_tool", "{}").then().extract().asString();
+        assertTrue(unknown.contains("-32602"), unknown);
+        assertEquals("again", text(legacyCall("legacy-unknown-tool", session, 3, "echo", "{\"message\":\"again\"}")));
+
+        String other = legacySession("legacy-timeout");
+        RefundTestBed.fixture.fault(Fault.HANG, 1);
+        legacyCall("legacy-timeout", other, 2, "echo", "{\"message\":\"first\"}").then().statusCode(504);
+        assertTrue(text(legacyCall("legacy-timeout", other, 3, "echo", "{\"message\":\"again\"}")).contains(LIMITED));
+    }
+}
