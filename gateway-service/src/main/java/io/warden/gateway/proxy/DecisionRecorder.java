@@ -10,7 +10,8 @@ import java.time.Clock;
 
 /**
  * Turns an exchange and its verdict into one {@link DecisionEvent} and hands it to the sink (a JSON-lines
- * file today, Kafka later). Argument values are never recorded: only their sorted keys and a digest.
+ * file today, Kafka later). Argument values are never recorded: only their sorted keys and a keyed digest
+ * ({@link ArgumentDigest}) with the id of its key.
  */
 public final class DecisionRecorder implements AutoCloseable {
 
@@ -18,12 +19,14 @@ public final class DecisionRecorder implements AutoCloseable {
     private final String gatewayId;
     private final Clock clock;
     private final AutoCloseable closer;
+    private final ArgumentDigest digest;
 
-    public DecisionRecorder(DecisionSink sink, String gatewayId, Clock clock, AutoCloseable closer) {
+    public DecisionRecorder(DecisionSink sink, String gatewayId, Clock clock, AutoCloseable closer, ArgumentDigest digest) {
         this.sink = sink;
         this.gatewayId = gatewayId;
         this.clock = clock;
         this.closer = closer;
+        this.digest = digest;
     }
 
     /** Records the verdict of {@code ex}; {@code error} names an upstream failure after an allow. */
@@ -49,7 +52,7 @@ public final class DecisionRecorder implements AutoCloseable {
             b.policy(v.policy().id(), v.policy().version());
         }
         if (v.arguments() != null) {
-            b.argumentSummary(ArgumentDigest.keys(v.arguments()), ArgumentDigest.of(v.arguments()), null);
+            b.argumentSummary(ArgumentDigest.keys(v.arguments()), digest.of(v.arguments()), digest.keyId());
         }
         for (ShadowFinding s : d.shadow()) {
             b.shadow(s.rule(), s.message());

@@ -211,6 +211,19 @@ class RefundTest {
     }
 
     @Test
+    void decisionsCarryTheArgumentDigestUnderTheConfiguredKey() throws Exception {
+        modernCall("digest", 7, "echo", "{\"message\":\"yes\",\"account\":42}").then().statusCode(200);
+        JsonNode d = await().atMost(Duration.ofSeconds(10)).until(() -> find("digest", "allow")
+                .filter(e -> e.get("argument_keys").size() == 2),
+                Optional::isPresent).get();
+        io.warden.gateway.audit.ArgumentDigest expected =
+                io.warden.gateway.audit.ArgumentDigest.withBase64Key(RefundTestBed.DIGEST_KEY);
+
+        assertEquals(expected.of(JSON.readTree("{\"account\":42.0,\"message\":\"yes\"}")), d.get("argument_digest").asText());
+        assertEquals(expected.keyId(), d.get("argument_digest_key").asText());
+    }
+
+    @Test
     void invalidParamsAnswerGivesTheTokensBack() {
         JsonPath first = answer(modernCall("unknown-tool", 1, "no_such_tool", "{}"));
         assertEquals(-32602, first.getInt("error.code"));

@@ -22,11 +22,13 @@ public class RefundTestBed implements QuarkusTestResourceLifecycleManager {
 
     /** Situations with a limit of one call per hour, each on its own grant. */
     static final List<String> ONE_PER_HOUR = List.of("timeout", "status500", "status400", "cutjson", "cutsse", "garbage",
-            "huge", "huge-ran", "unknown-tool", "is-error", "refused", "legacy-unknown-tool", "legacy-timeout");
+            "huge", "huge-ran", "unknown-tool", "is-error", "refused", "legacy-unknown-tool", "legacy-timeout", "digest");
     /** The disconnect attack's grant: two calls per hour. */
     static final String DISCONNECT = "disconnect";
     static final Map<String, String> TOKENS = new LinkedHashMap<>();
     static final int MAX_UPSTREAM_BODY = 4096;
+    /** The deployment's argument digest key (decision-log.digest-key). */
+    static final String DIGEST_KEY = io.warden.gateway.audit.ArgumentDigest.generateKey();
 
     static NodeMcpServer fixture;
     static Path dir;
@@ -58,7 +60,8 @@ public class RefundTestBed implements QuarkusTestResourceLifecycleManager {
                     "warden.gateway.standalone.file", config.toString(),
                     "warden.gateway.decision-log.file", decisions.toString(),
                     "warden.gateway.limits.upstream-response-timeout", "2s",
-                    "warden.gateway.limits.max-upstream-body-bytes", String.valueOf(MAX_UPSTREAM_BODY));
+                    "warden.gateway.limits.max-upstream-body-bytes", String.valueOf(MAX_UPSTREAM_BODY),
+                    "warden.gateway.decision-log.digest-key", DIGEST_KEY);
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start the refund test bed", e);
