@@ -13,6 +13,7 @@ import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.warden.testsupport.mcp.NodeMcpServer.Fault;
+import io.warden.testsupport.mcp.RawMcpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,7 @@ class RefundTest {
 
     private static Response modernCall(String grant, int id, String tool, String args) {
         return Mcp.modernHeaders(Mcp.client(RefundTestBed.TOKENS.get(grant)), "tools/call", tool)
-                .body(Mcp.modernCall(id, tool, args)).post("/mcp/" + ("refused".equals(grant) ? "down" : "fixture"));
+                .body(Mcp.modernCall(id, tool, args)).post("/mcp/" + RefundTestBed.serverOf(grant));
     }
 
     /** The answer to the request in a JSON body or in the data of an SSE stream. */
@@ -287,5 +289,74 @@ class RefundTest {
         RefundTestBed.fixture.fault(Fault.HANG, 1);
         legacyCall("legacy-timeout", other, 2, "echo", "{\"message\":\"first\"}").then().statusCode(504);
         assertTrue(text(legacyCall("legacy-timeout", other, 3, "echo", "{\"message\":\"again\"}")).contains(LIMITED));
+    }
+
+    // ---- the same rule across the era bridges and the HTTP+SSE bridge --------------------------------
+
+    private static RawMcpClient raw(String grant) {
+        return new RawMcpClient("http://localhost:" + RestAssured.port + "/mcp/" + RefundTestBed.serverOf(grant))
+                .header("Authorization", "Bearer " + RefundTestBed.TOKENS.get(grant));
+    }
+
+    private static String text(RawMcpClient.Exchange ex) {
+        return ex.response().path("result").path("content").path(0).path("text").asText();
+    }
+
+    /** A legacy client (initialized) calls a tool the upstream lacks, then echo: admitted only after a refund. */
+    private static void legacyUnknownToolThenEcho(String grant) {
+        RawMcpClient c = raw(grant);
+        assertEquals(200, c.initialize("2025-11-25").status());
+        RawMcpClient.Exchange unknown = c.callTool("no_such_tool", Map.of());
+        assertEquals(-32602, unknown.response().path("error").path("code").asInt(), unknown.body());
+        RawMcpClient.Exchange echo = c.callTool("echo", Map.of("message", "after the refund"));
+        assertEquals("after the refund", text(echo), echo.body());
+    }
+
+    /** A legacy client whose call outlives the upstream response timeout: the tokens stay taken. */
+    private static void legacyTimeoutThenDenied(String grant) {
+        RawMcpClient c = raw(grant);
+        assertEquals(200, c.initialize("2025-11-25").status());
+        RawMcpClient.Exchange slow = c.callTool("sleep", Map.of("ms", 3000));
+        assertTrue(slow.status() == 504 || slow.body().contains("did not answer"), slow.status() + " " + slow.body());
+        RawMcpClient.Exchange echo = c.callTool("echo", Map.of("message", "again"));
+        assertTrue(text(echo).contains(LIMITED), echo.body());
+    }
+
+    @Test
+    void legacyClientToModernOnlyUpstream() {
+        legacyUnknownToolThenEcho("lm-unknown");
+        legacyTimeoutThenDenied("lm-timeout");
+    }
+
+    @Test
+    void legacyClientToHttpSseOnlyUpstream() {
+        legacyUnknownToolThenEcho("ls-unknown");
+        legacyTimeoutThenDenied("ls-timeout");
+    }
+
+    @Test
+    void modernClientToLegacyOnlyUpstream() {
+        RawMcpClient c = raw("ml-unknown");
+        RawMcpClient.Exchange unknown = c.modernRequest("tools/call", JSON.createObjectNode().put("name", "no_such_tool"));
+        assertEquals(-32602, unknown.response().path("error").path("code").asInt(), unknown.body());
+        RawMcpClient.Exchange echo = c.modernRequest("tools/call", (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.createObjectNode().put("name", "echo").set("arguments", JSON.createObjectNode().put("message", "x")));
+        assertEquals("x", text(echo), echo.body());
+
+        // The legacy upstream streams its answers (headers at once), so the call is made to hang instead: after a
+        // tools/list has opened the bridged session, the next request the upstream receives is the call.
+        RawMcpClient t = raw("ml-timeout");
+        assertEquals(200, t.modernRequest("tools/list", null).status());
+        GatewayTestBed.legacyOnly.fault(Fault.HANG, 1);
+        try {
+            RawMcpClient.Exchange slow = t.modernRequest("tools/call", (com.fasterxml.jackson.databind.node.ObjectNode)
+                    JSON.createObjectNode().put("name", "echo").set("arguments", JSON.createObjectNode().put("message", "x")));
+            assertEquals(504, slow.status(), slow.body());
+        } finally {
+            GatewayTestBed.legacyOnly.clearFault();
+        }
+        RawMcpClient.Exchange again = t.modernRequest("tools/call", (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.createObjectNode().put("name", "echo").set("arguments", JSON.createObjectNode().put("message", "x")));
+        assertTrue(text(again).contains(LIMITED), again.body());
     }
 }

@@ -22,7 +22,17 @@ public class RefundTestBed implements QuarkusTestResourceLifecycleManager {
 
     /** Situations with a limit of one call per hour, each on its own grant. */
     static final List<String> ONE_PER_HOUR = List.of("timeout", "status500", "status400", "cutjson", "cutsse", "garbage",
-            "huge", "huge-ran", "unknown-tool", "is-error", "refused", "legacy-unknown-tool", "legacy-timeout", "digest");
+            "huge", "huge-ran", "unknown-tool", "is-error", "refused", "legacy-unknown-tool", "legacy-timeout", "digest",
+            "ml-unknown", "ml-timeout", "lm-unknown", "lm-timeout", "ls-unknown", "ls-timeout");
+    /**
+     * The bridged situations' servers (the others use {@code fixture}, {@code refused} uses {@code down}): {@code ml-}
+     * a modern client to a legacy-only upstream, {@code lm-} a legacy client to a modern-only one, {@code ls-} a legacy
+     * client to an HTTP+SSE-only one; the upstreams are {@link GatewayTestBed}'s, which starts first.
+     */
+    static String serverOf(String situation) {
+        return situation.equals("refused") ? "down" : situation.startsWith("ml-") ? "legacy-only"
+                : situation.startsWith("lm-") ? "modern-only" : situation.startsWith("ls-") ? "sse-only" : "fixture";
+    }
     /** The disconnect attack's grant: two calls per hour. */
     static final String DISCONNECT = "disconnect";
     static final Map<String, String> TOKENS = new LinkedHashMap<>();
@@ -72,15 +82,19 @@ public class RefundTestBed implements QuarkusTestResourceLifecycleManager {
         String dead = "http://127.0.0.1:" + FreePorts.next() + "/mcp";
         StringBuilder grants = new StringBuilder();
         TOKENS.forEach((situation, token) -> grants.append("  - {id: ").append(situation).append(", server: ")
-                .append("refused".equals(situation) ? "down" : "fixture").append(", token_hash: \"")
+                .append(serverOf(situation)).append(", token_hash: \"")
                 .append(GrantTokens.hash(token)).append("\", policy: ")
                 .append(DISCONNECT.equals(situation) ? "two-per-hour" : "one-per-hour").append("}\n"));
         return """
                 servers:
                   - {id: fixture, era: dual, url: "%s"}
                   - {id: down, era: dual, url: "%s"}
+                  - {id: legacy-only, era: legacy, url: "%s"}
+                  - {id: modern-only, era: modern, url: "%s"}
+                  - {id: sse-only, era: http+sse, url: "%s"}
                 grants:
-                """.formatted(fixture.url(), dead) + grants + """
+                """.formatted(fixture.url(), dead, GatewayTestBed.legacyOnly.url(), GatewayTestBed.modernOnly.url(),
+                GatewayTestBed.sseOnly.sseUrl()) + grants + """
                 policies:
                   one-per-hour:
                     version: "1"
