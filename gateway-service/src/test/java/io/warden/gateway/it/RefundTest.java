@@ -109,7 +109,7 @@ class RefundTest {
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                         .until(() -> RefundTestBed.fixture.callCount("sleep") > before || in.available() > 0);
                 if (RefundTestBed.fixture.callCount("sleep") == before) {
-                    answers.add(new String(in.readNBytes(in.available()), StandardCharsets.UTF_8).replace("\\\"", "\""));
+                    answers.add(readAnswer(in).replace("\\\"", "\""));
                 }
             }
         }
@@ -121,6 +121,21 @@ class RefundTest {
         assertEquals("upstream_reset", closed.get("message").asText());
         assertTrue(closed.get("refund").isNull(), closed.toString());
         assertTrue(!closed.get("flags").toString().contains("limit_refunded"), closed.toString());
+    }
+
+    /** One HTTP/1.1 answer with a Content-Length: status line and headers, then exactly the body. */
+    private static String readAnswer(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("connection closed in the headers: " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        assertTrue(m.find(), head.toString());
+        return head + new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8);
     }
 
     /** A 2026-07-28 tools/call of the fixture's sleep tool (1 s) over a raw socket. */
@@ -241,13 +256,13 @@ class RefundTest {
         RefundTestBed.fixture.fault(Fault.HTTP_ERROR, 1, 400);
         modernCall("status400", 1, "echo", "{\"message\":\"first\"}").then().statusCode(400);
         assertTrue(secondCallAdmitted("status400"), "a 400 before any answer proves the tool never ran");
-        JsonNode d = find2("status400");
+        JsonNode d = firstDecision("status400");
         assertEquals("http_status", d.get("refund").get("reason").asText(), d.toString());
         assertEquals(400, d.get("refund").get("code").asInt());
     }
 
     /** The first decision of {@code grant} (the refunded call), once the log has two. */
-    private static JsonNode find2(String grant) {
+    private static JsonNode firstDecision(String grant) {
         return await().atMost(Duration.ofSeconds(10)).until(() -> {
             if (!Files.exists(RefundTestBed.decisions)) {
                 return Optional.<JsonNode>empty();
