@@ -178,7 +178,7 @@ public final class ArgumentDigest {
     }
 
     private static void number(JsonNode node, StringBuilder out) {
-        if (node.isInt() || node.isLong() && Math.abs(node.longValue()) <= 1L << 53) {
+        if (node.isInt() || node.isLong() && node.longValue() >= -(1L << 53) && node.longValue() <= 1L << 53) {
             out.append(node.longValue()); // exact as a double, and written as ECMAScript writes integers
             return;
         }

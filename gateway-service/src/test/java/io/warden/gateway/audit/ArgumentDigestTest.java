@@ -164,6 +164,14 @@ class ArgumentDigestTest {
     }
 
     @Test
+    void integersBeyondTwoToThe53AreTheirNearestDouble() {
+        assertEquals("9007199254740992", ArgumentDigest.canonical(JsonNodeFactory.instance.numberNode(9007199254740993L)));
+        assertEquals("-9223372036854776000", ArgumentDigest.canonical(JsonNodeFactory.instance.numberNode(Long.MIN_VALUE)));
+        assertEquals("12345678901234567000", ArgumentDigest.canonical(json("12345678901234567890")));
+        assertEquals("1e+21", ArgumentDigest.canonical(json("1000000000000000000000")));
+    }
+
+    @Test
     void hugeExponentStaysShort() throws Exception {
         ObjectMapper decimals = MAPPER.copy().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         JsonNode args = decimals.readTree("{\"n\":1e999999999}");
