@@ -30,6 +30,11 @@ public final class RefundRule {
      */
     public static final Set<Integer> NOT_EXECUTED_CODES = Set.of(-32700, -32600, -32601, -32602);
 
+    /** The proxy's failure cause when no connection to the upstream could be made. */
+    public static final String UNREACHABLE = "unreachable";
+    /** The proxy's failure cause when writing the request failed. */
+    public static final String NOT_WRITTEN_CAUSE = "not_written";
+
     /** Why tokens went back; the wire names are those of the decision event's {@code refund.reason}. */
     public enum Reason {
         /** The call never left the gateway: an era probe, a bridged session or a bridge refusal failed before it. */
@@ -56,10 +61,6 @@ public final class RefundRule {
 
     /** A refund and why; {@code code} is the HTTP status or JSON-RPC error code it rests on, else null. */
     public record Refund(Reason reason, Integer code) {}
-
-    /** The connection-level causes the proxy names upstream failures with. */
-    public static final String UNREACHABLE = "unreachable";
-    public static final String NOT_WRITTEN_CAUSE = "not_written";
 
     private RefundRule() {
     }
