@@ -698,6 +698,18 @@ async function misbehave(res, current) {
             res.write('event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"about to vanish"}}\n\n');
             await sleep(50);
             return res.destroy();
+        case 'cut-json': {
+            // Promises a JSON body, sends the start of it, then drops the connection.
+            const body = '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"never finished"}]}}';
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+            res.write(body.slice(0, 20));
+            await sleep(50);
+            return res.destroy();
+        }
+        case 'huge-json':
+            // A complete, valid JSON-RPC answer of 64 KiB (larger than a small gateway bound on upstream answers).
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x'.repeat(65536) }] } }));
         case 'hang':
             return; // never answer; the socket stays open until the client gives up
         default:
@@ -713,7 +725,7 @@ function takeFault() {
     return current;
 }
 
-const FAULT_MODES = ['http-error', 'garbage-json', 'garbage-sse', 'close-mid-stream', 'hang'];
+const FAULT_MODES = ['http-error', 'garbage-json', 'garbage-sse', 'close-mid-stream', 'cut-json', 'huge-json', 'hang'];
 
 function json(res, status, value) {
     res.writeHead(status, { 'content-type': 'application/json' });

@@ -8,6 +8,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.Router;
+import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
 import io.warden.gateway.audit.AsyncDecisionSink;
@@ -105,7 +106,7 @@ public class GatewayBeans {
                     return SessionCodec.ephemeral(config.session().ttl(), clock);
                 });
         AsyncDecisionSink log = decisionSink(config, registry);
-        recorder = new DecisionRecorder(log, config.id(), clock, log);
+        recorder = new DecisionRecorder(log, config.id(), clock, log, argumentDigest(config.decisionLog()));
         shared = sharedState(vertx, config, clock, sessions.ttl());
         if (subscriber != null) {
             Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);
@@ -204,4 +205,20 @@ public class GatewayBeans {
         return log;
     }
 
+    /** The keyed argument digest; a configured key that is not valid stops the start, naming the problem (never the key). */
+    private static ArgumentDigest argumentDigest(GatewayConfig.DecisionLog config) {
+        if (config.digestKey().filter(k -> !k.isBlank()).isEmpty()) {
+            ArgumentDigest digest = ArgumentDigest.ephemeral();
+            LOG.warnf("No warden.gateway.decision-log.digest-key configured: argument digests use a random per-process key"
+                    + " (id %s), so they compare only within this process, not across pods or restarts", digest.keyId());
+            return digest;
+        }
+        try {
+            ArgumentDigest digest = ArgumentDigest.withBase64Key(config.digestKey().get());
+            LOG.infof("Argument digests use the configured key, id %s", digest.keyId());
+            return digest;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("warden.gateway.decision-log.digest-key: " + e.getMessage());
+        }
+    }
 }

@@ -7,7 +7,9 @@ package io.warden.policy;
  * continuously at {@code refillTokens} per {@code windowMillis}. A call takes {@code cost}
  * tokens. All charges of one decision are taken together or not at all.
  *
- * @param bucketId stable id of the counter definition: {@code counter|scope}
+ * @param bucketId stable id of the counter definition: {@code counter|scope} for scope grant,
+ *     {@code counter|scope@policyId} for scopes server and global of a policy compiled with an id
+ *     (so two policies never share those buckets), {@code counter|scope} without one
  * @param key the bucket key for this call: bucket id, then the scope owner (grant id, server
  *     id, nothing for {@code global}), then the JSON text of each {@code key} path value, joined
  *     with {@code |}; a missing key value is written {@code -}

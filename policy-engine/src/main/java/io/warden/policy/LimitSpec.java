@@ -30,12 +30,14 @@ final class LimitSpec {
     /** {@code bucketId|}, to which the scope owner is appended. */
     private final String ownerPrefix;
 
-    LimitSpec(String rule, String counter, String scope, long windowMillis, long max, long burst, long cost,
-              Path costFrom, Path[] keyPaths, String onDeny, boolean shadow) {
+    LimitSpec(String rule, String counter, String scope, String policyId, long windowMillis, long max, long burst,
+              long cost, Path costFrom, Path[] keyPaths, String onDeny, boolean shadow) {
         this.rule = rule;
         this.counter = counter;
         this.scope = scope;
-        this.bucketId = counter + "|" + scope;
+        // Server and global buckets are shared beyond one grant: keyed by policy as well, so that another policy's
+        // counter of the same name (maybe at another rate) is another bucket. A grant has one policy: no need there.
+        this.bucketId = counter + "|" + scope + (policyId == null || "grant".equals(scope) ? "" : "@" + policyId);
         this.windowMillis = windowMillis;
         this.max = max;
         this.burst = burst;

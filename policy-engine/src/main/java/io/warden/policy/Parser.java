@@ -46,6 +46,12 @@ final class Parser {
     private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("([1-9][0-9]{0,8})(s|m|h|d)");
 
     private final List<PolicyProblem> problems = new ArrayList<>();
+    /** The id the policy is deployed under, or null; server and global buckets are keyed by it. */
+    private final String policyId;
+
+    Parser(String policyId) {
+        this.policyId = policyId;
+    }
     /** Counter definitions seen so far, by bucket id. */
     private final Map<String, CounterDefinition> counters = new HashMap<>();
 
@@ -693,7 +699,7 @@ final class Parser {
                         + earlier.pointer + ": limits sharing a counter must agree on window, max, burst and key");
                 continue;
             }
-            out.add(new LimitSpec(rule, counter, scope, windowMs, max, burst, cost, costFrom,
+            out.add(new LimitSpec(rule, counter, scope, policyId, windowMs, max, burst, cost, costFrom,
                     keys.toArray(new Path[0]), onDeny, shadow));
         }
         return out.toArray(new LimitSpec[0]);

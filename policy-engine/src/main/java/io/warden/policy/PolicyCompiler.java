@@ -58,13 +58,23 @@ public final class PolicyCompiler {
         return compile(document);
     }
 
-    /** Validates and compiles a policy document. Never throws, whatever the input. */
+    /** Validates and compiles a policy document that has no id. Never throws, whatever the input. */
     public static CompileResult compile(JsonNode document) {
+        return compile(document, null);
+    }
+
+    /**
+     * Validates and compiles a policy document deployed under {@code policyId}. The id becomes part of the bucket keys of
+     * its {@code server} and {@code global} limits, so two policies that use the same counter name never share a bucket
+     * (each at its own rate); {@code grant} buckets need no id, as a grant has one policy. Null: no id (the keys of a
+     * policy checked or evaluated on its own). Never throws, whatever the input.
+     */
+    public static CompileResult compile(JsonNode document, String policyId) {
         try {
             if (document != null && Values.depth(document) > MAX_DOCUMENT_DEPTH) {
                 return failure("", "the document is nested deeper than " + MAX_DOCUMENT_DEPTH + " levels");
             }
-            Parser parser = new Parser();
+            Parser parser = new Parser(policyId);
             CompiledPolicy policy = parser.parse(document);
             List<PolicyProblem> problems = parser.problems();
             return new CompileResult(problems.isEmpty() ? policy : null, problems);

@@ -1,6 +1,7 @@
 package io.warden.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +106,44 @@ class EvaluationTest {
         assertEquals(3_600_000L, c.windowMillis());
         assertEquals(1, c.cost());
         assertEquals(LimiterErrorMode.CLOSED, c.onLimiterError());
+    }
+
+    static CompiledPolicy compile(String json, String policyId) throws Exception {
+        CompileResult r = PolicyCompiler.compile(JSON.readTree(json.replace('\'', '"')), policyId);
+        assertTrue(r.ok(), () -> r.problems().toString());
+        return r.policy();
+    }
+
+    static String limited(String scope, int max) {
+        return "{'version':'1','default':'allow','all_tools':{'limits':[{'counter':'calls','window':'hour','max':" + max
+                + ",'scope':'" + scope + "','key':'args.region'}]}}";
+    }
+
+    @Test
+    void serverAndGlobalBucketsOfTwoPoliciesNeverShareAKey() throws Exception {
+        for (String scope : List.of("server", "global")) {
+            LimitCharge a = call(compile(limited(scope, 1), "strict"), "echo", "{'region':'eu'}").limits().get(0);
+            LimitCharge b = call(compile(limited(scope, 100), "relaxed"), "echo", "{'region':'eu'}").limits().get(0);
+            LimitCharge again = call(compile(limited(scope, 1), "strict"), "echo", "{'region':'eu'}").limits().get(0);
+
+            assertNotEquals(a.key(), b.key(), scope + ": same counter name, other policy, other bucket");
+            assertEquals(a.key(), again.key(), scope + ": the same policy keeps its bucket across compilations");
+            assertEquals("calls|" + scope + "@strict", a.bucketId());
+            assertEquals("calls|" + scope + "@relaxed", b.bucketId());
+        }
+        assertEquals("calls|server@strict|srv-1|\"eu\"",
+                call(compile(limited("server", 1), "strict"), "echo", "{'region':'eu'}").limits().get(0).key());
+        assertEquals("calls|global@strict|\"eu\"",
+                call(compile(limited("global", 1), "strict"), "echo", "{'region':'eu'}").limits().get(0).key());
+    }
+
+    @Test
+    void grantBucketsAndPoliciesWithoutAnIdKeepTheirKeys() throws Exception {
+        assertEquals("calls|grant|g-1|\"eu\"",
+                call(compile(limited("grant", 1), "strict"), "echo", "{'region':'eu'}").limits().get(0).key());
+        assertEquals("calls|global|\"eu\"", call(compile(limited("global", 1)), "echo", "{'region':'eu'}").limits().get(0).key());
+        assertEquals("calls|server|srv-1|\"eu\"",
+                call(compile(limited("server", 1)), "echo", "{'region':'eu'}").limits().get(0).key());
     }
 
     @Test

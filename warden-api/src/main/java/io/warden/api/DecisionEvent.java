@@ -40,13 +40,17 @@ import java.util.UUID;
  * @param policyId        the policy evaluated; null when the grant has none (rule {@code (no policy)})
  * @param policyVersion   the revision of that policy; null when policyId is null
  * @param argumentKeys    the top-level argument names, sorted; never values
- * @param argumentDigest  {@code sha256:} + hex over the canonical JSON of the arguments; null when there were none
+ * @param argumentDigest  {@code hmac-sha256:} + hex: HMAC-SHA256 with the deployment's digest key over the RFC 8785
+ *                        canonical JSON of the arguments; null when there were none
+ * @param argumentDigestKey the id of the key that digest was made with (digests compare only under one key id); null
+ *                        when there is no digest
  * @param arguments       a snapshot of the arguments, only when the policy opts in; else null
  * @param redacted        names of fields withheld from this event, e.g. {@code arguments}
  * @param upstreamStatus  HTTP status of the upstream answer; null when the upstream was not called
  * @param gatewayMicros   time spent in the gateway itself, in microseconds
  * @param upstreamMicros  time spent waiting for the upstream, in microseconds; null when not called
  * @param flags           conditions worth noting, e.g. {@code limiter_open}
+ * @param refund          the call's rate-limit tokens were given back, and why; null when they were not (or it had none)
  */
 public record DecisionEvent(
         @JsonProperty("schema_version") int schemaVersion,
@@ -67,12 +71,14 @@ public record DecisionEvent(
         @JsonProperty("policy_version") String policyVersion,
         @JsonProperty("argument_keys") List<String> argumentKeys,
         @JsonProperty("argument_digest") String argumentDigest,
+        @JsonProperty("argument_digest_key") String argumentDigestKey,
         @JsonProperty("arguments") Object arguments,
         @JsonProperty("redacted") List<String> redacted,
         @JsonProperty("upstream_status") Integer upstreamStatus,
         @JsonProperty("gateway_micros") long gatewayMicros,
         @JsonProperty("upstream_micros") Long upstreamMicros,
-        @JsonProperty("flags") List<String> flags) {
+        @JsonProperty("flags") List<String> flags,
+        @JsonProperty("refund") Refund refund) {
 
     /** The version of this event shape, written as {@code schema_version}. */
     public static final int SCHEMA_VERSION = 1;
@@ -116,8 +122,8 @@ public record DecisionEvent(
             withheld.add(ARGUMENTS);
         }
         return new DecisionEvent(schemaVersion, id, time, gatewayId, serverId, grantId, era, protocolVersion, method, tool,
-                outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, null, withheld,
-                upstreamStatus, gatewayMicros, upstreamMicros, flags);
+                outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, argumentDigestKey, null,
+                withheld, upstreamStatus, gatewayMicros, upstreamMicros, flags, refund);
     }
 
     /** Seconds since the epoch of 10000-01-01T00:00:00Z: from there on ISO-8601 needs a sign and a longer year. */
@@ -196,6 +202,23 @@ public record DecisionEvent(
         }
     }
 
+    /**
+     * Rate-limit tokens given back because the call provably never reached the tool.
+     *
+     * @param reason {@code not_sent}, {@code connect_failed}, {@code not_written}, {@code http_status} or
+     *               {@code jsonrpc_error}
+     * @param code   the upstream's HTTP status ({@code http_status}) or JSON-RPC error code ({@code jsonrpc_error}); else null
+     */
+    public record Refund(@JsonProperty("reason") String reason, @JsonProperty("code") Integer code) {
+        /** The reasons, as written. */
+        public static final List<String> REASONS = List.of("not_sent", "connect_failed", "not_written", "http_status",
+                "jsonrpc_error");
+
+        public Refund {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
     /** A rule in shadow mode that would have denied. */
     public record ShadowFinding(@JsonProperty("rule") String rule, @JsonProperty("message") String message) {
         public ShadowFinding {
@@ -226,12 +249,14 @@ public record DecisionEvent(
         private String policyVersion;
         private List<String> argumentKeys = List.of();
         private String argumentDigest;
+        private String argumentDigestKey;
         private Object arguments;
         private final List<String> redacted = new ArrayList<>();
         private Integer upstreamStatus;
         private long gatewayMicros;
         private Long upstreamMicros;
         private final List<String> flags = new ArrayList<>();
+        private Refund refund;
 
         private Builder() {
         }
@@ -301,10 +326,20 @@ public record DecisionEvent(
             return this;
         }
 
-        /** The argument summary: top-level names (sorted on build) and the digest; see the gateway's ArgumentDigest. */
-        public Builder argumentSummary(List<String> keys, String digest) {
+        /**
+         * The argument summary: top-level names (sorted on build), the digest and the id of the key it was made with (null
+         * when the digest is); see the gateway's ArgumentDigest.
+         */
+        public Builder argumentSummary(List<String> keys, String digest, String digestKey) {
             this.argumentKeys = keys;
             this.argumentDigest = digest;
+            this.argumentDigestKey = digest == null ? null : digestKey;
+            return this;
+        }
+
+        /** Records that the call's rate-limit tokens were given back, and why. */
+        public Builder refund(Refund refund) {
+            this.refund = refund;
             return this;
         }
 
@@ -350,8 +385,8 @@ public record DecisionEvent(
             return new DecisionEvent(SCHEMA_VERSION, id != null ? id : UUID.randomUUID().toString(),
                     isoMicros(time != null ? time : Instant.now()), gatewayId, serverId,
                     grantId, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
-                    policyVersion, argumentKeys, argumentDigest, arguments, withheld, upstreamStatus, gatewayMicros,
-                    upstreamMicros, flags);
+                    policyVersion, argumentKeys, argumentDigest, argumentDigestKey, arguments, withheld, upstreamStatus,
+                    gatewayMicros, upstreamMicros, flags, refund);
         }
     }
 }

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * JSON-RPC request on {@code /mcp} with {@code {"content":[{"type":"text","text":"ok"}]}} as JSON.
  * The limiter tests need the machine's CPU for the gateways and the clients, not for the upstream;
  * notifications get 202. It counts the calls that reached it. An argument {@code fail} makes a call fail:
- * {@code "http500"} (HTTP 500), {@code "rpc"} (a JSON-RPC error), {@code "tool"} (a result with {@code isError}).
+ * {@code "http400"} (HTTP 400: the request refused as such), {@code "http500"} (HTTP 500), {@code "rpc"} (JSON-RPC error
+ * -32602, invalid params: the tool never ran), {@code "rpc-internal"} (-32603: it may have), {@code "tool"} (a result
+ * with {@code isError}).
  */
 public final class EchoUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,14 +69,14 @@ public final class EchoUpstream implements AutoCloseable {
                 calls.incrementAndGet();
             }
             String fail = msg.path("params").path("arguments").path("fail").asText("");
-            if (fail.equals("http500")) {
-                ex.sendResponseHeaders(500, -1);
+            if (fail.startsWith("http")) {
+                ex.sendResponseHeaders(fail.equals("http400") ? 400 : 500, -1);
                 return;
             }
             ObjectNode answer = JSON.createObjectNode().put("jsonrpc", "2.0");
             answer.set("id", msg.get("id"));
-            if (fail.equals("rpc")) {
-                answer.putObject("error").put("code", -32603).put("message", "echo failed");
+            if (fail.startsWith("rpc")) {
+                answer.putObject("error").put("code", fail.equals("rpc") ? -32602 : -32603).put("message", "echo failed");
             } else if (fail.equals("tool")) {
                 ObjectNode result = answer.putObject("result").put("isError", true);
                 result.putArray("content").addObject().put("type", "text").put("text", "tool failed");

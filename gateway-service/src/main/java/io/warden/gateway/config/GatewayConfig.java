@@ -175,6 +175,12 @@ public interface GatewayConfig {
         @WithDefault("10000")
         int queueCapacity();
 
+        /**
+         * Base64 key (at least 32 bytes) for the keyed argument digests in decision events; the same on every pod, so
+         * their digests compare. Empty: a random per-process key (digests then compare within one process only).
+         */
+        Optional<String> digestKey();
+
         Kafka kafka();
 
         enum Destination { FILE, KAFKA }

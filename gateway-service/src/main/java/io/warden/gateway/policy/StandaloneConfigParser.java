@@ -280,7 +280,7 @@ public final class StandaloneConfigParser {
                     continue;
                 }
             }
-            CompileResult result = PolicyCompiler.compile(doc);
+            CompileResult result = PolicyCompiler.compile(doc, e.getKey());
             if (!result.ok()) {
                 for (PolicyProblem p : result.problems()) {
                     problems.add(at + p.pointer() + ": " + p.message());

@@ -10,7 +10,8 @@ import java.time.Clock;
 
 /**
  * Turns an exchange and its verdict into one {@link DecisionEvent} and hands it to the sink (a JSON-lines
- * file today, Kafka later). Argument values are never recorded: only their sorted keys and a digest.
+ * file today, Kafka later). Argument values are never recorded: only their sorted keys and a keyed digest
+ * ({@link ArgumentDigest}) with the id of its key.
  */
 public final class DecisionRecorder implements AutoCloseable {
 
@@ -18,12 +19,14 @@ public final class DecisionRecorder implements AutoCloseable {
     private final String gatewayId;
     private final Clock clock;
     private final AutoCloseable closer;
+    private final ArgumentDigest digest;
 
-    public DecisionRecorder(DecisionSink sink, String gatewayId, Clock clock, AutoCloseable closer) {
+    public DecisionRecorder(DecisionSink sink, String gatewayId, Clock clock, AutoCloseable closer, ArgumentDigest digest) {
         this.sink = sink;
         this.gatewayId = gatewayId;
         this.clock = clock;
         this.closer = closer;
+        this.digest = digest;
     }
 
     /** Records the verdict of {@code ex}; {@code error} names an upstream failure after an allow. */
@@ -49,7 +52,7 @@ public final class DecisionRecorder implements AutoCloseable {
             b.policy(v.policy().id(), v.policy().version());
         }
         if (v.arguments() != null) {
-            b.argumentSummary(ArgumentDigest.keys(v.arguments()), ArgumentDigest.of(v.arguments()));
+            b.argumentSummary(ArgumentDigest.keys(v.arguments()), digest.of(v.arguments()), digest.keyId());
         }
         for (ShadowFinding s : d.shadow()) {
             b.shadow(s.rule(), s.message());
@@ -59,8 +62,9 @@ public final class DecisionRecorder implements AutoCloseable {
                 b.outcome(DecisionEvent.Outcome.DENY, ex.limit.rule(), ex.limit.message());
             }
             ex.limit.flags().forEach(f -> b.flag(f.jsonName()));
-            if (ex.refunded) {
+            if (ex.refund != null) {
                 b.flag("limit_refunded");
+                b.refund(new DecisionEvent.Refund(ex.refund.reason().wire(), ex.refund.code()));
             }
         }
         if (ex.upstreamStatus != null) {

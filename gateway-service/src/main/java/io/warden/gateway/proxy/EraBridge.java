@@ -15,6 +15,7 @@ import io.warden.gateway.bridge.ProbeAnswers;
 import io.warden.gateway.bridge.Route;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
+import io.warden.gateway.ratelimit.RefundRule;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -345,6 +346,7 @@ final class EraBridge {
                         return upstreamStatus;
                     }
                     ex.translation = null;
+                    ex.dispatched = false; // the 404 proved it did not run: until sent again, it was not sent
                     proxy.metrics().upstreamError(ex.serverTag(), "legacy_session_lost");
                     modernToLegacy(ex, method, body, false);
                     return TAKEN_OVER;
@@ -427,6 +429,7 @@ final class EraBridge {
             return;
         }
         String key = m.id().toString();
+        ex.dispatched = true; // the POST below may reach the upstream
         long timer = vertx.setTimer(proxy.limits().upstreamResponseTimeout().toMillis(), t -> {
             ch.forget(key);
             if (initialize) {
@@ -486,7 +489,7 @@ final class EraBridge {
     // ---- HTTP+SSE-only upstream, modern client ---------------------------------------------------
 
     private void unsupported(Exchange ex) {
-        proxy.refund(ex);
+        proxy.refund(ex, RefundRule.afterFailure(ex.dispatched, "era_unsupported"));
         proxy.metrics().upstreamError(ex.serverTag(), "era_unsupported");
         if (ex.verdict != null) {
             proxy.recorder().record(ex, DecisionIds.next(), "upstream_era_unsupported");

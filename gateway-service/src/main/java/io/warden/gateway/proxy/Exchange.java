@@ -9,6 +9,7 @@ import io.warden.gateway.policy.Grant;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.UpstreamServer;
 import io.warden.gateway.ratelimit.LimitOutcome;
+import io.warden.gateway.ratelimit.RefundRule;
 import io.warden.gateway.session.SessionState;
 
 /**
@@ -34,7 +35,12 @@ final class Exchange {
     PolicyGate.Verdict verdict;
     /** What the limiter said, when the call had limits. */
     LimitOutcome limit;
-    boolean refunded;
+    /** Set when the call's tokens were given back (at most once), with the proof that it never reached the tool. */
+    RefundRule.Refund refund;
+    /** Set once the call itself may have been written to the upstream; before that, a failure proves it was not sent. */
+    boolean dispatched;
+    /** JSON-RPC messages the upstream sent on this call's stream so far: after one, the tool had started. */
+    int upstreamMessages;
     long upstreamSentNanos;
     long upstreamMicros = -1;
     Integer upstreamStatus;

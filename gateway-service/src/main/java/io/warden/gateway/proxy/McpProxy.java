@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +32,7 @@ import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.session.SessionCodec;
 import io.warden.gateway.ratelimit.LimitOutcome;
 import io.warden.gateway.ratelimit.RateLimiter;
+import io.warden.gateway.ratelimit.RefundRule;
 import io.warden.policy.Decision;
 import io.warden.policy.LimitCharge;
 import io.warden.policy.Outcome;
@@ -200,10 +202,13 @@ public final class McpProxy {
         reply(ex, 500, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, "Internal gateway error"), "internal_error");
     }
 
-    /** Gives the tokens back when the call never ran; at most once per exchange. */
-    void refund(Exchange ex) {
-        if (ex.limit != null && !ex.refunded && !ex.limit.reservation().isEmpty()) {
-            ex.refunded = true;
+    /**
+     * Gives the tokens back when {@link RefundRule} found proof that the call never reached the tool ({@code why} not
+     * null); at most once per exchange.
+     */
+    void refund(Exchange ex, RefundRule.Refund why) {
+        if (why != null && ex.limit != null && ex.refund == null && !ex.limit.reservation().isEmpty()) {
+            ex.refund = why;
             limiter.refund(ex.limit.reservation()).subscribe().with(v -> { }, t -> { });
         }
     }
@@ -410,6 +415,7 @@ public final class McpProxy {
                 return;
             }
             HttpClientRequest req = ar.result();
+            ex.dispatched = true; // connected: from here on the upstream may receive the call
             // A GET is a listen for unsolicited messages: an upstream may hold its headers until the first one.
             long wait = method == HttpMethod.GET ? limits.sseIdleTimeout().toMillis() : limits.upstreamResponseTimeout().toMillis();
             long timer = vertx.setTimer(wait, t -> {
@@ -417,19 +423,16 @@ public final class McpProxy {
                 req.reset();
             });
             ex.out.onClose(req::reset);
+            Future<Void> written = body == null ? req.end() : req.end(body);
             req.response().onComplete(rar -> guarded(ex, () -> {
                 vertx.cancelTimer(timer);
                 if (rar.failed()) {
-                    upstreamFailed(ex, "reset", rar.cause());
+                    // Only a write that failed proves the upstream never had the whole request; a reset after it may not.
+                    upstreamFailed(ex, written.failed() ? RefundRule.NOT_WRITTEN_CAUSE : "reset", rar.cause());
                 } else {
                     new Relay(this, ex, req, rar.result()).start();
                 }
             }));
-            if (body == null) {
-                req.end();
-            } else {
-                req.end(body);
-            }
         }));
     }
 
@@ -466,7 +469,7 @@ public final class McpProxy {
             return;
         }
         ex.failed = true;
-        refund(ex);
+        refund(ex, RefundRule.afterFailure(ex.dispatched, cause));
         metrics.upstreamError(ex.serverTag(), cause);
         LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
         if (ex.out.started()) {

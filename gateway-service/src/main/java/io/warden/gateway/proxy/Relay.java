@@ -11,6 +11,7 @@ import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.mcp.SseParser;
+import io.warden.gateway.ratelimit.RefundRule;
 import java.util.Locale;
 
 /**
@@ -45,6 +46,7 @@ final class Relay {
             return;
         }
         ex.upstreamStatus = resp.statusCode();
+        proxy.refund(ex, RefundRule.afterStatus(resp.statusCode())); // a refusal of the request as such: the tool never ran
         long now = System.nanoTime();
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;
         proxy.metrics().upstreamTime(ex.serverTag(), now - ex.upstreamSentNanos);
@@ -161,6 +163,9 @@ final class Relay {
             }
         }
         out.event(toSend);
+        if (event.hasData()) {
+            ex.upstreamMessages++; // an answer after this one is not proof that the tool never ran
+        }
         if (out.congested()) {
             resp.pause();
             out.onDrain(resp::resume);
@@ -228,13 +233,15 @@ final class Relay {
 
     /**
      * What the gateway does to the answer of a client's request, wherever the answer came from (this relay, or a
-     * bridged HTTP+SSE upstream's stream): refund when the call never ran, unknown-tool wording, the translation
+     * bridged HTTP+SSE upstream's stream): refund when the error proves the call never ran ({@link RefundRule}), unknown-tool wording, the translation
      * back to the client's era, hidden tools removed from tools/list. True when the message changed.
      */
     static boolean responseHooks(McpProxy proxy, Exchange ex, ObjectNode raw) {
         boolean changed = false;
         if (raw.has("error")) {
-            proxy.refund(ex); // a JSON-RPC error means the call never ran
+            JsonNode code = raw.get("error").get("code");
+            proxy.refund(ex, RefundRule.afterError(code != null && code.canConvertToInt() && code.isIntegralNumber()
+                    ? code.intValue() : null, ex.upstreamMessages > 0));
             changed = Denials.normalizeUnknownTool(raw, ex.message);
         }
         if (ex.translation != null && ex.translation.response(raw)) {

@@ -11,8 +11,11 @@ import io.warden.policy.LimitCharge;
  * </pre>
  *
  * <p>{@code <bucket key>} is {@link LimitCharge#key()} as the policy engine builds it
- * ({@code counter|scope|owner|key values}), so bucket identity never depends on the
- * partition. The part in braces is the Redis Cluster hash tag: every grant- and
+ * ({@code counter|grant|<grant>|key values}, {@code counter|server@<policy>|<server>|key values},
+ * {@code counter|global@<policy>|key values}), so bucket identity never depends on the
+ * partition. Server and global buckets carry the policy id, so two policies that use the same
+ * counter name never share one bucket; all global buckets still share the one {@code ~global}
+ * tag, and a call's server buckets its server's tag, so the script reaches them as before. The part in braces is the Redis Cluster hash tag: every grant- and
  * server-scoped bucket of one server lands in one slot, so one script can take them all
  * atomically. Global buckets are shared by all servers and cannot share their slot; see
  * {@link RedisRateLimiter} for how a call mixing both is handled. The value of a key is the

@@ -61,12 +61,29 @@ class DecisionEventTest {
 
         assertEquals(Arrays.stream(Era.values()).map(Era::wire).toList(), texts(properties.get("era").get("enum")));
         assertEquals(Arrays.stream(Outcome.values()).map(Outcome::wire).toList(), texts(properties.get("outcome").get("enum")));
+        assertEquals(DecisionEvent.Refund.REASONS, texts(properties.get("refund").get("properties").get("reason").get("enum")));
+        assertEquals(Arrays.stream(io.warden.gateway.ratelimit.RefundRule.Reason.values())
+                .map(io.warden.gateway.ratelimit.RefundRule.Reason::wire).toList(), DecisionEvent.Refund.REASONS);
+    }
+
+    @Test
+    void refundIsAnObjectWithReasonAndCodeOrNull() throws IOException {
+        JsonNode refund = schema().get("properties").get("refund");
+        JsonNode refunded = MAPPER.valueToTree(TestEvents.deniedCall().refund(new DecisionEvent.Refund("http_status", 404)).build());
+        JsonNode kept = MAPPER.valueToTree(TestEvents.deniedCall().build());
+
+        assertEquals("http_status", refunded.get("refund").get("reason").textValue());
+        assertEquals(404, refunded.get("refund").get("code").intValue());
+        assertEquals(names(refund.get("properties")), names(refunded.get("refund")));
+        assertTrue(kept.get("refund").isNull(), "written as null when the tokens were kept");
+        assertThrows(NullPointerException.class, () -> new DecisionEvent.Refund(null, null));
     }
 
     @Test
     void fullAndMinimalEventsHaveTheTypesTheSchemaDeclares() throws IOException {
         JsonNode properties = schema().get("properties");
-        DecisionEvent full = TestEvents.deniedCall().arguments(Map.of("owner", "acme")).upstream(200, 1_500).build();
+        DecisionEvent full = TestEvents.deniedCall().arguments(Map.of("owner", "acme")).upstream(200, 1_500)
+                .refund(new DecisionEvent.Refund("jsonrpc_error", -32602)).build();
 
         for (DecisionEvent event : List.of(full, TestEvents.minimal(3))) {
             JsonNode json = MAPPER.valueToTree(event);
@@ -80,6 +97,9 @@ class DecisionEventTest {
             });
             String digest = json.get("argument_digest").textValue();
             assertTrue(digest == null || digest.matches(properties.get("argument_digest").get("pattern").textValue()));
+            String key = json.get("argument_digest_key").textValue();
+            assertEquals(digest == null, key == null, "a key id exactly when there is a digest");
+            assertTrue(key == null || key.matches(properties.get("argument_digest_key").get("pattern").textValue()));
         }
     }
 
@@ -147,7 +167,7 @@ class DecisionEventTest {
     void eventsAreImmutable() {
         List<String> flags = new ArrayList<>(List.of("a"));
         DecisionEvent event = new DecisionEvent(1, "id", "t", "g", "s", "gr", Era.MODERN, "2026-07-28", "tools/list", null,
-                Outcome.ALLOW, null, null, null, null, null, null, null, null, null, null, 0, null, flags);
+                Outcome.ALLOW, null, null, null, null, null, null, null, null, null, null, null, 0, null, flags, null);
         flags.add("b");
 
         assertEquals(List.of("a"), event.flags());

@@ -27,7 +27,7 @@ final class TestEvents {
                 .outcome(Outcome.DENY, "/tools/delete_repo/deny_if/0", "Deleting repositories is not allowed")
                 .shadow("/all_tools/limits/calls-per-minute", "would exceed 60 calls per minute")
                 .policy("repo-policy", "7")
-                .argumentSummary(java.util.List.of("repo", "owner"), "sha256:" + "ab".repeat(32))
+                .argumentSummary(java.util.List.of("repo", "owner"), "hmac-sha256:" + "ab".repeat(32), "0123abcd")
                 .gatewayMicros(412)
                 .flag("limiter_open");
     }

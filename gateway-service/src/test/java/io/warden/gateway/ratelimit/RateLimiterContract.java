@@ -10,8 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.warden.policy.CallContext;
+import io.warden.policy.CompileResult;
 import io.warden.policy.LimitCharge;
+import io.warden.policy.PolicyCompiler;
+import io.warden.policy.Subject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -56,6 +63,31 @@ abstract class RateLimiterContract {
             }
         }
         return max;
+    }
+
+    /** The charge of one call under a policy deployed as {@code policyId}, keyed exactly as the engine keys it. */
+    private static LimitCharge underPolicy(String policyId, String counter, String scope, int max) {
+        ObjectNode limit = JsonNodeFactory.instance.objectNode().put("counter", counter).put("window", "hour")
+                .put("max", max).put("scope", scope);
+        ObjectNode policy = JsonNodeFactory.instance.objectNode().put("version", "1").put("default", "allow");
+        policy.putObject("all_tools").putArray("limits").add(limit);
+        CompileResult r = PolicyCompiler.compile(policy, policyId);
+        assertTrue(r.ok(), r.problems()::toString);
+        return r.policy().evaluateCall(new CallContext(Subject.of("g1", "srv1"), "echo", null, null, Instant.now()))
+                .limits().get(0);
+    }
+
+    @Test
+    void twoPoliciesSharingAServerOrGlobalCounterNameHaveIndependentBuckets() {
+        for (String scope : List.of("server", "global")) {
+            String counter = fresh("shared");
+            LimitCharge strict = underPolicy("strict", counter, scope, 1);
+            LimitCharge relaxed = underPolicy("relaxed", counter, scope, 3);
+
+            assertEquals(1, drain(5, strict), scope);
+            assertEquals(3, drain(5, relaxed), scope + ": the strict policy's calls took nothing from this bucket");
+            assertEquals(0, drain(5, strict), scope);
+        }
     }
 
     @Test

@@ -237,6 +237,10 @@ public final class NodeMcpServer implements AutoCloseable {
         GARBAGE_SSE("garbage-sse"),
         /** Starts an SSE answer, sends one notification, then drops the connection without a response. */
         CLOSE_MID_STREAM("close-mid-stream"),
+        /** Answers 200 {@code application/json} with a Content-Length, sends part of the body, then drops the connection. */
+        CUT_JSON("cut-json"),
+        /** Answers 200 {@code application/json} with a complete JSON-RPC result of 64 KiB. */
+        HUGE_JSON("huge-json"),
         /** Reads the request and never answers. */
         HANG("hang");
 
