@@ -382,6 +382,7 @@ public final class McpProxy {
             case "timeout" -> "Upstream MCP server did not answer within " + limits.upstreamResponseTimeout().toSeconds() + "s";
             case "unreachable" -> "Upstream MCP server is unreachable";
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
+            case "unreadable_tools" -> "Upstream MCP server sent a tool list the gateway cannot read, so cannot filter";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
             default -> cause.startsWith("status_") ? "Upstream MCP server failed with HTTP " + cause.substring(7)

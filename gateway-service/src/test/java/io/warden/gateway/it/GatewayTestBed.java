@@ -95,7 +95,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: stateless, url: "%s"}
                 """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
                 faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"), stateless.url())
-                + eraServers(dead) + """
+                + eraServers(dead) + hostileServers() + """
                 grants:
                   - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
                   - {id: strict, server: fixture, token_hash: "%s", policy: strict}
@@ -105,7 +105,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: callable, server: fixture, token_hash: "%s", policy: callable}
                 """.formatted(GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
                 GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
-                + faultGrants() + eraGrants() + """
+                + faultGrants() + eraGrants() + hostileGrants() + """
                   - {id: limited, server: fixture, token_hash: "%s", policy: two-per-hour}
                   - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
                   - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
@@ -195,6 +195,27 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
         for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge"}) {
             sb.append("  - {id: fault-").append(s).append(", server: ").append(s).append(", token_hash: \"")
                     .append(GrantTokens.hash(faultToken(s))).append("\", policy: allow-all}\n");
+        }
+        return sb.toString();
+    }
+
+    /** Upstreams that put tool lists where a gateway may not look (FaultyUpstream); pinned, so no era probe reads them. */
+    static final String[] HOSTILE = {"tools-as-text", "tools-on-4xx", "tools-duplicate", "tools-odd-name", "tools-other-id"};
+
+    private static String hostileServers() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : HOSTILE) {
+            sb.append("  - {id: ").append(s).append(", era: legacy, url: \"").append(faulty.url("/" + s)).append("\"}\n");
+        }
+        return sb.toString();
+    }
+
+    /** Each with the strict policy, which hides delete_account. */
+    private static String hostileGrants() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : HOSTILE) {
+            sb.append("  - {id: hostile-").append(s).append(", server: ").append(s).append(", token_hash: \"")
+                    .append(GrantTokens.hash(faultToken(s))).append("\", policy: strict}\n");
         }
         return sb.toString();
     }
