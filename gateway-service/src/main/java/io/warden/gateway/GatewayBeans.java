@@ -17,6 +17,7 @@ import io.warden.gateway.cluster.RedisSubscriber;
 import io.warden.gateway.cluster.RevocationSet;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
@@ -159,13 +160,8 @@ public class GatewayBeans {
         SharedState state = new SharedState(new RedisMessageBus(subscriber),
                 new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl));
         subscriber.start();
-        LOG.infof("Streams and session revocations are shared through Redis at %s", redact(url.get()));
+        LOG.infof("Streams and session revocations are shared through Redis at %s", LogSafe.url(url.get()));
         return state;
-    }
-
-    /** The URL without its password, for logs. */
-    static String redact(String url) {
-        return url.replaceAll("//[^@/]*@", "//***@");
     }
 
     private static void auditMetrics(MeterRegistry registry, JsonLinesDecisionLog log) {

@@ -19,6 +19,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.auth.GrantAuthenticator;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
@@ -372,7 +373,7 @@ public final class McpProxy {
         ex.failed = true;
         refund(ex);
         metrics.upstreamError(ex.serverTag(), cause);
-        LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
+        LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : LogSafe.text(t.getMessage()));
         if (ex.out.started()) {
             ex.out.end();
             return;
