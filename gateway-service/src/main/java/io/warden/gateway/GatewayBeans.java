@@ -39,6 +39,7 @@ import io.warden.gateway.proxy.HttpGuard;
 import io.warden.gateway.proxy.McpProxy;
 import io.warden.gateway.proxy.UpstreamClients;
 import io.warden.gateway.session.SessionCodec;
+import io.warden.gateway.session.SessionKeyPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
@@ -97,13 +98,12 @@ public class GatewayBeans {
                         .setTryUseCompression(false)
                         .setMaxInitialLineLength(8192),
                 limits.upstreamPoolSize());
-        SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
-                .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
-                .orElseGet(() -> {
-                    LOG.warn("No warden.gateway.session.keys configured: sessions use a random per-process key, so they"
-                            + " do not survive a restart and cannot be shared by several gateway pods");
-                    return SessionCodec.ephemeral(config.session().ttl(), clock);
-                });
+        SessionKeyPolicy.Choice keys = SessionKeyPolicy.choose(config.session().keys(), sharesState(config),
+                config.session().allowEphemeralKey(), config.session().ttl(), clock);
+        if (keys.warning() != null) {
+            LOG.warn(keys.warning());
+        }
+        SessionCodec sessions = keys.codec();
         JsonLinesDecisionLog log = new JsonLinesDecisionLog(config.decisionLog().file(), config.decisionLog().queueCapacity(),
                 JsonRpc.MAPPER);
         auditMetrics(registry, log);
@@ -121,6 +121,12 @@ public class GatewayBeans {
                 vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTryUseCompression(false)
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())));
         proxy.register(router);
+    }
+
+    /** A Redis for shared state or shared limits means several pods. */
+    private static boolean sharesState(GatewayConfig config) {
+        return config.cluster().redisUrl().filter(u -> !u.isBlank()).isPresent()
+                || config.ratelimit().redisUrl().filter(u -> !u.isBlank()).isPresent();
     }
 
     /** Redis when configured (exact across pods), else one in-memory limiter for this pod. */
