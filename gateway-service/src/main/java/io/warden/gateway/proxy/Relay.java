@@ -174,9 +174,11 @@ final class Relay {
         SseEvent toSend = event;
         if (event.hasData() && !plainResult(JsonRpc.plainResult(event.data()))) {
             UpstreamJson.Read read = UpstreamJson.read(event.data());
+            boolean answeredBefore = responded;
             boolean changed = read != null && read.message() != null && inspect(read.message());
-            switch (hideTools(proxy, ex, read, read == null ? event.data() : null, true)) {
-                case REFUSE -> toSend = refused(event);
+            // Which event is the answer is known only once read: unreadable data is refused only when it may hold tools.
+            switch (hideTools(proxy, ex, read, read == null ? event.data() : null, read != null)) {
+                case REFUSE -> toSend = refused(event, answeredBefore);
                 case REWRITE -> changed = true;
                 case PASS -> { }
             }
@@ -292,8 +294,8 @@ final class Relay {
      * An event that may carry a tool list the gateway cannot filter is never relayed. When the exchange is a tools/list
      * still waiting for its answer, the client gets an error in its place; otherwise the event is dropped.
      */
-    private SseEvent refused(SseEvent event) {
-        if (ex.message == null || !ex.message.isRequest() || responded || !"tools/list".equals(ex.message.method())) {
+    private SseEvent refused(SseEvent event, boolean answeredBefore) {
+        if (ex.message == null || !ex.message.isRequest() || answeredBefore || !"tools/list".equals(ex.message.method())) {
             return null;
         }
         responded = true;

@@ -226,7 +226,8 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     }
 
     /** Upstreams that put tool lists where a gateway may not look (FaultyUpstream); pinned, so no era probe reads them. */
-    static final String[] HOSTILE = {"tools-as-text", "tools-on-4xx", "tools-duplicate", "tools-odd-name", "tools-other-id"};
+    static final String[] HOSTILE = {"tools-as-text", "tools-on-4xx", "tools-duplicate", "tools-odd-name", "tools-other-id",
+        "tools-shapeless"};
 
     private static String hostileServers() {
         StringBuilder sb = new StringBuilder();

@@ -105,6 +105,19 @@ class HiddenToolsTest {
         }
     }
 
+    @Test
+    void aToolsListAnswerWithoutAToolListIsAnsweredWithAnError() {
+        Response r = post("tools-shapeless", toolsList());
+        assertEquals(200, r.statusCode(), r.asString());
+        List<JsonNode> messages = RawMcpClient.parseMessages("text/event-stream", r.asString());
+        assertEquals(1, messages.size(), r.asString());
+        assertEquals(7, messages.get(0).path("id").asInt(), r.asString());
+        assertEquals(-32603, messages.get(0).at("/error/code").asInt(), r.asString());
+        assertFalse(r.asString().contains(HIDDEN), r.asString());
+        assertTrue(post("tools-shapeless", toolsCall()).asString().contains("\"tool\""),
+                "the same shape answering a call is no tool list: passed as it came");
+    }
+
     private static Response post(String server, String body) {
         return Mcp.client(GatewayTestBed.faultToken(server)).body(body).post("/mcp/" + server);
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code /tools-odd-name}: {@code result.Tools}, which a case-insensitive reader takes for the list</li>
  *   <li>{@code /tools-other-id}: POST: an SSE answer whose first event is a tool list for another id, then a plain
  *       result; GET: a stream that carries a tools/list answer and ends</li>
+ *   <li>{@code /tools-shapeless}: an SSE answer whose result has no {@code tools} array</li>
  * </ul>
  */
 public final class FaultyUpstream implements AutoCloseable {
@@ -64,6 +65,9 @@ public final class FaultyUpstream implements AutoCloseable {
                                 + ",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}\n\n");
                     }
                 }
+                case "/tools-shapeless" -> req.response().putHeader("Content-Type", "text/event-stream")
+                        .end("id: s-1\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + idOf(body.toString())
+                                + ",\"result\":{\"tool\":[" + HIDDEN + "]}}\n\n");
                 default -> req.response().setStatusCode(404).end();
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
