@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads an upstream body or SSE event's data as JSON, telling apart text that is exactly one JSON value from text a
@@ -27,20 +28,15 @@ public final class UpstreamJson {
      */
     public record Read(JsonNode tree, boolean exact, JsonRpc.Message message) {}
 
-    /** Null when the text is not JSON at all (nor JSON followed by something else). */
+    /**
+     * Null when the text is not JSON at all (nor JSON followed by something else). Bytes are read as UTF-8 with
+     * replacement, as the relay always read them, so a stray invalid byte in a string does not make an answer unreadable.
+     */
     public static Read read(byte[] bytes) {
-        try {
-            return read(STRICT.readTree(bytes), true);
-        } catch (IOException strictFailed) {
-            try {
-                return read(JsonRpc.MAPPER.readTree(bytes), false);
-            } catch (IOException notJson) {
-                return null;
-            }
-        }
+        return read(new String(bytes, StandardCharsets.UTF_8));
     }
 
-    /** {@link #read(byte[])} for an SSE event's data. */
+    /** {@link #read(byte[])} for text already decoded (an SSE event's data). */
     public static Read read(String text) {
         try {
             return read(STRICT.readTree(text), true);

@@ -59,10 +59,11 @@ public final class HiddenTools {
 
     /**
      * For text no JSON reader here accepts: refused when a more forgiving reader might still find a tool list in it
-     * (a name spelled with escapes, or "tools" in any case), or when it was to answer a tools/list.
+     * (a name spelled with escapes, or "tools" in any case or in UTF-16/32), or when it was to answer a tools/list.
      */
     public static Action unreadable(String text, boolean answersToolList) {
-        if (answersToolList || text.indexOf('\\') >= 0 || fold(text).contains("tools")) {
+        // NULs removed: UTF-16 or UTF-32 text read as UTF-8 shows its ASCII letters between them.
+        if (answersToolList || text.indexOf('\\') >= 0 || fold(text.replace("\0", "")).contains("tools")) {
             return Action.REFUSE;
         }
         return Action.PASS;

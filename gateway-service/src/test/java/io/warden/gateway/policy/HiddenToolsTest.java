@@ -117,7 +117,11 @@ class HiddenToolsTest {
         assertNull(UpstreamJson.read(""));
         assertNull(UpstreamJson.read("<html>"));
         byte[] utf16 = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}".getBytes(StandardCharsets.UTF_16BE);
-        assertEquals(Action.REWRITE, HiddenTools.filter(UpstreamJson.read(utf16).tree(), true, null, filter),
-                "UTF-16 is read as JSON too, so its tool list is filtered");
+        assertNull(UpstreamJson.read(utf16), "upstream bytes are UTF-8");
+        assertEquals(Action.REFUSE, HiddenTools.unreadable(new String(utf16, StandardCharsets.UTF_8), false),
+                "a client that reads UTF-16 would find a tool list: refused");
+        byte[] invalidUtf8 = "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1,\"message\":\"ab\"}}".getBytes(StandardCharsets.UTF_8);
+        invalidUtf8[invalidUtf8.length - 5] = (byte) 0xC3;
+        assertNotNull(UpstreamJson.read(invalidUtf8).message(), "a stray invalid byte is read with replacement, as before");
     }
 }
