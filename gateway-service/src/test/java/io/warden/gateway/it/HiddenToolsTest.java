@@ -1,6 +1,7 @@
 package io.warden.gateway.it;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,8 +14,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.warden.testsupport.mcp.RawMcpClient;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +35,9 @@ class HiddenToolsTest {
 
     @TestHTTPResource("/mcp/fixture")
     URI fixture;
+
+    @TestHTTPResource("/")
+    URI base;
 
     /**
      * The fixture's POST answer to tools/list is an SSE stream with ids (a priming event first); resuming after the
@@ -116,6 +124,23 @@ class HiddenToolsTest {
         assertFalse(r.asString().contains(HIDDEN), r.asString());
         assertTrue(post("tools-shapeless", toolsCall()).asString().contains("\"tool\""),
                 "the same shape answering a call is no tool list: passed as it came");
+    }
+
+    /** The old HTTP+SSE transport: answers travel on the client's stream, through the same relay. */
+    @Test
+    void aToolListInAnEventWithAnotherIdIsFilteredOnTheOldTransportsStream() {
+        String token = GatewayTestBed.faultToken("tools-other-id");
+        List<String> lines = new CopyOnWriteArrayList<>();
+        HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(base.resolve("/mcp/tools-other-id/sse"))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(lines::add));
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: /mcp/")));
+        String endpoint = lines.stream().filter(l -> l.startsWith("data: /mcp/")).findFirst().orElseThrow().substring(6);
+        given().header("Authorization", "Bearer " + token).contentType("application/json").body(toolsCall())
+                .post(endpoint).then().statusCode(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(l -> l.contains("\"text\":\"ok\"")));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("someone-else")), lines.toString());
+        assertFalse(lines.stream().anyMatch(l -> l.contains(HIDDEN)), lines.toString());
     }
 
     private static Response post(String server, String body) {
