@@ -65,7 +65,9 @@ public final class GatewayProcess implements AutoCloseable {
         all.put("warden.gateway.id", name);
         all.put("warden.gateway.standalone.file", standaloneFile.toString());
         all.put("warden.gateway.decision-log.file", decisions.toString());
-        all.put("warden.gateway.session.keys", sessionKey);
+        if (sessionKey != null) { // null: none configured, as an operator may forget (SessionKeyRotationIT)
+            all.put("warden.gateway.session.keys", sessionKey);
+        }
         all.putAll(settings);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));

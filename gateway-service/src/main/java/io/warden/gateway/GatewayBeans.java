@@ -19,6 +19,7 @@ import io.warden.gateway.cluster.RedisSubscriber;
 import io.warden.gateway.cluster.RevocationSet;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
@@ -40,6 +41,7 @@ import io.warden.gateway.proxy.HttpGuard;
 import io.warden.gateway.proxy.McpProxy;
 import io.warden.gateway.proxy.UpstreamClients;
 import io.warden.gateway.session.SessionCodec;
+import io.warden.gateway.session.SessionKeyPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
@@ -98,13 +100,12 @@ public class GatewayBeans {
                         .setTryUseCompression(false)
                         .setMaxInitialLineLength(8192),
                 limits.upstreamPoolSize());
-        SessionCodec sessions = config.session().keys().filter(k -> !k.isEmpty())
-                .map(keys -> SessionCodec.create(keys, config.session().ttl(), clock))
-                .orElseGet(() -> {
-                    LOG.warn("No warden.gateway.session.keys configured: sessions use a random per-process key, so they"
-                            + " do not survive a restart and cannot be shared by several gateway pods");
-                    return SessionCodec.ephemeral(config.session().ttl(), clock);
-                });
+        SessionKeyPolicy.Choice keys = SessionKeyPolicy.choose(config.session().keys(), sharesState(config),
+                config.session().allowEphemeralKey(), config.session().ttl(), clock);
+        if (keys.warning() != null) {
+            LOG.warn(keys.warning());
+        }
+        SessionCodec sessions = keys.codec();
         AsyncDecisionSink log = decisionSink(config, registry);
         recorder = new DecisionRecorder(log, config.id(), clock, log, argumentDigest(config.decisionLog()));
         shared = sharedState(vertx, config, clock, sessions.ttl());
@@ -120,6 +121,12 @@ public class GatewayBeans {
                 vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTryUseCompression(false)
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())));
         proxy.register(router);
+    }
+
+    /** A Redis for shared state or shared limits means several pods. */
+    private static boolean sharesState(GatewayConfig config) {
+        return config.cluster().redisUrl().filter(u -> !u.isBlank()).isPresent()
+                || config.ratelimit().redisUrl().filter(u -> !u.isBlank()).isPresent();
     }
 
     /** Redis when configured (exact across pods), else one in-memory limiter for this pod. */
@@ -159,13 +166,8 @@ public class GatewayBeans {
         SharedState state = new SharedState(new RedisMessageBus(subscriber),
                 new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl));
         subscriber.start();
-        LOG.infof("Streams and session revocations are shared through Redis at %s", redact(url.get()));
+        LOG.infof("Streams and session revocations are shared through Redis at %s", LogSafe.url(url.get()));
         return state;
-    }
-
-    /** The URL without its password, for logs. */
-    static String redact(String url) {
-        return url.replaceAll("//[^@/]*@", "//***@");
     }
 
     /** One asynchronous sink for every destination configured: the JSON-lines file, Kafka, or both. */

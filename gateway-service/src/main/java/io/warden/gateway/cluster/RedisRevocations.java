@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.warden.gateway.logging.LogSafe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ public final class RedisRevocations implements Revocations {
                         Request.cmd(Command.EXPIRE).arg(KEY).arg(ttlSeconds),
                         Request.cmd(Command.PUBLISH).arg(CHANNEL).arg(fp + " " + expiresAt)))
                 .onSuccess(r -> unsent.remove(fp, expiresAt))
-                .onFailure(t -> LOG.debugf("revocation not stored yet (%s); it is sent again when Redis is back", t.getMessage()));
+                .onFailure(t -> LOG.debugf("revocation not stored yet (%s); it is sent again when Redis is back", LogSafe.text(t.getMessage())));
     }
 
     private void heard(Buffer message) {
@@ -81,7 +82,7 @@ public final class RedisRevocations implements Revocations {
         redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(KEY).arg(set.now()).arg("+inf").arg("WITHSCORES"))
                 .onSuccess(this::load)
                 .onFailure(t -> LOG.warnf("Could not load the session revocation list from Redis (%s); it loads again"
-                        + " after the next reconnect", t.getMessage()));
+                        + " after the next reconnect", LogSafe.text(t.getMessage())));
     }
 
     private void load(Response r) {

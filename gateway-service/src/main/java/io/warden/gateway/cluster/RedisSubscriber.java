@@ -11,6 +11,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.warden.gateway.logging.LogSafe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class RedisSubscriber implements AutoCloseable {
                 .onComplete(ar -> {
                     beat = null;
                     if (ar.failed() && connection == c && !closed) {
-                        LOG.warnf("Shared gateway state: Redis missed a heartbeat (%s)", ar.cause().getMessage());
+                        LOG.warnf("Shared gateway state: Redis missed a heartbeat (%s)", LogSafe.text(ar.cause().getMessage()));
                         lost(c, again);
                     }
                 });
@@ -161,7 +162,7 @@ public final class RedisSubscriber implements AutoCloseable {
         };
         client.connect().onComplete(ar -> {
             if (ar.failed()) {
-                LOG.debugf("Redis pub/sub connection failed (%s); retrying in %d ms", ar.cause().getMessage(), reconnectDelayMs);
+                LOG.debugf("Redis pub/sub connection failed (%s); retrying in %d ms", LogSafe.text(ar.cause().getMessage()), reconnectDelayMs);
                 retry.run();
                 return;
             }
@@ -175,7 +176,7 @@ public final class RedisSubscriber implements AutoCloseable {
                     .onComplete(sub -> {
                         if (sub.failed() || closed) {
                             LOG.debugf("Redis SUBSCRIBE failed (%s); retrying in %d ms",
-                                    sub.cause() == null ? "closing" : sub.cause().getMessage(), reconnectDelayMs);
+                                    sub.cause() == null ? "closing" : LogSafe.text(sub.cause().getMessage()), reconnectDelayMs);
                             c.close();
                             retry.run();
                             return;

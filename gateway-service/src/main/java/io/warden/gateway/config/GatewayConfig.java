@@ -142,9 +142,17 @@ public interface GatewayConfig {
     interface Session {
         /**
          * Base64 AES-256 keys for session tokens. The first seals; all open (rotation overlap).
-         * Empty: a random per-process key, fine for one pod, wrong for several.
+         * Empty: a random per-process key, fine for one pod, wrong for several (refused with a Redis configured, unless
+         * {@code allow-ephemeral-key}). Rotation: docs/configuration.md, "Rotating the session key".
          */
         Optional<List<String>> keys();
+
+        /**
+         * Lets a gateway that shares state through Redis start without {@code keys}, with a random per-process key. Off:
+         * such a gateway refuses to start, since its pods could not open each other's sessions. For tests and single pods.
+         */
+        @WithDefault("false")
+        boolean allowEphemeralKey();
 
         @WithDefault("24h")
         Duration ttl();

@@ -233,7 +233,8 @@ public final class JsonRpc {
     /**
      * A quick look at an upstream message that is most likely the answer to a call: when it is a JSON object with
      * {@code "jsonrpc":"2.0"}, a string or integer {@code id} (or none), a {@code result}, and no {@code method},
-     * {@code params} or {@code error} member, and nothing but whitespace follows it, returns its id (null when it has
+     * {@code params} or {@code error} member (in any case), no {@code tools} in its result, and nothing but whitespace
+     * follows it, returns its id (null when it has
      * none) as {@link #parseUpstream} would have parsed it. Anything else, including input that is not valid JSON,
      * returns null: the caller then parses the message in full, which decides as before.
      *

@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  * non-ASCII ids, fractional or huge ids, nesting deeper than {@link #MAX_DEPTH}, very long names or numbers, a byte-order
  * mark) it declines, and the caller parses in full. So every message it accepts is one the full parse accepts with the
  * same id, never the other way round.
+ *
+ * <p>A result with a {@code tools} member is never plain, nor is an envelope name in another case: every tool list
+ * passes the hidden-tools filter, whichever request it answers.
  */
 final class PlainResultScan {
 
@@ -20,6 +23,8 @@ final class PlainResultScan {
     /** Longer member names and numbers are left to the full parse (which limits them too). */
     private static final int MAX_NAME_BYTES = 10_000;
     private static final int MAX_NUMBER_BYTES = 100;
+    /** The envelope's member names (the exact ones are handled one by one; other cases of them are declined). */
+    private static final String[] ENVELOPE = {"jsonrpc", "id", "result", "error", "method", "params"};
     /** Marks "not a plain result, or not sure" while scanning. */
     private static final int NO = -1;
 
@@ -64,10 +69,8 @@ final class PlainResultScan {
                 return null;
             }
             int nameEnd = pos - 1;
-            for (int i = nameStart; i < nameEnd; i++) {
-                if (b[i] == '\\') {
-                    return null; // an escaped name may spell "error" or "id": the full parse decodes it
-                }
+            if (!plainName(nameStart, nameEnd)) {
+                return null; // an escaped or non-ASCII name may spell "error" or "id": the full parse decodes it
             }
             if (!skipSpace() || b[pos] != ':') {
                 return null;
@@ -94,12 +97,13 @@ final class PlainResultScan {
                     return null;
                 }
             } else if (is("result", nameStart, nameEnd)) {
-                if (skipValue(1) == NO) {
+                if ((b[pos] == '{' ? skipResultObject() : skipValue(1)) == NO) {
                     return null;
                 }
                 result = true;
-            } else if (is("method", nameStart, nameEnd) || is("params", nameStart, nameEnd) || is("error", nameStart, nameEnd)) {
-                return null;
+            } else if (is("method", nameStart, nameEnd) || is("params", nameStart, nameEnd) || is("error", nameStart, nameEnd)
+                    || isIgnoringCase(nameStart, nameEnd)) {
+                return null; // "Result", "ID": a case-insensitive reader takes them for the real ones
             } else if (skipValue(1) == NO) {
                 return null;
             }
@@ -156,6 +160,75 @@ final class PlainResultScan {
         }
         value = negative ? -value : value;
         return value == (int) value ? JsonRpc.NODES.numberNode((int) value) : JsonRpc.NODES.numberNode(value);
+    }
+
+    /**
+     * Skips a result object, which is never plain when it has a {@code tools} member (in any case, or spelled with
+     * escapes or non-ASCII letters that may fold to it): every tool list is filtered, whatever request it answers.
+     */
+    private int skipResultObject() {
+        pos++;
+        if (!skipSpace()) {
+            return NO;
+        }
+        if (b[pos] == '}') {
+            pos++;
+            return 0;
+        }
+        while (true) {
+            int nameStart = pos + 1;
+            if (b[pos] != '"' || skipString(true) == NO || !plainName(nameStart, pos - 1)
+                    || equalsIgnoreCase("tools", nameStart, pos - 1) || !skipSpace() || b[pos] != ':') {
+                return NO;
+            }
+            pos++;
+            if (!skipSpace() || skipValue(2) == NO || !skipSpace()) {
+                return NO;
+            }
+            if (b[pos] == '}') {
+                pos++;
+                return 0;
+            }
+            if (b[pos] != ',') {
+                return NO;
+            }
+            pos++;
+            if (!skipSpace()) {
+                return NO;
+            }
+        }
+    }
+
+    /** A member name without escapes and in ASCII, so it reads the same to every parser and folds only as ASCII does. */
+    private boolean plainName(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == '\\' || b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A top-level name that is one of the envelope's in another case. */
+    private boolean isIgnoringCase(int from, int to) {
+        for (String envelope : ENVELOPE) {
+            if (equalsIgnoreCase(envelope, from, to)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean equalsIgnoreCase(String ascii, int from, int to) {
+        if (to - from != ascii.length()) {
+            return false;
+        }
+        for (int i = 0; i < ascii.length(); i++) {
+            if (Character.toLowerCase((char) b[from + i]) != ascii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Skips any JSON value; returns NO when it is malformed or nested too deeply. */

@@ -3,6 +3,7 @@ package io.warden.gateway.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.policy.CompileResult;
 import io.warden.policy.PolicyCompiler;
 import io.warden.policy.PolicyProblem;
@@ -74,7 +75,7 @@ public final class StandaloneConfigParser {
         try {
             root = YAML.readTree(bytes);
         } catch (IOException e) {
-            return new Invalid(List.of(file + ": not valid YAML or JSON: " + firstLine(e.getMessage())));
+            return new Invalid(List.of(file + ": not valid YAML or JSON: " + LogSafe.text(firstLine(e.getMessage()))));
         }
         return parse(root, file.toAbsolutePath().getParent(), sha256(bytes).substring(0, 12));
     }
@@ -118,11 +119,13 @@ public final class StandaloneConfigParser {
                 try {
                     uri = URI.create(url);
                     if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                        problems.add(at + "/url: expected an absolute http or https URL, got \"" + url + "\"");
+                        problems.add(at + "/url: expected an absolute http or https URL, got \"" + LogSafe.url(url) + "\"");
                         uri = null;
                     }
                 } catch (IllegalArgumentException e) {
-                    problems.add(at + "/url: not a URL: " + e.getMessage());
+                    // Never the input itself: a URL that does not parse may still hold its credentials.
+                    problems.add(at + "/url: not a URL (" + (e.getCause() instanceof java.net.URISyntaxException u
+                            ? u.getReason() + " at index " + u.getIndex() : "malformed") + ")");
                 }
             }
             Map<String, String> headers = new LinkedHashMap<>();

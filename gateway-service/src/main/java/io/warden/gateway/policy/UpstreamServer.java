@@ -1,6 +1,7 @@
 package io.warden.gateway.policy;
 
 import io.vertx.core.http.RequestOptions;
+import io.warden.gateway.logging.LogSafe;
 import java.net.URI;
 import java.util.Map;
 
@@ -39,9 +40,9 @@ public record UpstreamServer(String id, String name, URI url, Map<String, String
                 .setSsl(tls).setURI(path);
     }
 
-    /** Header values are secrets: never print them. */
+    /** Header values, user info and query string are secrets: never print them. */
     @Override
     public String toString() {
-        return "UpstreamServer[" + id + " " + url + " era=" + era.wire + " headers=" + headers.keySet() + "]";
+        return "UpstreamServer[" + id + " " + LogSafe.url(url) + " era=" + era.wire + " headers=" + headers.keySet() + "]";
     }
 }

@@ -16,6 +16,8 @@ import io.warden.gateway.bridge.Route;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.ratelimit.RefundRule;
+import io.warden.gateway.mcp.UpstreamJson;
+import io.warden.gateway.policy.HiddenTools;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -474,6 +476,11 @@ final class EraBridge {
     private void answerFromStream(Exchange ex, JsonRpc.Message answer) {
         ObjectNode raw = answer.raw();
         Relay.responseHooks(proxy, ex, raw);
+        // Always re-serialised below, so the tree read is what the client gets: exact or not, only the filter matters.
+        if (Relay.hideTools(proxy, ex, new UpstreamJson.Read(raw, false, answer), null, true) == HiddenTools.Action.REFUSE) {
+            proxy.upstreamFailed(ex, "unreadable_tools", null);
+            return;
+        }
         long now = System.nanoTime();
         ex.upstreamStatus = 200;
         ex.upstreamMicros = (now - ex.upstreamSentNanos) / 1000;

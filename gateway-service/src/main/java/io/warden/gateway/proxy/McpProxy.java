@@ -21,6 +21,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.auth.GrantAuthenticator;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.Denials;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
@@ -471,7 +472,7 @@ public final class McpProxy {
         ex.failed = true;
         refund(ex, RefundRule.afterFailure(ex.dispatched, cause));
         metrics.upstreamError(ex.serverTag(), cause);
-        LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : t.getMessage());
+        LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : LogSafe.text(t.getMessage()));
         if (ex.out.started()) {
             ex.out.end();
             return;
@@ -481,6 +482,7 @@ public final class McpProxy {
             case "timeout" -> "Upstream MCP server did not answer within " + limits.upstreamResponseTimeout().toSeconds() + "s";
             case "unreachable" -> "Upstream MCP server is unreachable";
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
+            case "unreadable_tools" -> "Upstream MCP server sent a tool list the gateway cannot read, so cannot filter";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
             case "session_unsealable" -> "Upstream MCP server's session id cannot be carried in the gateway's session token"

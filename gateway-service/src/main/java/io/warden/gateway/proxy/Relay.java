@@ -12,6 +12,8 @@ import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.mcp.SseParser;
 import io.warden.gateway.ratelimit.RefundRule;
+import io.warden.gateway.mcp.UpstreamJson;
+import io.warden.gateway.policy.HiddenTools;
 import java.util.Locale;
 
 /**
@@ -105,19 +107,37 @@ final class Relay {
             return;
         }
         Buffer payload = body;
-        if (status / 100 == 2 && body.length() > 0 && type.startsWith("application/json") && !plainResult(body)) {
-            JsonRpc.Message m = JsonRpc.parseUpstream(body.toString());
-            if (m == null) {
+        String payloadType = resp.getHeader("Content-Type");
+        if (body.length() > 0 && !plainResult(body)) {
+            boolean inspected = status / 100 == 2 && type.startsWith("application/json");
+            UpstreamJson.Read read = UpstreamJson.read(body.getBytes());
+            if (inspected && (read == null || read.message() == null)) {
                 proxy.upstreamFailed(ex, "invalid_json", null);
                 return;
             }
-            if (inspect(m)) {
-                payload = Buffer.buffer(JsonRpc.bytes(m.raw()));
+            boolean changed = inspected && inspect(read.message());
+            switch (hideTools(proxy, ex, read, read == null ? body.toString() : null, status / 100 == 2)) {
+                case REFUSE -> {
+                    proxy.upstreamFailed(ex, "unreadable_tools", null);
+                    return;
+                }
+                case REWRITE -> changed = true;
+                case PASS -> { }
+            }
+            if (changed) {
+                payload = Buffer.buffer(JsonRpc.bytes(read.tree()));
+                payloadType = rewrittenType(payloadType);
             }
         }
         record();
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), String.valueOf(status));
-        out.answer(status, resp.getHeader("Content-Type"), payload);
+        out.answer(status, payloadType, payload);
+    }
+
+    /** A re-serialised body is UTF-8 JSON, whatever charset the upstream's bytes declared. */
+    private static String rewrittenType(String upstreamType) {
+        String media = upstreamType == null ? "application/json" : upstreamType.split(";", 2)[0].trim();
+        return media.toLowerCase(Locale.ROOT).startsWith("text/") ? media + "; charset=utf-8" : media;
     }
 
     // ---- SSE ------------------------------------------------------------------------------------
@@ -157,10 +177,21 @@ final class Relay {
         }
         SseEvent toSend = event;
         if (event.hasData() && !plainResult(JsonRpc.plainResult(event.data()))) {
-            JsonRpc.Message m = JsonRpc.parseUpstream(event.data());
-            if (m != null && inspect(m)) {
-                toSend = event.withData(m.raw().toString());
+            UpstreamJson.Read read = UpstreamJson.read(event.data());
+            boolean answeredBefore = responded;
+            boolean changed = read != null && read.message() != null && inspect(read.message());
+            // Which event is the answer is known only once read: unreadable data is refused only when it may hold tools.
+            switch (hideTools(proxy, ex, read, read == null ? event.data() : null, read != null)) {
+                case REFUSE -> toSend = refused(event, answeredBefore);
+                case REWRITE -> changed = true;
+                case PASS -> { }
             }
+            if (changed && toSend == event) {
+                toSend = event.withData(read.tree().toString());
+            }
+        }
+        if (toSend == null) {
+            return;
         }
         out.event(toSend);
         if (event.hasData()) {
@@ -233,8 +264,9 @@ final class Relay {
 
     /**
      * What the gateway does to the answer of a client's request, wherever the answer came from (this relay, or a
-     * bridged HTTP+SSE upstream's stream): refund when the error proves the call never ran ({@link RefundRule}), unknown-tool wording, the translation
-     * back to the client's era, hidden tools removed from tools/list. True when the message changed.
+     * bridged HTTP+SSE upstream's stream): refund when the error proves the call never ran ({@link RefundRule}),
+     * unknown-tool wording, the translation back to the client's era. True when the message changed. Hidden tools are
+     * removed after, by {@link #hideTools}.
      */
     static boolean responseHooks(McpProxy proxy, Exchange ex, ObjectNode raw) {
         boolean changed = false;
@@ -247,10 +279,38 @@ final class Relay {
         if (ex.translation != null && ex.translation.response(raw)) {
             changed = true;
         }
-        if ("tools/list".equals(ex.message.method())) {
-            return proxy.gate().filterToolList(raw, ex.grant, ex.server, ex.snapshot) || changed;
-        }
         return changed;
+    }
+
+    /**
+     * Hidden tools removed from whatever upstream text this is ({@link HiddenTools}): any {@code result.tools} of any
+     * message, whichever request it answers. {@code unread} is the text when it was not JSON (else null);
+     * {@code expectAnswer}: a tools/list's answer must be readable and have the expected shape.
+     */
+    static HiddenTools.Action hideTools(McpProxy proxy, Exchange ex, UpstreamJson.Read read, String unread,
+                                        boolean expectAnswer) {
+        boolean toolList = expectAnswer && ex.message != null && ex.message.isRequest()
+                && "tools/list".equals(ex.message.method());
+        HiddenTools.Action action = read == null ? HiddenTools.unreadable(unread, toolList)
+                : HiddenTools.filter(read.tree(), read.exact(), toolList ? ex.message.id() : null,
+                        m -> proxy.gate().filterToolList(m, ex.grant, ex.server, ex.snapshot));
+        if (action == HiddenTools.Action.REFUSE) {
+            proxy.metrics().upstreamError(ex.serverTag(), "unreadable_tools");
+        }
+        return action;
+    }
+
+    /**
+     * An event that may carry a tool list the gateway cannot filter is never relayed. When the exchange is a tools/list
+     * still waiting for its answer, the client gets an error in its place; otherwise the event is dropped.
+     */
+    private SseEvent refused(SseEvent event, boolean answeredBefore) {
+        if (ex.message == null || !ex.message.isRequest() || answeredBefore || !"tools/list".equals(ex.message.method())) {
+            return null;
+        }
+        responded = true;
+        return event.withData(JsonRpc.error(ex.message.id(), JsonRpc.INTERNAL_ERROR,
+                "Upstream error: the upstream's tools/list answer could not be read").toString());
     }
 
     /** False when the exchange was answered instead: the upstream's session id does not fit in the gateway's token. */

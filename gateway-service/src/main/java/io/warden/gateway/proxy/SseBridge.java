@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.cluster.MessageBus;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.mcp.SseEvent;
@@ -114,7 +115,7 @@ final class SseBridge {
         // POSTs to this pod still work, and the stream becomes reachable from the others when the bus is back).
         bus.register(ch.id, message -> ch.context.runOnContext(v -> deliver(ch, message))).onComplete(ar -> {
             if (ar.failed()) {
-                LOG.debugf("stream %s reachable from this pod only for now: %s", ch.id, ar.cause().getMessage());
+                LOG.debugf("stream %s reachable from this pod only for now: %s", ch.id, LogSafe.text(ar.cause().getMessage()));
             }
             if (ch.open()) {
                 ch.stream.write("event: endpoint\ndata: /mcp/" + ex.server.id() + "/messages?session=" + token + "\n\n");

@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.warden.gateway.bridge.EraTranslation;
 import io.warden.gateway.bridge.Eras;
 import io.warden.gateway.bridge.ProbeAnswers;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.metrics.ProxyMetrics;
@@ -165,7 +166,7 @@ final class UpstreamEras {
                 }))
                 .map(eras -> {
                     metrics.probe(server.id(), eras.describe());
-                    LOG.infof("Upstream %s (%s) speaks: %s", server.id(), server.url(), eras.describe());
+                    LOG.infof("Upstream %s (%s) speaks: %s", server.id(), LogSafe.url(server.url()), eras.describe());
                     return new Outcome(eras, null);
                 })
                 .recover(t -> {

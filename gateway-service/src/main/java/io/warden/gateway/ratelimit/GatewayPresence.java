@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
+import io.warden.gateway.logging.LogSafe;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,7 +54,7 @@ public final class GatewayPresence implements IntSupplier, AutoCloseable {
     private void beat() {
         redis.send(Request.cmd(Command.EVAL).arg(BEAT).arg(1).arg(KEY).arg(member).arg(ttlMillis))
                 .subscribe().with(r -> count.set(Math.max(1, r.toInteger())),
-                        t -> LOG.debugf("gateway presence beat failed (%s); keeping %d live gateways", t.getMessage(), count.get()));
+                        t -> LOG.debugf("gateway presence beat failed (%s); keeping %d live gateways", LogSafe.text(t.getMessage()), count.get()));
     }
 
     /** The live pods, this one included; never below 1. */

@@ -5,6 +5,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.ratelimit.TokenBucketMath.Rate;
 import io.warden.gateway.ratelimit.TokenBucketMath.Span;
 import io.warden.policy.LimitCharge;
@@ -122,7 +123,7 @@ public final class RedisRateLimiter implements RateLimiter {
         return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(acquire.body))
                 .chain(() -> redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(refund.body)))
                 .onFailure().invoke(t -> LOG.warnf("could not load the rate-limit scripts now (%s); "
-                        + "they load on first use", t.getMessage()))
+                        + "they load on first use", LogSafe.text(t.getMessage())))
                 .onItemOrFailure().transform((r, t) -> null);
     }
 
@@ -191,7 +192,7 @@ public final class RedisRateLimiter implements RateLimiter {
                     .onItemOrFailure().transform((v, t) -> {
                         metrics.refund(t == null);
                         if (t != null) {
-                            LOG.debugf("rate-limit refund failed: %s", t.getMessage());
+                            LOG.debugf("rate-limit refund failed: %s", LogSafe.text(t.getMessage()));
                         }
                         return null;
                     });
@@ -378,7 +379,7 @@ public final class RedisRateLimiter implements RateLimiter {
         if (down.compareAndSet(false, true)) {
             LOG.warnf("Redis rate limiter unavailable (%s: %s): limits follow on_limiter_error; retrying Redis "
                     + "every %d ms. Check the Redis endpoint, or raise the limiter deadline (now %d ms) if Redis "
-                    + "is merely slow.", cause, t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName(),
+                    + "is merely slow.", cause, t.getMessage() != null ? LogSafe.text(t.getMessage()) : t.getClass().getSimpleName(),
                     config.retryDelay().toMillis(),
                     config.deadline().toMillis());
         }

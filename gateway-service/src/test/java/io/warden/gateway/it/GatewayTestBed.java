@@ -97,7 +97,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                 """.formatted(fixture.url(), fixture.url(), dead, faulty.url("/hang"), faulty.url("/garbage"),
                 faulty.url("/cut"), faulty.url("/fail"), faulty.url("/unauthorized"), faulty.url("/huge"), stateless.url(),
                 faulty.url("/long-session"))
-                + eraServers(dead) + """
+                + eraServers(dead) + hostileServers() + secretServers(dead) + """
                 grants:
                   - {id: allow, server: fixture, token_hash: "%s", policy: allow-all}
                   - {id: strict, server: fixture, token_hash: "%s", policy: strict}
@@ -107,7 +107,7 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: callable, server: fixture, token_hash: "%s", policy: callable}
                 """.formatted(GrantTokens.hash(ALLOW_TOKEN), GrantTokens.hash(STRICT_TOKEN), GrantTokens.hash(OTHER_SERVER_TOKEN),
                 GrantTokens.hash(NO_POLICY_TOKEN), GrantTokens.hash(SHADOW_TOKEN), GrantTokens.hash(CALLABLE_TOKEN))
-                + faultGrants() + eraGrants() + """
+                + faultGrants() + eraGrants() + hostileGrants() + secretGrants() + """
                   - {id: limited, server: fixture, token_hash: "%s", policy: two-per-hour}
                   - {id: counted, server: fixture, token_hash: "%s", policy: one-per-hour}
                   - {id: limited-down, server: down, token_hash: "%s", policy: one-per-hour}
@@ -197,6 +197,54 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
         for (String s : new String[] {"down", "hang", "garbage", "cut", "fail", "unauthorized", "huge", "long-session"}) {
             sb.append("  - {id: fault-").append(s).append(", server: ").append(s).append(", token_hash: \"")
                     .append(GrantTokens.hash(faultToken(s))).append("\", policy: allow-all}\n");
+        }
+        return sb.toString();
+    }
+
+    /** Credentials planted where hosted MCP servers carry them; no log line may ever show one (SecretsInLogsTest). */
+    public static final String SECRET_QUERY = "query-secret-" + GrantTokens.mint().substring(0, 12);
+    public static final String SECRET_PASSWORD = "password-secret-" + GrantTokens.mint().substring(0, 12);
+    public static final String SECRET_HEADER = "header-secret-" + GrantTokens.mint().substring(0, 12);
+    public static final String SECRET_TOKEN = GrantTokens.mint();
+    public static final String SECRET_DOWN_TOKEN = GrantTokens.mint();
+
+    /** The fixture, and a dead port, behind URLs with user info and an api_key query, and a secret header. */
+    static String secretUrl(String url) {
+        return url.replace("http://", "http://warden:" + SECRET_PASSWORD + "@") + "?api_key=" + SECRET_QUERY;
+    }
+
+    private static String secretServers(String dead) {
+        return """
+                  - {id: secret-url, url: "%s", headers: {X-Api-Key: "%s"}}
+                  - {id: secret-down, url: "%s", headers: {Authorization: "Bearer %s"}}
+                """.formatted(secretUrl(fixture.url()), SECRET_HEADER, secretUrl(dead), SECRET_HEADER);
+    }
+
+    private static String secretGrants() {
+        return """
+                  - {id: secret-url, server: secret-url, token_hash: "%s", policy: allow-all}
+                  - {id: secret-down, server: secret-down, token_hash: "%s", policy: allow-all}
+                """.formatted(GrantTokens.hash(SECRET_TOKEN), GrantTokens.hash(SECRET_DOWN_TOKEN));
+    }
+
+    /** Upstreams that put tool lists where a gateway may not look (FaultyUpstream); pinned, so no era probe reads them. */
+    static final String[] HOSTILE = {"tools-as-text", "tools-on-4xx", "tools-duplicate", "tools-odd-name", "tools-other-id",
+        "tools-shapeless"};
+
+    private static String hostileServers() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : HOSTILE) {
+            sb.append("  - {id: ").append(s).append(", era: legacy, url: \"").append(faulty.url("/" + s)).append("\"}\n");
+        }
+        return sb.toString();
+    }
+
+    /** Each with the strict policy, which hides delete_account. */
+    private static String hostileGrants() {
+        StringBuilder sb = new StringBuilder();
+        for (String s : HOSTILE) {
+            sb.append("  - {id: hostile-").append(s).append(", server: ").append(s).append(", token_hash: \"")
+                    .append(GrantTokens.hash(faultToken(s))).append("\", policy: strict}\n");
         }
         return sb.toString();
     }

@@ -23,6 +23,15 @@ class PlainResultScanTest {
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"t\":\"caf\u00e9 \\u00e9 \\\" \\\\ \\/ \\b\\f\\n\\r\\t \u2028\"}}",
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"deep\":[[[[[[[[[[{}]]]]]]]]]]},\"_meta\":{\"k\":\"v\"}}");
 
+    /** Results one edit away from a tool list: the mutations below turn them into one now and then. */
+    private static final List<String> NEAR_TOOLS = List.of(
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"toolz\":[{\"name\":\"delete_account\"}],\"nextCursor\":\"2\"}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"content\":[]},\"resul\":{\"tools\":[]}}",
+            "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"tool\":[],\"meta\":{\"tools\":[]}}}");
+
+    private static final String[] TOOLS_MEMBERS = {"\"tools\":[],", "\"Tools\":[{}],", "\"tool\u017f\":[],",
+        "\"t\\u006fols\":[],", "\"tools\":{},", "\"TOOLS\":null,", "\"tools\" : [ ] ,"};
+
     private static JsonRpc.PlainResult scan(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return JsonRpc.plainResult(b, 0, b.length);
@@ -85,6 +94,27 @@ class PlainResultScanTest {
     }
 
     @Test
+    void aResultWithToolsIsNeverPlainWhateverItAnswers() {
+        for (String s : List.of(
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tools\":[{\"name\":\"delete_account\"}]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[],\"tools\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tools\":null}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"result\":{\"tools\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tools\":[]},\"result\":{}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"Tools\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"TOOLS\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"t\\u006fols\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"tool\u017f\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"Result\":{\"tools\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"re\u017fult\":{\"tools\":[]}}",
+                "{\"jsonrpc\":\"2.0\",\"ID\":8,\"id\":7,\"result\":{}}")) {
+            assertNull(scan(s), s);
+        }
+        assertNotNull(scan("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[{\"tools\":[]}],\"meta\":{\"tools\":1}}}"),
+                "tools deeper than the result's own members is no tool list: the common case stays fast");
+    }
+
+    @Test
     void onlyUtf8TextIsRead() {
         String s = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}";
         byte[] utf16 = s.getBytes(StandardCharsets.UTF_16LE);
@@ -106,14 +136,24 @@ class PlainResultScanTest {
     void everyMessageTheScanAcceptsTheFullParseAcceptsTheSame() {
         String alphabet = "{}[]:,\"\\ \t\n0123456789-+.eEaurtnlsfidxU/";
         String[] words = {"\"error\"", "\"method\"", "\"params\"", "\"id\"", "\"jsonrpc\"", "\"2.0\"", "\"result\"",
-            "null", "true", "\\u0065", "\u00e9", "\u0001", "\uFEFF", "1e5", "-0", "99999999999"};
+            "null", "true", "\\u0065", "\u00e9", "\u0001", "\uFEFF", "1e5", "-0", "99999999999",
+            "\"tools\"", "\"Tools\"", "\"tool\u017f\"", "\"t\\u006fols\"", "\"Result\"", "s", "{\"tools\":[]}", ",\"tools\":[]"};
+        List<String> seeds = new java.util.ArrayList<>(PLAIN);
+        seeds.addAll(NEAR_TOOLS);
         Random random = new Random(2026);
         int accepted = 0;
+        int toolListsDeclined = 0;
         for (int i = 0; i < 200_000; i++) {
-            StringBuilder s = new StringBuilder(PLAIN.get(random.nextInt(PLAIN.size())));
+            StringBuilder s = new StringBuilder(seeds.get(random.nextInt(seeds.size())));
             for (int n = 1 + random.nextInt(3); n > 0; n--) {
                 int at = random.nextInt(s.length() + 1);
-                switch (random.nextInt(4)) {
+                switch (random.nextInt(5)) {
+                    case 4 -> { // a member spelled like tools straight inside a result, if there is one
+                        int result = s.indexOf("result\":{");
+                        if (result >= 0) {
+                            s.insert(result + 9, TOOLS_MEMBERS[random.nextInt(TOOLS_MEMBERS.length)]);
+                        }
+                    }
                     case 0 -> s.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
                     case 1 -> s.insert(at, words[random.nextInt(words.length)]);
                     case 2 -> {
@@ -131,6 +171,8 @@ class PlainResultScanTest {
             String text = s.toString();
             JsonRpc.PlainResult plain = scan(text);
             if (plain == null) {
+                JsonRpc.Message full = JsonRpc.parseUpstream(text);
+                toolListsDeclined += full != null && carriesToolList(full.raw()) ? 1 : 0;
                 continue;
             }
             accepted++;
@@ -140,7 +182,28 @@ class PlainResultScanTest {
             assertFalse(full.raw().has("error") || full.raw().has("method") || full.raw().has("params"), text);
             assertEquals(full.id(), plain.id(), text);
             assertEquals(plain.id(), JsonRpc.plainResult(text).id(), text);
+            assertFalse(carriesToolList(full.raw()), "a tool list must never pass unfiltered: " + text);
         }
         assertTrue(accepted > 10_000, "the mutations should leave many plain results: " + accepted);
+        assertTrue(toolListsDeclined > 1_000, "the mutations should make many tool lists: " + toolListsDeclined);
+    }
+
+    /** Any member like "result" holding a member like "tools", as a case-insensitive reader would see them. */
+    private static boolean carriesToolList(com.fasterxml.jackson.databind.JsonNode message) {
+        for (var it = message.fields(); it.hasNext(); ) {
+            var member = it.next();
+            if (folded(member.getKey()).equals("result") && member.getValue().isObject()) {
+                for (var names = member.getValue().fieldNames(); names.hasNext(); ) {
+                    if (folded(names.next()).equals("tools")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String folded(String name) {
+        return name.replace('\u017f', 's').toLowerCase(java.util.Locale.ROOT);
     }
 }

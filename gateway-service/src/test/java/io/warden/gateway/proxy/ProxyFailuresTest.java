@@ -124,7 +124,7 @@ class ProxyFailuresTest {
                 throw new IllegalStateException("sink bug");
             }
             events.add(e);
-        }, "gw-test", clock, () -> { });
+        }, "gw-test", clock, () -> { }, io.warden.gateway.audit.ArgumentDigest.ephemeral());
         McpProxy proxy = new McpProxy(vertx, new UpstreamClients(vertx, new HttpClientOptions(), 4), limits, snapshots,
                 SessionCodec.create(List.of(SessionKeys.generate()), Duration.ofHours(1), clock),
                 new PolicyGate(new ToolCatalog(), clock), new HttpGuard(List.of("127.0.0.1", "localhost"), List.of()),
