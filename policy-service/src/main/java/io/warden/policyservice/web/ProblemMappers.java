@@ -80,6 +80,14 @@ public class ProblemMappers {
         if (status >= 500) {
             return unexpected(e);
         }
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return jackson(json);
+        }
+        if (status == 400) {
+            // the body reader's own refusals (e.g. a body cut short) carry no Jackson cause
+            return respond(ProblemException.malformed("the body could not be read as the expected JSON",
+                    List.of(new FieldError("", "not valid JSON for this request"))));
+        }
         Response.Status known = Response.Status.fromStatusCode(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
         return respond(new ProblemException(status, title.toLowerCase().replace(' ', '-'), title,
@@ -109,6 +117,19 @@ public class ProblemMappers {
                 e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
         return build(new Problem("urn:warden:problem:internal", "Internal error", 500,
                 "the request failed on the server", List.of())).build();
+    }
+
+    private Response jackson(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return unknownField(u);
+        }
+        if (e instanceof MismatchedInputException m) {
+            return wrongType(m);
+        }
+        if (e instanceof JsonParseException p) {
+            return malformedJson(p);
+        }
+        return otherJson(e);
     }
 
     private static Response respond(ProblemException e) {
