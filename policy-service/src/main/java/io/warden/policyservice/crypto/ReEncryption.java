@@ -4,6 +4,9 @@ import io.warden.policyservice.audit.AuditTrail;
 import io.warden.policyservice.security.Caller;
 import io.warden.policyservice.servers.SealedHeader;
 import io.warden.policyservice.servers.ServerRepository;
+import io.warden.policyservice.snapshot.ChangeLog;
+import io.warden.policyservice.snapshot.SnapshotReader;
+import java.util.TreeSet;
 import io.warden.policyservice.store.Database;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -20,8 +23,13 @@ public class ReEncryption {
     private final ServerRepository servers;
     private final SecretCipher cipher;
     private final AuditTrail audit;
+    private final ChangeLog changes;
+    private final SnapshotReader entries;
 
-    public ReEncryption(Database db, ServerRepository servers, SecretCipher cipher, AuditTrail audit) {
+    public ReEncryption(Database db, ServerRepository servers, SecretCipher cipher, AuditTrail audit,
+                        ChangeLog changes, SnapshotReader entries) {
+        this.changes = changes;
+        this.entries = entries;
         this.db = db;
         this.servers = servers;
         this.cipher = cipher;
@@ -46,6 +54,10 @@ public class ReEncryption {
             Report report = new Report(active, stale.size(), from);
             if (!stale.isEmpty()) {
                 audit.record(c, caller, "re-encrypt", "keyring", active, null, report);
+            }
+            // gateways receive ciphertexts: each server whose values changed is a change for them
+            for (String serverId : new TreeSet<>(stale.stream().map(SealedHeader::serverId).toList())) {
+                changes.server(c, serverId, entries.server(c, serverId).orElseThrow());
             }
             return report;
         });

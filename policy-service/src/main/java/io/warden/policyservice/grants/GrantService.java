@@ -4,6 +4,8 @@ import io.warden.api.GrantTokens;
 import io.warden.policyservice.audit.AuditTrail;
 import io.warden.policyservice.policies.PolicyRepository;
 import io.warden.policyservice.security.Caller;
+import io.warden.policyservice.snapshot.ChangeLog;
+import io.warden.policyservice.snapshot.SnapshotReader;
 import io.warden.policyservice.servers.ServerRepository;
 import io.warden.policyservice.store.Database;
 import io.warden.policyservice.web.Checks;
@@ -34,9 +36,11 @@ public class GrantService {
     private final PolicyRepository policies;
     private final AuditTrail audit;
     private final Clock clock;
+    private final ChangeLog changes;
 
     public GrantService(Database db, GrantRepository grants, ServerRepository servers, PolicyRepository policies,
-                        AuditTrail audit, Clock clock) {
+                        AuditTrail audit, Clock clock, ChangeLog changes) {
+        this.changes = changes;
         this.db = db;
         this.grants = grants;
         this.servers = servers;
@@ -76,6 +80,7 @@ public class GrantService {
             grants.insert(c, grant);
             GrantView after = grant.view(now);
             audit.record(c, caller, "mint", ENTITY, grant.id(), null, after);
+            changes.grant(c, grant.id(), SnapshotReader.grant(grant).orElseThrow());
             return after;
         });
         return new MintedGrant(view, token);
@@ -97,8 +102,10 @@ public class GrantService {
         GrantView view = db.inTransaction(c -> {
             Grant before = usable(c, id);
             grants.rotate(c, id, GrantTokens.hash(token), now);
-            GrantView after = load(c, id, false).view(now);
+            Grant rotated = load(c, id, false);
+            GrantView after = rotated.view(now);
             audit.record(c, caller, "rotate", ENTITY, id, before.view(now), after);
+            changes.grant(c, id, SnapshotReader.grant(rotated).orElseThrow());
             return after;
         });
         return new MintedGrant(view, token);
@@ -114,6 +121,7 @@ public class GrantService {
             grants.revoke(c, id, now);
             GrantView after = load(c, id, false).view(now);
             audit.record(c, caller, "revoke", ENTITY, id, before.view(now), after);
+            changes.grant(c, id, null);
             return after;
         });
     }
@@ -131,8 +139,10 @@ public class GrantService {
                         "no policy '" + attachment.policy() + "'")));
             }
             grants.attach(c, id, attachment.policy());
-            GrantView after = load(c, id, false).view(now);
+            Grant attached = load(c, id, false);
+            GrantView after = attached.view(now);
             audit.record(c, caller, "attach-policy", ENTITY, id, before.view(now), after);
+            changes.grant(c, id, SnapshotReader.grant(attached).orElseThrow());
             return after;
         });
     }

@@ -5,6 +5,8 @@ import io.warden.policy.PolicyCompiler;
 import io.warden.policyservice.audit.AuditTrail;
 import io.warden.policyservice.config.PolicyServiceConfig;
 import io.warden.policyservice.security.Caller;
+import io.warden.policyservice.snapshot.ChangeLog;
+import io.warden.policyservice.snapshot.SnapshotReader;
 import io.warden.policyservice.store.Database;
 import io.warden.policyservice.web.BodyLimitFilter;
 import io.warden.policyservice.web.Checks;
@@ -30,9 +32,13 @@ public class PolicyService {
     private final AuditTrail audit;
     private final Clock clock;
     private final int maxBodyBytes;
+    private final ChangeLog changes;
+    private final SnapshotReader entries;
 
     public PolicyService(Database db, PolicyRepository policies, AuditTrail audit, Clock clock,
-                         PolicyServiceConfig config) {
+                         PolicyServiceConfig config, ChangeLog changes, SnapshotReader entries) {
+        this.changes = changes;
+        this.entries = entries;
         this.db = db;
         this.policies = policies;
         this.audit = audit;
@@ -59,6 +65,7 @@ public class PolicyService {
             policies.insertVersion(c, first);
             PolicyViews.Version after = view(first, true);
             audit.record(c, caller, "create", ENTITY, name, null, after);
+            changes.policy(c, name, entries.policy(c, name).orElseThrow());
             return after;
         });
     }
@@ -134,6 +141,7 @@ public class PolicyService {
         policies.setCurrent(c, name, next.version());
         PolicyViews.Version after = view(next, true);
         audit.record(c, caller, action, ENTITY, name, view(current, false), after);
+        changes.policy(c, name, entries.policy(c, name).orElseThrow());
         return after;
     }
 

@@ -3,6 +3,8 @@ package io.warden.policyservice.servers;
 import io.warden.policyservice.audit.AuditTrail;
 import io.warden.policyservice.crypto.SecretCipher;
 import io.warden.policyservice.security.Caller;
+import io.warden.policyservice.snapshot.ChangeLog;
+import io.warden.policyservice.snapshot.SnapshotReader;
 import io.warden.policyservice.store.Database;
 import io.warden.policyservice.web.Checks;
 import io.warden.policyservice.web.ProblemException;
@@ -26,8 +28,13 @@ public class ServerService {
     private final SecretCipher cipher;
     private final AuditTrail audit;
     private final Clock clock;
+    private final ChangeLog changes;
+    private final SnapshotReader entries;
 
-    public ServerService(Database db, ServerRepository servers, SecretCipher cipher, AuditTrail audit, Clock clock) {
+    public ServerService(Database db, ServerRepository servers, SecretCipher cipher, AuditTrail audit, Clock clock,
+                         ChangeLog changes, SnapshotReader entries) {
+        this.changes = changes;
+        this.entries = entries;
         this.db = db;
         this.servers = servers;
         this.cipher = cipher;
@@ -53,6 +60,7 @@ public class ServerService {
             putHeaders(c, server.id(), input.headers());
             ServerView after = view(c, server);
             audit.record(c, caller, "create", ENTITY, server.id(), null, after);
+            changes.server(c, server.id(), entries.server(c, server.id()).orElseThrow());
             return after;
         });
     }
@@ -111,6 +119,7 @@ public class ServerService {
             }
             ServerView after = view(c, changed);
             audit.record(c, caller, "update", ENTITY, id, before, after);
+            changes.server(c, id, entries.server(c, id).orElseThrow());
             return after;
         });
     }
@@ -127,6 +136,7 @@ public class ServerService {
             ServerView before = view(c, old);
             servers.delete(c, id);
             audit.record(c, caller, "delete", ENTITY, id, before, null);
+            changes.server(c, id, null);
             return null;
         });
     }

@@ -40,6 +40,32 @@ public class Database {
         }
     }
 
+    /**
+     * Read-only work that sees one consistent state of the whole store (REPEATABLE READ), e.g. a full snapshot read
+     * with many queries.
+     */
+    public <T> T consistentRead(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            int isolation = connection.getTransactionIsolation();
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setReadOnly(false);
+                connection.setTransactionIsolation(isolation);
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
     /** Read-only work (still one snapshot of the data). */
     public <T> T read(Work<T> work) {
         return inTransaction(work);

@@ -95,6 +95,7 @@ class RolesTest {
         // audit, keys
         e.add(new Endpoint("GET /api/audit", Role.VIEWER, 200, r -> r.get("/api/audit")));
         e.add(new Endpoint("POST /api/admin/re-encrypt", Role.ADMIN, 200, r -> r.post("/api/admin/re-encrypt")));
+        e.add(new Endpoint("GET /api/gateways", Role.VIEWER, 200, r -> r.get("/api/gateways")));
         return e;
     }
 
