@@ -21,6 +21,18 @@ public interface PolicyServiceConfig {
     /** Limits of the admin API. */
     Api api();
 
+    /** The snapshot stream to gateways (gRPC). */
+    Distribution distribution();
+
+    interface Distribution {
+        /**
+         * Keys gateways present on the snapshot stream ({@code authorization: Bearer <key>} metadata), comma-separated,
+         * each at least 24 characters; several allow rotation. Without any, every stream is refused: a snapshot holds
+         * token hashes, real upstream URLs and sealed secrets.
+         */
+        Optional<java.util.List<String>> gatewayKeys();
+    }
+
     interface Crypto {
         /** The key version that encrypts every new or re-encrypted secret; must be one of {@link #keys()}. */
         @WithDefault("v1")

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -43,11 +45,21 @@ class SnapshotStreamTest {
     @Inject
     SecretCipher cipher;
 
+    /** {@code %test.warden.policy.distribution.gateway-keys} (first of two). */
+    static final String GATEWAY_KEY = "test-gateway-key-0123456789abcdef";
+
     private ManagedChannel channel;
+
+    private static Metadata bearer(String key) {
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return metadata;
+    }
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(GATEWAY_KEY))).build();
     }
 
     @AfterEach
@@ -161,6 +173,34 @@ class SnapshotStreamTest {
         WatchEvent change = next(events);
         assertEquals(revision + 1, change.getRevision());
         assertEquals("from-elsewhere", change.getChange().getPolicy().getName());
+    }
+
+    @Test
+    void withoutAGatewayKeyEveryCallIsUnauthenticated() throws Exception {
+        for (Metadata auth : new Metadata[] {new Metadata(), bearer("test-gateway-key-wrong-0123456789"),
+                bearer(io.warden.policyservice.testing.Api.BOOTSTRAP)}) {
+            ManagedChannel bare = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
+                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth)).build();
+            try {
+                java.util.Iterator<WatchEvent> stream = SnapshotServiceGrpc.newBlockingStub(bare)
+                        .withDeadlineAfter(20, TimeUnit.SECONDS).watch(WatchRequest.newBuilder().build());
+                StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        StatusRuntimeException.class, stream::hasNext);
+                assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+            } finally {
+                bare.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        // the second configured key works too (rotation)
+        ManagedChannel next = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer("test-gateway-key-next-0123456789")))
+                .build();
+        try {
+            assertTrue(SnapshotServiceGrpc.newBlockingStub(next).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .watch(WatchRequest.newBuilder().build()).next().hasSnapshot());
+        } finally {
+            next.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test
