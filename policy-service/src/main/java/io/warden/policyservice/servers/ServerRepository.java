@@ -43,12 +43,26 @@ public class ServerRepository {
         return query(c, "SELECT " + COLUMNS + " FROM servers ORDER BY id");
     }
 
-    public int grantCount(Connection c, String serverId) throws SQLException {
-        try (PreparedStatement ps = Sql.bind(c.prepareStatement("SELECT count(*) FROM grants WHERE server_id = ?"),
-                serverId); ResultSet rs = ps.executeQuery()) {
+    /** Grants of the server that are not revoked. */
+    public int activeGrantCount(Connection c, String serverId) throws SQLException {
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement(
+                "SELECT count(*) FROM grants WHERE server_id = ? AND revoked_at IS NULL"), serverId);
+             ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getInt(1);
         }
+    }
+
+    /** Removes the server's revoked grants (their history stays in the audit trail); returns their ids. */
+    public List<String> deleteRevokedGrants(Connection c, String serverId) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement("DELETE FROM grants WHERE server_id = ?"
+                + " AND revoked_at IS NOT NULL RETURNING id"), serverId); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
     }
 
     public List<SealedHeader> headers(Connection c, String serverId) throws SQLException {

@@ -124,14 +124,20 @@ public class ServerService {
         });
     }
 
-    /** Refused while grants use the server: revoke or delete them first, so no grant points nowhere. */
+    /**
+     * Refused while active grants use the server (revoke them first), so no grant points nowhere; its revoked grants
+     * go with it.
+     */
     public void delete(String id, Caller caller) {
         db.inTransaction(c -> {
             Server old = load(c, id, true);
-            int grants = servers.grantCount(c, id);
+            int grants = servers.activeGrantCount(c, id);
             if (grants > 0) {
-                throw ProblemException.conflict("server '" + id + "' still has " + grants
-                        + (grants == 1 ? " grant" : " grants") + "; delete them first");
+                throw ProblemException.conflict("server '" + id + "' still has " + grants + " active"
+                        + (grants == 1 ? " grant" : " grants") + "; revoke them first");
+            }
+            for (String grant : servers.deleteRevokedGrants(c, id)) {
+                audit.record(c, caller, "delete", "grant", grant, null, null);
             }
             ServerView before = view(c, old);
             servers.delete(c, id);

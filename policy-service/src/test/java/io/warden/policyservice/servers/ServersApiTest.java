@@ -113,11 +113,19 @@ class ServersApiTest {
     }
 
     @Test
-    void deletingAServerWithGrantsIsRefused() {
+    void aServerWithActiveGrantsIsKeptAndGoesOnceTheyAreRevoked() {
         String id = unique("busy");
         io.warden.policyservice.testing.Api.createServer(id);
-        admin().body(Map.of("id", unique("g"), "label", "L", "server", id)).post("/api/grants").then().statusCode(201);
-        admin().delete("/api/servers/" + id).then().statusCode(409).contentType("application/problem+json");
+        String grant = unique("g");
+        admin().body(Map.of("id", grant, "label", "L", "server", id)).post("/api/grants").then().statusCode(201);
+        admin().delete("/api/servers/" + id).then().statusCode(409).contentType("application/problem+json")
+                .body("detail", equalTo("server '" + id + "' still has 1 active grant; revoke them first"));
         admin().get("/api/servers/" + id).then().statusCode(200);
+
+        admin().post("/api/grants/" + grant + "/revoke").then().statusCode(200);
+        admin().delete("/api/servers/" + id).then().statusCode(204);
+        admin().get("/api/grants/" + grant).then().statusCode(404);
+        admin().get("/api/audit?entity_type=grant&entity_id=" + grant).then()
+                .body("action", org.hamcrest.Matchers.contains("delete", "revoke", "mint"));
     }
 }
