@@ -27,8 +27,11 @@ public class SnapshotGrpcService implements SnapshotService {
     private final ChangeLog changes;
     private final ChangeFeed feed;
     private final Clock clock;
+    private final SnapshotMetrics metrics;
 
-    public SnapshotGrpcService(Database db, SnapshotReader reader, ChangeLog changes, ChangeFeed feed, Clock clock) {
+    public SnapshotGrpcService(Database db, SnapshotReader reader, ChangeLog changes, ChangeFeed feed, Clock clock,
+                               SnapshotMetrics metrics) {
+        this.metrics = metrics;
         this.db = db;
         this.reader = reader;
         this.changes = changes;
@@ -41,8 +44,10 @@ public class SnapshotGrpcService implements SnapshotService {
         String gateway = request.getGatewayId().isBlank() ? "(unnamed)" : request.getGatewayId();
         return Multi.createFrom().<WatchEvent>emitter(emitter -> {
             SnapshotStream stream = new SnapshotStream(emitter, db, reader, changes,
-                    Infrastructure.getDefaultWorkerPool());
+                    Infrastructure.getDefaultWorkerPool(), metrics);
+            metrics.opened();
             emitter.onTermination(() -> {
+                metrics.closed();
                 feed.unsubscribe(stream);
                 LOG.debugf("snapshot stream of %s closed", gateway);
             });

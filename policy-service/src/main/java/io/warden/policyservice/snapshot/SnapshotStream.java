@@ -19,12 +19,14 @@ final class SnapshotStream implements Runnable {
     private final SnapshotReader reader;
     private final ChangeLog changes;
     private final Executor executor;
+    private final SnapshotMetrics metrics;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private long lastSent;
 
     SnapshotStream(MultiEmitter<? super WatchEvent> emitter, Database db, SnapshotReader reader, ChangeLog changes,
-                   Executor executor) {
+                   Executor executor, SnapshotMetrics metrics) {
+        this.metrics = metrics;
         this.emitter = emitter;
         this.db = db;
         this.reader = reader;
@@ -37,6 +39,7 @@ final class SnapshotStream implements Runnable {
         Entries.Snapshot snapshot = db.consistentRead(reader::full);
         lastSent = snapshot.revision();
         emitter.emit(Protos.snapshot(snapshot));
+        metrics.snapshotSent();
     }
 
     /** Wake-up: schedules a catch-up unless one is running (which then loops once more). */
@@ -54,6 +57,7 @@ final class SnapshotStream implements Runnable {
                 List<Entries.Change> batch = db.read(c -> changes.after(c, lastSent, BATCH));
                 for (Entries.Change change : batch) {
                     emitter.emit(Protos.change(change));
+                    metrics.changeSent();
                     lastSent = change.revision();
                 }
                 if (batch.size() == BATCH) {

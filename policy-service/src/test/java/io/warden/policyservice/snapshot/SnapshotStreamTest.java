@@ -155,6 +155,9 @@ class SnapshotStreamTest {
             assertEquals(sealed, era.getChange().getServer().getSealedHeadersMap().get("X-Key"));
             assertEquals(null, events.poll(300, TimeUnit.MILLISECONDS), "nothing for the refused version");
         }
+        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("warden_snapshot_streams "), "open streams gauge");
+        assertTrue(metrics.matches("(?s).*warden_snapshot_events_total\\{kind=\"change\"} [1-9].*"), "changes sent");
     }
 
     /**
