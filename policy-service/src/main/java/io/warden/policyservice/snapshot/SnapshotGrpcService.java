@@ -21,6 +21,11 @@ import org.jboss.logging.Logger;
 @GrpcService
 public class SnapshotGrpcService implements SnapshotService {
     private static final Logger LOG = Logger.getLogger(SnapshotGrpcService.class);
+    /**
+     * Events a stream may hold for a gateway that reads slower than changes arrive; past that the stream fails and
+     * the gateway reconnects to a fresh snapshot, instead of this replica buffering without bound.
+     */
+    static final int BUFFERED_EVENTS = 10_000;
 
     private final Database db;
     private final SnapshotReader reader;
@@ -55,7 +60,7 @@ public class SnapshotGrpcService implements SnapshotService {
             feed.subscribe(stream);
             stream.run(); // changes committed between the snapshot and the subscription
             LOG.debugf("snapshot stream of %s opened", gateway);
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }, BUFFERED_EVENTS).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     @Override

@@ -206,6 +206,24 @@ class SnapshotStreamTest {
         }
     }
 
+    /** More changes at once than one catch-up batch (500): all arrive, in revision order, none twice. */
+    @Test
+    void aBurstLargerThanOneBatchArrivesCompleteAndInOrder() throws Exception {
+        BlockingQueue<Object> events = watch("gw-burst");
+        long revision = next(events).getRevision();
+        String entry = "{\"name\":\"burst\",\"version\":1,\"hash\":\"sha256:00\",\"document\":\"{}\"}";
+        postgres.psql("warden", "BEGIN; SELECT revision FROM store_revision FOR UPDATE;"
+                + " INSERT INTO changes SELECT revision + n, now(), 'policy', 'burst-' || n, '" + entry + "'"
+                + " FROM store_revision, generate_series(1, 1200) AS n;"
+                + " UPDATE store_revision SET revision = revision + 1200;"
+                + " SELECT pg_notify('warden_changes', revision::text) FROM store_revision; COMMIT;");
+        for (int i = 1; i <= 1200; i++) {
+            WatchEvent change = next(events);
+            assertEquals(revision + i, change.getRevision());
+        }
+        assertEquals(null, events.poll(300, TimeUnit.MILLISECONDS));
+    }
+
     @Test
     void acknowledgementsShowWhichGatewayRunsWhichRevision() {
         SnapshotServiceGrpc.SnapshotServiceBlockingStub stub = SnapshotServiceGrpc.newBlockingStub(channel)
