@@ -1,0 +1,57 @@
+package io.warden.policyservice.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every policy-service setting (documented in docs/configuration.md, "policy-service"). */
+@ConfigMapping(prefix = "warden.policy")
+public interface PolicyServiceConfig {
+
+    /**
+     * The first admin API key, accepted as {@code Authorization: Bearer <key>} with the admin role. Mount it from a
+     * Kubernetes secret in production; at least 24 characters. Without it only keys stored as members work.
+     */
+    Optional<String> bootstrapAdminKey();
+
+    /** Encryption of upstream header values at rest. */
+    Crypto crypto();
+
+    /** Limits of the admin API. */
+    Api api();
+
+    /** The snapshot stream to gateways (gRPC). */
+    Distribution distribution();
+
+    interface Distribution {
+        /**
+         * Keys gateways present on the snapshot stream ({@code authorization: Bearer <key>} metadata), comma-separated,
+         * each at least 24 characters; several allow rotation. Without any, every stream is refused: a snapshot holds
+         * token hashes, real upstream URLs and sealed secrets.
+         */
+        Optional<java.util.List<String>> gatewayKeys();
+    }
+
+    interface Crypto {
+        /** The key version that encrypts every new or re-encrypted secret; must be one of {@link #keys()}. */
+        @WithDefault("v1")
+        String activeKeyVersion();
+
+        /**
+         * AES-256 keys by version ({@code warden.policy.crypto.keys.v1=<base64 of 32 bytes>}). Keep retired versions
+         * until the re-encrypt operation has moved every row to the active one.
+         */
+        Map<String, String> keys();
+    }
+
+    interface Api {
+        /** Largest request body in bytes; larger → 413 problem document. */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+
+        /** Most admin audit entries one request returns ({@code limit} above this → 400). */
+        @WithDefault("1000")
+        int maxAuditPage();
+    }
+}
