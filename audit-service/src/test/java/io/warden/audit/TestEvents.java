@@ -111,16 +111,13 @@ public final class TestEvents {
         return given().auth().oauth2(VIEWER_KEY);
     }
 
-    /** Every decision id the listing returns for this filter, walking all pages. */
+    /** Every decision id the listing returns for this (already URL-encoded) query string, walking all pages. */
     public static List<String> idsOf(String query) {
         List<String> ids = new ArrayList<>();
         String cursor = null;
         do {
-            RequestSpecification request = api().queryParam("limit", 1000);
-            if (cursor != null) {
-                request.queryParam("cursor", cursor);
-            }
-            var body = request.get("/api/decisions?" + query).then().statusCode(200).extract().jsonPath();
+            String url = "/api/decisions?limit=1000&" + query + (cursor == null ? "" : "&cursor=" + cursor);
+            var body = api().urlEncodingEnabled(false).get(url).then().statusCode(200).extract().jsonPath();
             ids.addAll(body.getList("items.id", String.class));
             cursor = body.getString("next_cursor");
         } while (cursor != null);

@@ -125,6 +125,8 @@ public class DecisionConsumer {
         private final KafkaConsumer<byte[], byte[]> kafka;
         private final DeadLetters deadLetters;
         private boolean paused;
+        /** Since the first failed attempt until a batch goes through: logged once each way, not per retry. */
+        private int failedAttempts;
         private Duration backoff = config.retryBackoff();
 
         Loop(KafkaConsumer<byte[], byte[]> kafka, DeadLetters deadLetters) {
@@ -148,7 +150,7 @@ public class DecisionConsumer {
                 try {
                     handle(records);
                     kafka.commitSync(nextOffsets(records));
-                    backoff = config.retryBackoff();
+                    recovered();
                 } catch (SQLException e) {
                     retryLater(records, "database", e.toString());
                 } catch (DeadLetters.DeadLetterException e) {
@@ -216,13 +218,21 @@ public class DecisionConsumer {
                 kafka.seek(partition, records.records(partition).get(0).offset());
             }
             metrics.retry(cause);
-            if (!paused) {
-                LOG.warnf("ingest paused (%s unavailable: %s); retrying every %s up to %s", cause, error, backoff,
-                        config.retryBackoffMax());
+            if (failedAttempts++ == 0) {
+                LOG.warnf("ingest paused (%s unavailable: %s); retrying with a backoff from %s up to %s", cause, error,
+                        backoff, config.retryBackoffMax());
             }
             kafka.pause(kafka.assignment());
             paused = true;
             metrics.paused(true);
+        }
+
+        private void recovered() {
+            if (failedAttempts > 0) {
+                LOG.infof("ingest resumed after %d failed attempt(s)", failedAttempts);
+                failedAttempts = 0;
+            }
+            backoff = config.retryBackoff();
         }
 
         private void resume() {
