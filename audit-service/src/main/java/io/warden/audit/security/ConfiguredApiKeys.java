@@ -1,6 +1,7 @@
 package io.warden.audit.security;
 
 import io.warden.audit.config.AuditConfig;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.Optional;
  * with a message naming the entry.
  */
 @ApplicationScoped
+@Startup // a bad entry stops the start, not the first request
 public class ConfiguredApiKeys implements ApiKeyStore {
 
     private static final String PREFIX = "sha256:";
