@@ -32,9 +32,13 @@ class PostgresOutageTest {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    DecisionConsumer consumer;
+
     @AfterEach
     void databaseBack() {
         postgres.start(); // no-op when running
+        consumer.start();
     }
 
     @Test
@@ -66,6 +70,26 @@ class PostgresOutageTest {
         assertEquals(expected, distinct(stored), "every event exactly once");
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge("warden.audit.ingest_paused") == 0.0
                 && gauge("warden.audit.consumer_lag") == 0.0);
+    }
+
+    @Test
+    void aConsumerRestartedWhileTheDatabaseIsDownLosesNothing() {
+        // offsets of the failed batches must not have been committed: the new consumer starts from them
+        String server = unique("outage-restart");
+        double retriesBefore = retries();
+        postgres.stop();
+        List<DecisionEvent> during = events(server, 60);
+        produce(during);
+        await().atMost(Duration.ofSeconds(20)).until(() -> retries() > retriesBefore);
+        consumer.stop();
+        consumer.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> retries() > retriesBefore + 1);
+        postgres.start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> idsOf("server=" + server).size() >= 60);
+        Set<String> expected = new HashSet<>();
+        during.forEach(e -> expected.add(e.id()));
+        assertEquals(expected, distinct(idsOf("server=" + server)));
     }
 
     private static List<DecisionEvent> events(String server, int count) {
