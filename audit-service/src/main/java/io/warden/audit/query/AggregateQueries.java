@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ public class AggregateQueries {
     public record Percentiles(long count, Long p50, Long p90, Long p95, Long p99, Long max) {
     }
 
-    private static final List<String> OUTCOMES = java.util.Arrays.stream(DecisionEvent.Outcome.values())
+    private static final List<String> OUTCOMES = Arrays.stream(DecisionEvent.Outcome.values())
             .map(DecisionEvent.Outcome::wire).toList();
 
     private final DataSource dataSource;
@@ -61,10 +62,7 @@ public class AggregateQueries {
              PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
             statement.setLong(1, width.toSeconds());
-            int index = 2;
-            for (Object param : where.params()) {
-                statement.setObject(index++, param);
-            }
+            where.bind(statement, 2);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     found.computeIfAbsent(rows.getObject(1, OffsetDateTime.class).toInstant(), k -> new TreeMap<>())
@@ -122,10 +120,7 @@ public class AggregateQueries {
             for (String outcome : OUTCOMES) {
                 statement.setString(index++, outcome);
             }
-            for (Object param : where.params()) {
-                statement.setObject(index++, param);
-            }
-            statement.setInt(index, limit);
+            statement.setInt(where.bind(statement, index), limit);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     Map<String, Long> counts = new LinkedHashMap<>();

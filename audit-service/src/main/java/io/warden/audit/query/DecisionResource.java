@@ -85,8 +85,9 @@ public class DecisionResource {
     @GET
     @Path("{id}")
     @Operation(summary = "One decision by its id")
-    public RawJson get(@PathParam("id") @Parameter(description = "The decision id (a UUID)") String id)
-            throws SQLException {
+    public RawJson get(@PathParam("id") @Parameter(description = "The decision id (a UUID)") String id,
+                       @Context UriInfo uri) throws SQLException {
+        new QueryParams(uri.getQueryParameters(), Set.of()); // takes none: a stray one is a mistake worth naming
         UUID uuid;
         try {
             uuid = UUID.fromString(id);

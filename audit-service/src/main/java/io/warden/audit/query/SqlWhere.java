@@ -65,7 +65,12 @@ public final class SqlWhere {
 
     /** Binds the parameters from position 1; returns the next free position. */
     public int bind(PreparedStatement statement) throws SQLException {
-        int index = 1;
+        return bind(statement, 1);
+    }
+
+    /** Binds the parameters from {@code first} on, after parameters the statement has before the clause. */
+    public int bind(PreparedStatement statement, int first) throws SQLException {
+        int index = first;
         for (Object param : params) {
             statement.setObject(index++, param);
         }

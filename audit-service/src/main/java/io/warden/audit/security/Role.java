@@ -20,9 +20,4 @@ public enum Role {
     public static Optional<Role> fromWire(String wire) {
         return Arrays.stream(values()).filter(role -> role.wire.equals(wire)).findFirst();
     }
-
-    /** Whether this role may read decisions, aggregates and exports: every role may. */
-    public boolean mayReadAudit() {
-        return true;
-    }
 }

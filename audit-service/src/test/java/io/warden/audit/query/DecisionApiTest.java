@@ -191,6 +191,7 @@ class DecisionApiTest {
             "/api/decisions?grant=A&grant=B                | grant",
             "/api/decisions?server=                        | server",
             "/api/decisions/not-a-uuid                     | id",
+            "/api/decisions/00000000-0000-0000-0000-000000000000?grant=A | grant",
             "/api/decisions/export?format=xml              | format",
             "/api/decisions/export?limit=5                 | limit",
             "/api/aggregates/outcomes?bucket=5x            | bucket",
