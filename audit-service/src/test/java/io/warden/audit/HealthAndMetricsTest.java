@@ -14,6 +14,9 @@ class HealthAndMetricsTest {
     @Test
     void reportsHealthUp() {
         given().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'warden-audit-ingest' }.status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test

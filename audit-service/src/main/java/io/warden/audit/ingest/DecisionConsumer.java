@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,8 @@ public class DecisionConsumer {
     private volatile Thread thread;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile boolean running;
+    /** What stopped the loop, other than {@link #stop()}; null while it runs or after a clean stop. */
+    private volatile Throwable failure;
 
     public DecisionConsumer(AuditConfig config, DecisionWriter writer, IngestMetrics metrics, ObjectMapper mapper) {
         this.config = config.ingest();
@@ -78,10 +81,16 @@ public class DecisionConsumer {
             return;
         }
         running = true;
+        failure = null;
         Thread started = new Thread(this::run, "warden-audit-ingest");
         started.setDaemon(true);
         thread = started;
         started.start();
+    }
+
+    /** The error that stopped ingest by itself, if any: a reason to restart the pod. */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     /**
@@ -113,7 +122,8 @@ public class DecisionConsumer {
         } catch (WakeupException e) {
             // stop() asked
         } catch (RuntimeException e) {
-            LOG.errorf(e, "ingest stopped by an unexpected error; restart the pod");
+            failure = e;
+            LOG.errorf(e, "ingest stopped by an unexpected error; the liveness check reports it");
         } finally {
             consumer = null;
             metrics.paused(false);
@@ -214,8 +224,11 @@ public class DecisionConsumer {
         }
 
         private void retryLater(ConsumerRecords<byte[], byte[]> records, String cause, String error) {
+            Set<TopicPartition> assigned = kafka.assignment();
             for (TopicPartition partition : records.partitions()) {
-                kafka.seek(partition, records.records(partition).get(0).offset());
+                if (assigned.contains(partition)) { // one taken away meanwhile is re-read by its new owner
+                    kafka.seek(partition, records.records(partition).get(0).offset());
+                }
             }
             metrics.retry(cause);
             if (failedAttempts++ == 0) {
