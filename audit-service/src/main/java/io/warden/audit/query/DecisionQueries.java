@@ -21,12 +21,6 @@ public class DecisionQueries {
     public record Page(List<RawJson> items, Cursor next) {
     }
 
-    /** Receives the rows of a streamed export one at a time. */
-    @FunctionalInterface
-    public interface RowSink {
-        void accept(String eventJson) throws Exception;
-    }
-
     private static final int EXPORT_FETCH_SIZE = 500;
 
     private final DataSource dataSource;
@@ -78,25 +72,49 @@ public class DecisionQueries {
     }
 
     /**
-     * Every matching decision, newest first, handed to {@code sink} as it is read (a server-side cursor: memory stays
-     * flat however large the range).
+     * Every matching decision, newest first, through a server-side cursor (memory stays flat however large the range).
+     * The query runs here, so an unavailable database fails now, before any byte of a response is sent; the caller
+     * reads the rows and closes them.
      */
-    public void stream(DecisionFilter filter, RowSink sink) throws Exception {
+    public Rows open(DecisionFilter filter) throws SQLException {
         SqlWhere where = SqlWhere.of(filter);
         String sql = "SELECT event::text FROM decisions" + where.sql() + " ORDER BY time DESC, id DESC";
-        try (Connection connection = dataSource.getConnection()) {
+        Connection connection = dataSource.getConnection();
+        try {
             connection.setAutoCommit(false); // pgjdbc uses a cursor for fetchSize only inside a transaction
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                statement.setFetchSize(EXPORT_FETCH_SIZE);
-                where.bind(statement);
-                try (ResultSet rows = statement.executeQuery()) {
-                    while (rows.next()) {
-                        sink.accept(rows.getString(1));
-                    }
-                }
-            } finally {
+            PreparedStatement statement = connection.prepareStatement(sql);
+            statement.setFetchSize(EXPORT_FETCH_SIZE);
+            where.bind(statement);
+            return new Rows(connection, statement.executeQuery());
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** The stored events of an export, one at a time; closing ends the read-only transaction and frees the connection. */
+    public static final class Rows implements AutoCloseable {
+        private final Connection connection;
+        private final ResultSet rows;
+
+        private Rows(Connection connection, ResultSet rows) {
+            this.connection = connection;
+            this.rows = rows;
+        }
+
+        /** The next event's JSON, or null after the last. */
+        public String next() throws SQLException {
+            return rows.next() ? rows.getString(1) : null;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                rows.close();
                 connection.rollback(); // read only
                 connection.setAutoCommit(true);
+            } finally {
+                connection.close();
             }
         }
     }

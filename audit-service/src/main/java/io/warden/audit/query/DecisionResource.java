@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -105,22 +106,25 @@ public class DecisionResource {
                     + "per decision; lists joined with ';'.")
     public Response export(@BeanParam FilterParams documented,
                            @QueryParam("format") @Parameter(description = "jsonl (default) or csv") String formatDoc,
-                           @Context UriInfo uri) {
+                           @Context UriInfo uri) throws SQLException {
         QueryParams params = new QueryParams(uri.getQueryParameters(), EXPORT_PARAMS);
         DecisionFilter filter = params.filter();
         boolean csv = params.choice("format", "jsonl", Set.of("jsonl", "csv")).equals("csv");
+        DecisionQueries.Rows rows = queries.open(filter); // a database error is still a 503 problem here
         StreamingOutput body = output -> {
             Writer writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8), 64 * 1024);
-            try {
+            try (rows) {
                 if (csv) {
                     writer.write(Csv.header());
                 }
-                queries.stream(filter, json -> writer.write(csv ? Csv.row(mapper.readTree(json)) : json + "\n"));
+                for (String json; (json = rows.next()) != null; ) {
+                    writer.write(csv ? Csv.row(mapper.readTree(json)) : json + "\n");
+                }
                 writer.flush();
-            } catch (Exception e) {
+            } catch (SQLException e) {
                 // the status is sent already: the client sees a truncated body
-                LOG.warnf("export cut short: %s", e.toString());
-                throw new java.io.IOException("export cut short", e);
+                LOG.warnf("export cut short: SQLSTATE %s", e.getSQLState());
+                throw new IOException("export cut short", e);
             }
         };
         return Response.ok(body, csv ? CSV + "; charset=utf-8" : JSON_LINES)

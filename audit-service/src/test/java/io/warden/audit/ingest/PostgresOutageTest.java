@@ -57,8 +57,10 @@ class PostgresOutageTest {
         // the consumer tried, rolled back, and is waiting with the whole backlog uncommitted
         await().atMost(Duration.ofSeconds(20)).until(() -> retries() > retriesBefore
                 && gauge("warden.audit.ingest_paused") == 1.0 && gauge("warden.audit.consumer_lag") >= 100);
-        api().get("/api/decisions?server=" + server).then().statusCode(503)
-                .contentType("application/problem+json").body("status", equalTo(503));
+        for (String path : List.of("/api/decisions", "/api/decisions/export", "/api/aggregates/grants")) {
+            api().queryParam("server", server).get(path).then().statusCode(503)
+                    .contentType("application/problem+json").body("status", equalTo(503));
+        }
 
         postgres.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> idsOf("server=" + server).size() >= 120);
