@@ -259,6 +259,10 @@ class DecisionApiTest {
             assertTrue(doc.getMap("paths").containsKey(path), path + " in " + doc.getMap("paths").keySet());
         }
         assertEquals("bearer", doc.getString("components.securitySchemes.apiKey.scheme"));
+        // a decision is described as warden-api's event, not as the wrapper that carries its JSON
+        assertTrue(doc.getMap("components.schemas.DecisionEvent.properties").containsKey("grant_id"),
+                String.valueOf(doc.getMap("components.schemas")));
+        assertTrue(doc.getMap("components.schemas.DecisionPage.properties").containsKey("next_cursor"));
         List<String> listParams = doc.getList("paths.'/api/decisions'.get.parameters.name");
         assertTrue(listParams.containsAll(List.of("from", "to", "server", "grant", "tool", "outcome", "rule",
                 "policy_id", "policy_version", "q", "limit", "cursor")), listParams.toString());
