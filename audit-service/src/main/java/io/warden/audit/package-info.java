@@ -1,2 +1,5 @@
-/** Audit pipeline (not built yet): Kafka ingest, PostgreSQL store, history API, dashboard. */
+/**
+ * Audit pipeline: decision events from Kafka ({@code ingest}) into PostgreSQL ({@code store}), served over HTTP
+ * ({@code query}) to API keys ({@code security}); settings in {@code config}, error documents in {@code problem}.
+ */
 package io.warden.audit;

@@ -7,17 +7,29 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-/** Until its issue lands this service only has to start and report health and metrics. */
+/** Health for probes, and the ingest's Prometheus meters under their documented names. */
 @QuarkusTest
 class HealthAndMetricsTest {
 
     @Test
     void reportsHealthUp() {
         given().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'warden-audit-ingest' }.status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
-    void exposesPrometheusMetrics() {
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    void exposesTheIngestMetrics() {
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"))
+                .body(containsString("warden_audit_ingested_total"))
+                .body(containsString("warden_audit_duplicates_total"))
+                .body(containsString("warden_audit_dead_letters_total{cause=\"not_json\"}"))
+                .body(containsString("warden_audit_dead_letters_total{cause=\"unstorable\"}"))
+                .body(containsString("warden_audit_consumer_lag"))
+                .body(containsString("warden_audit_ingest_paused"))
+                .body(containsString("warden_audit_batch_size_count"))
+                .body(containsString("warden_audit_insert_seconds_count"));
     }
 }
