@@ -59,7 +59,7 @@ class ExportApiTest {
         String server = unique("csv");
         DecisionEvent tricky = event(server, "g").tool("=HYPERLINK(\"x\")")
                 .outcome(DecisionEvent.Outcome.DENY, "/tools/x", "no, \"never\"\nnot today")
-                .argumentSummary(List.of("b", "a"), null)
+                .argumentSummary(List.of("b", "a"), null, null)
                 .shadow("/tools/x/deny_if/0", "shadow says no")
                 .upstream(502, 900)
                 .flag("limiter_open").flag("local_fallback")
