@@ -291,7 +291,14 @@ public final class NodeMcpServer implements AutoCloseable {
 
     private String send(HttpRequest request) {
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException first) {
+                // Node closes an idle keep-alive connection after 5 s; a call that picked it up at that moment gets no
+                // bytes. The out-of-band calls are idempotent: send once more, on a new connection.
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            }
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(request.uri() + " answered " + response.statusCode());
             }
