@@ -292,11 +292,7 @@ public final class EraTranslation {
                     "Invalid params: _meta." + Protocol.META_VERSION + " is required"));
         }
         if (!Protocol.MODERN.equals(version.asText())) {
-            ObjectNode data = JsonRpc.NODES.objectNode();
-            data.putArray("supported").add(Protocol.MODERN);
-            data.put("requested", version.asText());
-            return new JsonRpc.Bad(400, JsonRpc.error(m.id(), JsonRpc.UNSUPPORTED_VERSION,
-                    "Unsupported protocol version: " + version.asText(), data));
+            return new JsonRpc.Bad(400, JsonRpc.unsupportedVersion(m.id(), version.asText(), Protocol.MODERN));
         }
         if (!(envelope(m, META_CAPABILITIES) instanceof ObjectNode)) {
             return new JsonRpc.Bad(400, JsonRpc.error(m.id(), JsonRpc.INVALID_PARAMS,

@@ -177,15 +177,21 @@ public final class JsonRpc {
         return m.substring(prefix.length(), m.length() - 1);
     }
 
-    /** Client-chosen text echoed in an error: cut, and limited to printable ASCII. */
+    /** Client-chosen text echoed in an error: cut, and limited to printable ASCII; "" for null. */
     public static String printable(String s) {
-        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-        StringBuilder b = new StringBuilder(cut.length());
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            b.append(c >= 0x20 && c < 0x7F ? c : '?');
+        if (s == null) {
+            return "";
         }
-        return b.toString();
+        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return new String(cut.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E…]", "?");
+    }
+
+    /** The answer to a request for a protocol revision the gateway does not speak: {@code -32022} with what it does. */
+    public static ObjectNode unsupportedVersion(JsonNode id, String requested, String supported) {
+        ObjectNode data = NODES.objectNode();
+        data.putArray("supported").add(supported);
+        data.put("requested", requested);
+        return error(id, UNSUPPORTED_VERSION, "Unsupported protocol version: " + requested, data);
     }
 
     static Parsed validate(ObjectNode o) {

@@ -37,7 +37,6 @@ import io.warden.gateway.ratelimit.RefundRule;
 import io.warden.policy.Decision;
 import io.warden.policy.LimitCharge;
 import io.warden.policy.Outcome;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -333,11 +332,7 @@ public final class McpProxy {
         }
         if (!Protocol.MODERN.equals(ex.protocolVersion)) {
             // Any _meta version (or a future header version) made the request modern; only one modern revision exists.
-            ObjectNode data = JsonRpc.NODES.objectNode();
-            data.putArray("supported").add(Protocol.MODERN);
-            data.put("requested", printable(ex.protocolVersion));
-            reply(ex, 400, JsonRpc.error(id(ex), JsonRpc.UNSUPPORTED_VERSION,
-                    "Unsupported protocol version: " + printable(ex.protocolVersion), data), "bad_version");
+            reply(ex, 400, JsonRpc.unsupportedVersion(id(ex), printable(ex.protocolVersion), Protocol.MODERN), "bad_version");
             return false;
         }
         return true;
@@ -560,11 +555,7 @@ public final class McpProxy {
 
     /** Client-chosen strings echoed in errors are cut and limited to printable ASCII. */
     static String printable(String s) {
-        if (s == null) {
-            return "";
-        }
-        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
-        return new String(cut.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7E…]", "?");
+        return JsonRpc.printable(s);
     }
 
     GatewaySnapshot snapshot() {

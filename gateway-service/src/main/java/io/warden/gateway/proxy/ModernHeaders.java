@@ -32,17 +32,10 @@ final class ModernHeaders {
         if (!method.equals(m.method())) {
             return "Header mismatch: Mcp-Method header does not match the body's method";
         }
-        if (Protocol.NAMED.contains(m.method())) {
-            String raw = req.getHeader(Protocol.H_NAME);
-            String name = Protocol.decodeHeader(raw);
-            if (raw == null) {
-                return "Header mismatch: Mcp-Name header is required for " + m.method();
-            }
-            if (name == null || !name.equals(m.target())) {
-                return "Header mismatch: Mcp-Name header does not match the body";
-            }
+        if (Protocol.NAMED.contains(m.method()) && req.getHeader(Protocol.H_NAME) == null) {
+            return "Header mismatch: Mcp-Name header is required for " + m.method();
         }
-        return null;
+        return presentMismatch(m, req.headers());
     }
 
     /**

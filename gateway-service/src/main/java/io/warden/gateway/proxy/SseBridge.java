@@ -158,12 +158,12 @@ final class SseBridge {
         if (!proxy.resolveServerAndGrant(check)) {
             return;
         }
-        // A request method without an id has no answer on the stream to carry its refusal: refuse it here, like bad input.
         String mismatch = ModernHeaders.presentMismatch(check.message, ctx.request().headers());
         if (mismatch != null) {
             proxy.reply(check, 400, JsonRpc.error(check.message.id(), JsonRpc.HEADER_MISMATCH, mismatch), "header_mismatch");
             return;
         }
+        // A request method without an id has no answer on the stream to carry its refusal: refuse it here, like bad input.
         if (check.message.id() == null) {
             check.verdict = proxy.gate().refusal(check.message, check.grant, check.snapshot);
             if (check.verdict != null) {

@@ -97,10 +97,15 @@ class GateBypassTest {
         assertTrue(error.path("message").asText().contains(text), ex.body());
     }
 
-    /** How many {@code tools/call} messages reached {@code upstream} since its reset: the well-formed ones only. */
+    /**
+     * How many governed calls ({@code tools/call}, {@code prompts/get}, {@code resources/read}) reached {@code upstream}
+     * since its reset: the well-formed ones only.
+     */
     private static void toolCallsReached(NodeMcpServer upstream, int expected) {
         List<NodeMcpServer.Request> seen = upstream.requests();
-        assertEquals(expected, seen.stream().filter(r -> "tools/call".equals(r.method())).count(), seen.toString());
+        List<String> governed = List.of("tools/call", "prompts/get", "resources/read");
+        assertEquals(expected, seen.stream().filter(r -> r.method() != null && governed.contains(r.method())).count(),
+                seen.toString());
     }
 
     /** The decision recorded for an attempt: the grant, its rule, and an argument key only that attempt carried. */
@@ -136,6 +141,10 @@ class GateBypassTest {
         refused(c.post(duplicateName(13, false), Map.of()), 400, -32700, "duplicate key \"name\"");
         refused(c.post(trailingCall(14, false), Map.of()), 400, -32700, "trailing content");
         refused(c.post(responseWithAMethod(15), Map.of()), 400, -32600, "cannot also carry");
+        refused(c.post("{\"jsonrpc\":\"2.0\",\"id\":18,\"method\":\"resources/read\",\"params\":{\"uri\":{\"href\":"
+                + "\"test://static-text\"}}}", Map.of()), 200, -32602, "params.uri must be a string");
+        refused(c.post("{\"jsonrpc\":\"2.0\",\"id\":19,\"method\":\"prompts/get\",\"params\":{\"name\":[\"test_simple_prompt\"]}}",
+                Map.of()), 200, -32602, "params.name must be a string");
         JsonNode d = decision(grant, "(request sent as notification)", marker);
         assertEquals("deny", d.path("outcome").asText());
         assertEquals("tools/call", d.path("method").asText());
@@ -197,6 +206,9 @@ class GateBypassTest {
                 modernHeaders("tools/call", "delete_account")), 400, -32020, "Mcp-Name");
         refused(c.post(duplicateName(23, true), modernHeaders("tools/call", "echo")), 400, -32700, "duplicate key \"name\"");
         refused(c.post(trailingCall(24, true), modernHeaders("tools/call", "echo")), 400, -32700, "trailing content");
+        refused(c.post("{\"jsonrpc\":\"2.0\",\"id\":28,\"method\":\"prompts/get\",\"params\":{\"name\":\"test_simple_prompt\","
+                + "\"arguments\":\"all\"," + META + "}}", modernHeaders("prompts/get", "test_simple_prompt")), 400, -32602,
+                "params.arguments must be an object");
         assertEquals(200, c.post(modernMarker(25), modernHeaders("tools/list", null)).status());
         JsonNode d = decision(grant, "(request sent as notification)", marker);
         assertEquals("modern", d.path("era").asText());
