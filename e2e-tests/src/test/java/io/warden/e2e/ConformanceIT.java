@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.warden.e2e.ConformanceResults.Outcome;
 import io.warden.e2e.ConformanceResults.Scenario;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeMcpServer;

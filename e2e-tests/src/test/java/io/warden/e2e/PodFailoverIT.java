@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.warden.e2e.EventStream.Event;
 import io.warden.e2e.ratelimit.EchoUpstream;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeMcpServer;

@@ -1,5 +1,6 @@
 package io.warden.gateway.auth;
 
+import io.warden.api.GrantTokens;
 import io.warden.gateway.policy.GatewaySnapshot;
 import io.warden.gateway.policy.Grant;
 import java.util.Locale;

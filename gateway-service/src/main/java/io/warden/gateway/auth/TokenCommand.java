@@ -1,5 +1,6 @@
 package io.warden.gateway.auth;
 
+import io.warden.api.GrantTokens;
 import io.warden.gateway.session.SessionKeys;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.warden.gateway.it;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.gateway.proxy.FaultyUpstream;
 import io.warden.gateway.proxy.StatelessUpstream;
 import io.warden.gateway.session.SessionKeys;

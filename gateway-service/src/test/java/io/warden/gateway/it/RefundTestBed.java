@@ -1,7 +1,7 @@
 package io.warden.gateway.it;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.testsupport.FreePorts;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,7 +14,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.RedisOptions;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.gateway.cluster.MessageBus.Delivery;
 import io.warden.gateway.cluster.RedisMessageBus;
 import io.warden.gateway.cluster.RedisSubscriber;

@@ -14,7 +14,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.warden.api.DecisionEvent;
-import io.warden.gateway.auth.GrantTokens;
+import io.warden.api.GrantTokens;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.metrics.ProxyMetrics;
