@@ -14,7 +14,6 @@ import io.restassured.path.json.JsonPath;
 import io.warden.api.DecisionEvent;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -27,7 +26,12 @@ import org.junit.jupiter.api.Test;
 class AggregateApiTest {
 
     private static final String SERVER = unique("agg");
-    private static final Instant H0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(5));
+    /**
+     * Five to eleven hours ago, on a multiple of six hours since the epoch: buckets are aligned on multiples of their
+     * width, so every width these tests use (30 min, 1 h, 3 h) starts a bucket at H0, whatever the time of day.
+     */
+    private static final Instant H0 = Instant.ofEpochSecond(
+            Instant.now().minus(Duration.ofHours(5)).getEpochSecond() / 21_600 * 21_600);
     private static final List<Long> GATEWAY = new ArrayList<>();
     private static final List<Long> UPSTREAM = new ArrayList<>();
     private static boolean loaded;
