@@ -165,6 +165,25 @@ class AuditPipelineIT {
         return out;
     }
 
+    /** The ids of this grant's echo decisions in both gateways' own decision files. */
+    private Set<String> echoDecisionsInFiles() {
+        Set<String> ids = new HashSet<>();
+        for (GatewayProcess g : gateways) {
+            for (String line : g.decisions()) {
+                JsonNode d;
+                try {
+                    d = JSON.readTree(line);
+                } catch (IOException partial) {
+                    continue; // the last line while the writer is still appending it
+                }
+                if ("echo".equals(d.path("tool").asText()) && "pipeline".equals(d.path("grant_id").asText())) {
+                    ids.add(d.path("id").asText());
+                }
+            }
+        }
+        return ids;
+    }
+
     private RawMcpClient client(GatewayProcess gateway) {
         RawMcpClient c = new RawMcpClient(gateway.mcpUrl("fixture")).header("Authorization", "Bearer " + token);
         c.initialize(LEGACY);
@@ -223,6 +242,7 @@ class AuditPipelineIT {
     void aBrokerOutageLosesNoDecisionAndStoresNoneTwice() throws IOException {
         RawMcpClient viaA = client(gateways.get(0));
         RawMcpClient viaB = client(gateways.get(1));
+        int before = echoDecisionsInFiles().size();
         String marker = "outage-" + Long.toHexString(System.nanoTime());
         int calls = 0;
         for (int i = 0; i < 10; i++, calls += 2) {
@@ -239,22 +259,16 @@ class AuditPipelineIT {
             viaA.callTool("echo", Map.of("message", marker));
             viaB.callTool("echo", Map.of("message", marker));
         }
-        // What the gateways decided, from their own files (written by the same sink, beside Kafka).
-        Set<String> written = new HashSet<>();
-        for (GatewayProcess g : gateways) {
-            for (String line : g.decisions()) {
-                JsonNode d = JSON.readTree(line);
-                if ("echo".equals(d.path("tool").asText()) && "pipeline".equals(d.path("grant_id").asText())) {
-                    written.add(d.path("id").asText());
-                }
-            }
-        }
+        // What the gateways decided, from their own files (written by the same sink, beside Kafka, also asynchronously).
+        int made = calls;
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> echoDecisionsInFiles().size() >= before + made);
+        Set<String> written = echoDecisionsInFiles();
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList().containsAll(written));
         List<String> stored = decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList();
         assertEquals(stored.size(), new HashSet<>(stored).size(), "no decision stored twice");
         assertEquals(written, new HashSet<>(stored), "exactly the decisions the gateways made");
-        assertTrue(written.size() >= calls, "every call made a decision: " + written.size() + " of " + calls);
+        assertTrue(written.size() >= before + calls, "every call made a decision: " + written.size() + " of " + (before + calls));
         System.out.println("[audit-e2e] broker killed mid-run: " + calls + " calls, " + written.size()
                 + " decisions written by the gateways, " + stored.size() + " stored, none twice");
     }
