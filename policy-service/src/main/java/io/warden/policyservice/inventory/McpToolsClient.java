@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +20,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Lists an upstream MCP server's tools over Streamable HTTP in either protocol era, following {@code nextCursor}.
@@ -162,17 +169,8 @@ public final class McpToolsClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
         addHeaders(b, headers);
         protocol.forEach(b::setHeader);
-        HttpResponse<InputStream> response = send(b.build());
-        String text;
-        try (InputStream in = response.body()) {
-            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (bytes.length > MAX_BODY_BYTES) {
-                throw new UpstreamException("the upstream's answer is larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            text = new String(bytes, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UpstreamException("the upstream's answer was cut short");
-        }
+        HttpResponse<byte[]> response = send(b.build());
+        String text = new String(response.body(), StandardCharsets.UTF_8);
         String type = response.headers().firstValue("content-type").orElse("");
         JsonNode message = body.has("id") ? responseTo(type, text, body.get("id").asLong()) : null;
         return new Answer(response.statusCode(), response.headers().firstValue("mcp-session-id").orElse(null), message);
@@ -232,11 +230,9 @@ public final class McpToolsClient {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).DELETE();
             addHeaders(b, headers);
             session.forEach(b::setHeader);
-            http.send(b.build(), HttpResponse.BodyHandlers.discarding());
-        } catch (IOException | UpstreamException | RuntimeException e) {
+            send(b.build());
+        } catch (UpstreamException | RuntimeException e) {
             // best effort: the upstream expires idle sessions itself
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -250,20 +246,81 @@ public final class McpToolsClient {
         }
     }
 
-    private HttpResponse<InputStream> send(HttpRequest request) throws UpstreamException {
+    /**
+     * Sends and reads the whole answer within the timeout: the client's own request timeout ends when the headers
+     * arrive, so a body that trickles forever is cut here, and the exchange cancelled.
+     */
+    private HttpResponse<byte[]> send(HttpRequest request) throws UpstreamException {
+        CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, info -> new BoundedBody());
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException e) {
-            throw new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
-        } catch (HttpTimeoutException e) {
-            throw new UpstreamException("no answer within " + timeout.toSeconds() + " s");
-        } catch (ConnectException e) {
-            throw new UpstreamException("connection refused or host unreachable");
-        } catch (IOException e) {
-            throw new UpstreamException("I/O error talking to the upstream (" + e.getClass().getSimpleName() + ")");
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new UpstreamException("no complete answer within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof UpstreamException u) {
+                    throw u;
+                }
+            }
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+            }
+            if (cause instanceof HttpTimeoutException) {
+                throw new UpstreamException("no answer within " + timeout.toSeconds() + " s");
+            }
+            if (cause instanceof ConnectException) {
+                throw new UpstreamException("connection refused or host unreachable");
+            }
+            throw new UpstreamException("I/O error talking to the upstream (" + cause.getClass().getSimpleName() + ")");
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new UpstreamException("interrupted");
+        }
+    }
+
+    /** Collects a body of at most {@value #MAX_BODY_BYTES} bytes; a larger one fails the exchange. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer b : buffers) {
+                if (bytes.size() + b.remaining() > MAX_BODY_BYTES) {
+                    subscription.cancel();
+                    result.completeExceptionally(new UpstreamException("the upstream's answer is larger than "
+                            + MAX_BODY_BYTES + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                bytes.writeBytes(chunk);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(bytes.toByteArray());
         }
     }
 
