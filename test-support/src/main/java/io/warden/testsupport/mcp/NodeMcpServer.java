@@ -315,7 +315,14 @@ public final class NodeMcpServer implements AutoCloseable {
 
     private String send(HttpRequest request) {
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException stale) {
+                // A pooled connection Node closed while idle (its keep-alive timeout) fails without a byte; every
+                // out-of-band call sets or reads state idempotently, so one retry on a fresh connection is safe.
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            }
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(request.uri() + " answered " + response.statusCode());
             }
