@@ -77,22 +77,32 @@ public class InventoryService {
             FetchOutcome failed = new FetchOutcome(serverId, clock.instant(), false, null, e.getMessage());
             LOG.infof("tools of server %s not fetched: %s", serverId, e.getMessage());
             return db.inTransaction(c -> {
-                if (servers.find(c, serverId, true).isEmpty()) {
-                    throw ProblemException.notFound("server", serverId);
-                }
+                requireUnchanged(c, server);
                 inventory.recordFetch(c, failed);
                 return new InventoryViews.Refresh(serverId, fetch(failed), inventory.tools(c, serverId).size(),
                         List.of(), List.of(), List.of());
             });
         }
-        return db.inTransaction(c -> store(c, serverId, listing, caller));
+        return db.inTransaction(c -> store(c, server, listing, caller));
     }
 
-    private InventoryViews.Refresh store(Connection c, String serverId, McpToolsClient.Listing listing, Caller caller)
-            throws SQLException {
-        if (servers.find(c, serverId, true).isEmpty()) {
-            throw ProblemException.notFound("server", serverId);
+    /**
+     * Locks the server row and checks it is still the server that was fetched: a fetch that took a while must not
+     * store what an earlier URL or a deleted and re-created server listed.
+     */
+    private void requireUnchanged(Connection c, Server fetched) throws SQLException {
+        Server now = servers.find(c, fetched.id(), true)
+                .orElseThrow(() -> ProblemException.notFound("server", fetched.id()));
+        if (!now.createdAt().equals(fetched.createdAt()) || !now.updatedAt().equals(fetched.updatedAt())) {
+            throw ProblemException.conflict("server '" + fetched.id() + "' changed while its tools were fetched;"
+                    + " fetch again");
         }
+    }
+
+    private InventoryViews.Refresh store(Connection c, Server server, McpToolsClient.Listing listing, Caller caller)
+            throws SQLException {
+        String serverId = server.id();
+        requireUnchanged(c, server);
         Instant now = clock.instant();
         Map<String, ToolRow> known = inventory.tools(c, serverId);
         Map<String, ObjectNode> listed = new LinkedHashMap<>();

@@ -260,6 +260,32 @@ class InventoryApiTest {
                 .body("tools.find { it.name == 'execute_script' }.annotations.readOnlyHint", equalTo(true));
     }
 
+    /** No periodic fetch in this profile: the hanging initialize is the explicit refresh's (10 s timeout). */
+    @Test
+    void aFetchWhoseServerChangedMeanwhileIsNotStored() throws Exception {
+        NodeMcpServer upstream = legacy;
+        String id = unique("raced");
+        admin().body(Map.of("id", id, "name", "Raced", "url", upstream.url(), "era", "legacy",
+                "headers", Map.of("X-Marker", id))).post("/api/servers").then().statusCode(201);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> tools(id).get("last_fetch") != null);
+        upstream.reset();
+        upstream.fault(NodeMcpServer.Fault.HANG, 1);
+        java.util.concurrent.CompletableFuture<io.restassured.response.Response> refresh =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> as(key("policy_manager"))
+                        .post("/api/servers/" + id + "/tools/refresh"));
+        try {
+            // the hanging request is this refresh's: nothing else fetches this server now
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> id.equals(upstream.lastHeaders().get("x-marker")));
+            admin().body(Map.of("name", "Renamed while fetching")).patch("/api/servers/" + id).then().statusCode(200);
+            io.restassured.response.Response answer = refresh.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(409, answer.statusCode(), answer::asString);
+            assertEquals("urn:warden:problem:conflict", answer.jsonPath().getString("type"));
+        } finally {
+            upstream.clearFault();
+        }
+    }
+
     @Test
     void pagesAreFollowed() {
         String id = register(modern, Map.of());
