@@ -318,9 +318,9 @@ public final class NodeMcpServer implements AutoCloseable {
             HttpResponse<String> response;
             try {
                 response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException stale) {
-                // A pooled connection Node closed while idle (its keep-alive timeout) fails without a byte; every
-                // out-of-band call sets or reads state idempotently, so one retry on a fresh connection is safe.
+            } catch (IOException first) {
+                // Node closes an idle keep-alive connection after 5 s; a call that picked it up at that moment gets no
+                // bytes. The out-of-band calls are idempotent: send once more, on a new connection.
                 response = http.send(request, HttpResponse.BodyHandlers.ofString());
             }
             if (response.statusCode() != 200) {
