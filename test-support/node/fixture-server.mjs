@@ -6,7 +6,7 @@
 //                 transport per initialize (Mcp-Session-Id, GET stream, DELETE, resumable SSE).
 //   /sse          deprecated HTTP+SSE (2024-11-05): GET opens the stream, POST /messages?sessionId=..
 //   /_fixture/*   out-of-band test hooks: calls (per-tool counts), last-headers, reset, fault (make /mcp
-//                 misbehave), config (tools/list page size), health. See test-support/README.md.
+//                 misbehave), config (tools/list page size, description overrides, extra listed tools), health. See test-support/README.md.
 //
 // Configuration (argument wins over environment): --port / FIXTURE_PORT (0 = any free port),
 // --host / FIXTURE_HOST (127.0.0.1), --path / FIXTURE_PATH (/mcp), --eras / FIXTURE_ERAS (dual): which protocol eras
@@ -72,6 +72,8 @@ const calls = new Map();          // tool name -> number of times its handler ra
 let lastHeaders = {};             // headers of the last request on an MCP path
 let fault = null;                 // { mode, status, remaining } while /_fixture/fault is armed
 let toolsPageSize = 0;            // > 0: tools/list answers in pages of this size (cursor = next offset)
+let toolDescriptions = {};        // tool name -> description tools/list shows instead (a "rug pull" for inventory tests)
+let extraTools = [];              // tool definitions tools/list also shows (listed only: calling them is an unknown tool)
 const requestLog = [];            // {httpMethod, path (with query), method}: every /mcp and /sse request, oldest first (at most 1000)
 function logRequest(httpMethod, path, body) {
     let method = null;
@@ -458,7 +460,10 @@ function samplingText(result) {
 function paginateToolsList(server) {
     const listAll = server.server._getRequestHandler('tools/list');
     server.server.setRequestHandler('tools/list', async (request, ctx) => {
-        const all = await listAll(request, ctx);
+        const listed = await listAll(request, ctx);
+        const tools = [...listed.tools, ...extraTools].map(t =>
+            Object.hasOwn(toolDescriptions, t.name) ? { ...t, description: toolDescriptions[t.name] } : t);
+        const all = { ...listed, tools };
         if (toolsPageSize <= 0) return all;
         const start = Number.parseInt(request.params?.cursor ?? '0', 10);
         if (!Number.isInteger(start) || start < 0 || start > all.tools.length) {
@@ -844,7 +849,9 @@ const server = createServer(async (req, res) => {
         if (url.pathname === '/_fixture/config' && req.method === 'POST') {
             const spec = JSON.parse((await readBody(req)).toString('utf8') || '{}');
             if (spec.toolsPageSize !== undefined) toolsPageSize = Math.max(0, Number(spec.toolsPageSize) || 0);
-            return json(res, 200, { toolsPageSize });
+            if (spec.toolDescriptions !== undefined) toolDescriptions = { ...spec.toolDescriptions };
+            if (spec.extraTools !== undefined) extraTools = Array.isArray(spec.extraTools) ? spec.extraTools : [];
+            return json(res, 200, { toolsPageSize, toolDescriptions, extraTools });
         }
         if (url.pathname === '/_fixture/reset' && req.method === 'POST') {
             calls.clear();
@@ -852,6 +859,8 @@ const server = createServer(async (req, res) => {
             lastHeaders = {};
             fault = null;
             toolsPageSize = 0;
+            toolDescriptions = {};
+            extraTools = [];
             return json(res, 200, { reset: true });
         }
         if (url.pathname === '/_fixture/health') return json(res, 200, { status: 'up', eras: ERAS });

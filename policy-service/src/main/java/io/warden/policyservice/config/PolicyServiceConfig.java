@@ -24,6 +24,26 @@ public interface PolicyServiceConfig {
     /** The snapshot stream to gateways (gRPC). */
     Distribution distribution();
 
+    /** The tool inventory: fetching each server's tools/list. */
+    Inventory inventory();
+
+    interface Inventory {
+        /**
+         * How often every server's tools are fetched again (besides on registration and on demand); {@code 0S}
+         * turns the periodic fetch off.
+         */
+        @WithDefault("15M")
+        java.time.Duration refreshInterval();
+
+        /** How long one request to an upstream may take (connecting included) before the fetch fails. */
+        @WithDefault("10S")
+        java.time.Duration upstreamTimeout();
+
+        /** Most tools/list pages followed in one fetch; an upstream with more fails the fetch. */
+        @WithDefault("100")
+        int maxPages();
+    }
+
     interface Distribution {
         /**
          * Keys gateways present on the snapshot stream ({@code authorization: Bearer <key>} metadata), comma-separated,

@@ -1,5 +1,6 @@
 package io.warden.policyservice.servers;
 
+import io.warden.policyservice.inventory.InventoryRefresher;
 import io.warden.policyservice.security.CurrentCaller;
 import io.warden.policyservice.security.Requires;
 import io.warden.policyservice.security.Role;
@@ -24,10 +25,12 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 public class ServerResource {
     private final ServerService servers;
     private final CurrentCaller caller;
+    private final InventoryRefresher inventory;
 
-    public ServerResource(ServerService servers, CurrentCaller caller) {
+    public ServerResource(ServerService servers, CurrentCaller caller, InventoryRefresher inventory) {
         this.servers = servers;
         this.caller = caller;
+        this.inventory = inventory;
     }
 
     @POST
@@ -35,7 +38,9 @@ public class ServerResource {
     @Requires(Role.ADMIN)
     @Operation(summary = "Register an upstream MCP server; header values are encrypted and never returned")
     public ServerView create(ServerInput input) {
-        return servers.create(input, caller.get());
+        ServerView created = servers.create(input, caller.get());
+        inventory.refreshSoon(created.id()); // after the commit, so the fetch sees the server
+        return created;
     }
 
     @GET
@@ -56,7 +61,9 @@ public class ServerResource {
     @Requires(Role.ADMIN)
     @Operation(summary = "Change a server; absent fields are kept, a header set to null is removed")
     public ServerView update(@PathParam("id") String id, ServerPatch patch) {
-        return servers.update(id, patch, caller.get());
+        ServerView updated = servers.update(id, patch, caller.get());
+        inventory.refreshSoon(id); // the URL, era or headers may have changed what the upstream lists
+        return updated;
     }
 
     @DELETE

@@ -221,7 +221,7 @@ public final class NodeMcpServer implements AutoCloseable {
         return eras;
     }
 
-    /** Clears the call counters, the recorded headers, any armed fault and the tools/list page size. */
+    /** Clears the call counters, the recorded headers, any armed fault and the tools/list settings. */
     public void reset() {
         requireFixture("reset");
         post("/_fixture/reset", "{}");
@@ -273,6 +273,30 @@ public final class NodeMcpServer implements AutoCloseable {
     public void toolsPageSize(int size) {
         requireFixture("toolsPageSize");
         post("/_fixture/config", "{\"toolsPageSize\":" + size + "}");
+    }
+
+    /**
+     * Makes tools/list show {@code description} for {@code tool} instead of its own (a changed definition, as in a
+     * "rug pull"); {@code null} restores the tool's own description. Cleared by {@link #reset()}.
+     */
+    public void toolDescription(String tool, String description) {
+        requireFixture("toolDescription");
+        post("/_fixture/config", "{\"toolDescriptions\":" + (description == null ? "{}"
+                : JSON.createObjectNode().put(tool, description).toString()) + "}");
+    }
+
+    /**
+     * Makes tools/list also show these tool definitions (JSON objects with name, description, inputSchema,
+     * annotations); they are listed only, a call to one is an unknown tool. Replaces earlier ones; cleared by
+     * {@link #reset()}.
+     */
+    public void extraTools(List<Map<String, Object>> tools) {
+        requireFixture("extraTools");
+        try {
+            post("/_fixture/config", "{\"extraTools\":" + JSON.writeValueAsString(tools) + "}");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void post(String path, String json) {

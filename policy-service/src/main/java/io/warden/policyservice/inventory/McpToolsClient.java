@@ -1,0 +1,345 @@
+package io.warden.policyservice.inventory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Lists an upstream MCP server's tools over Streamable HTTP in either protocol era, following {@code nextCursor}.
+ * Modern (2026-07-28): every request carries its envelope in {@code _meta} and the routing headers; legacy: an
+ * {@code initialize} handshake opens a session, closed again with {@code DELETE}. Blocking: callers run it on worker
+ * threads. Error messages name what went wrong but never the URL (its query may hold credentials) or a header value.
+ */
+public final class McpToolsClient {
+    public static final String MODERN = "2026-07-28";
+    public static final String LEGACY = "2025-11-25";
+    private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+    /** What the upstream answered: the era used, its protocol version and server info, and every tool. */
+    public record Listing(String era, String protocolVersion, JsonNode serverInfo, List<JsonNode> tools) {}
+
+    /** The upstream could not be listed; the message is safe to show and to log. */
+    public static final class UpstreamException extends Exception {
+        public UpstreamException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final HttpClient http;
+    private final ObjectMapper json;
+    private final Duration timeout;
+    private final int maxPages;
+
+    public McpToolsClient(HttpClient http, ObjectMapper json, Duration timeout, int maxPages) {
+        this.http = http;
+        this.json = json;
+        this.timeout = timeout;
+        this.maxPages = maxPages;
+    }
+
+    /**
+     * Lists the tools. {@code eraPin} is the server's {@code era}: {@code auto} probes {@code server/discover} first
+     * and falls back to the legacy handshake, as the spec orders it.
+     */
+    public Listing list(String url, Map<String, String> headers, String eraPin) throws UpstreamException {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new UpstreamException("the server's URL is not a valid URI");
+        }
+        return switch (eraPin == null ? "auto" : eraPin) {
+            case "modern", "dual" -> listModern(uri, headers, discover(uri, headers));
+            case "legacy" -> listLegacy(uri, headers);
+            case "http+sse" -> throw new UpstreamException("the inventory does not list HTTP+SSE (2024-11-05) servers yet");
+            default -> {
+                JsonNode discovered = discover(uri, headers);
+                yield discovered != null ? listModern(uri, headers, discovered) : listLegacy(uri, headers);
+            }
+        };
+    }
+
+    /** The {@code server/discover} result, or null when the server does not speak the modern era. */
+    private JsonNode discover(URI uri, Map<String, String> headers) throws UpstreamException {
+        Answer a = post(uri, headers, modernHeaders("server/discover"), request(1, "server/discover", envelope()));
+        JsonNode result = a.message() == null ? null : a.message().get("result");
+        return a.status() / 100 == 2 && result != null && result.path("supportedVersions").isArray() ? result : null;
+    }
+
+    private Listing listModern(URI uri, Map<String, String> headers, JsonNode discovered) throws UpstreamException {
+        List<JsonNode> tools = pages(cursor -> {
+            ObjectNode params = envelope();
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            return result(post(uri, headers, modernHeaders("tools/list"), request(2, "tools/list", params)), "tools/list");
+        });
+        JsonNode info = discovered == null ? null : discovered.has("serverInfo") ? discovered.get("serverInfo")
+                : discovered.path("_meta").get("io.modelcontextprotocol/serverInfo");
+        return new Listing("modern", MODERN, info, tools);
+    }
+
+    private Listing listLegacy(URI uri, Map<String, String> headers) throws UpstreamException {
+        ObjectNode init = json.createObjectNode().put("protocolVersion", LEGACY);
+        init.putObject("capabilities");
+        init.putObject("clientInfo").put("name", "warden-policy-service").put("version", "1");
+        Answer opened = post(uri, headers, Map.of(), request(1, "initialize", init));
+        JsonNode initialized = result(opened, "initialize");
+        String version = initialized.path("protocolVersion").asText(LEGACY);
+        Map<String, String> session = new LinkedHashMap<>();
+        session.put("MCP-Protocol-Version", version);
+        if (opened.sessionId() != null) {
+            session.put("Mcp-Session-Id", opened.sessionId());
+        }
+        try {
+            post(uri, headers, session, json.createObjectNode().put("jsonrpc", "2.0")
+                    .put("method", "notifications/initialized"));
+            List<JsonNode> tools = pages(cursor -> {
+                ObjectNode params = json.createObjectNode();
+                if (cursor != null) {
+                    params.put("cursor", cursor);
+                }
+                return result(post(uri, headers, session, request(2, "tools/list", params)), "tools/list");
+            });
+            return new Listing("legacy", version, initialized.get("serverInfo"), tools);
+        } finally {
+            if (opened.sessionId() != null) {
+                closeSession(uri, headers, session);
+            }
+        }
+    }
+
+    private interface Page {
+        JsonNode fetch(String cursor) throws UpstreamException;
+    }
+
+    private List<JsonNode> pages(Page page) throws UpstreamException {
+        List<JsonNode> tools = new ArrayList<>();
+        Set<String> cursors = new HashSet<>();
+        String cursor = null;
+        for (int i = 0; i < maxPages; i++) {
+            JsonNode result = page.fetch(cursor);
+            if (!result.path("tools").isArray()) {
+                throw new UpstreamException("tools/list answered without a tools array");
+            }
+            result.get("tools").forEach(tools::add);
+            JsonNode next = result.get("nextCursor");
+            if (next == null || next.isNull()) {
+                return tools;
+            }
+            cursor = next.asText();
+            if (!cursors.add(cursor)) {
+                throw new UpstreamException("tools/list repeated the cursor it answered before");
+            }
+        }
+        throw new UpstreamException("tools/list still had more pages after " + maxPages);
+    }
+
+    private record Answer(int status, String sessionId, JsonNode message) {}
+
+    private Answer post(URI uri, Map<String, String> headers, Map<String, String> protocol, ObjectNode body)
+            throws UpstreamException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        addHeaders(b, headers);
+        protocol.forEach(b::setHeader);
+        HttpResponse<byte[]> response = send(b.build());
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        String type = response.headers().firstValue("content-type").orElse("");
+        JsonNode message = body.has("id") ? responseTo(type, text, body.get("id").asLong()) : null;
+        return new Answer(response.statusCode(), response.headers().firstValue("mcp-session-id").orElse(null), message);
+    }
+
+    private JsonNode result(Answer a, String method) throws UpstreamException {
+        if (a.status() / 100 != 2 && a.message() == null) {
+            throw new UpstreamException(method + " answered HTTP " + a.status());
+        }
+        if (a.message() == null) {
+            throw new UpstreamException(method + " answered without a JSON-RPC response");
+        }
+        JsonNode error = a.message().get("error");
+        if (error != null) {
+            String detail = error.path("message").asText("");
+            throw new UpstreamException(method + " failed with JSON-RPC error " + error.path("code").asInt() + ": "
+                    + (detail.length() > 200 ? detail.substring(0, 200) + "…" : detail));
+        }
+        JsonNode result = a.message().get("result");
+        if (result == null || !result.isObject()) {
+            throw new UpstreamException(method + " answered without a result object");
+        }
+        return result;
+    }
+
+    /** The response to {@code id} in a JSON body or among an SSE stream's events; null when none. */
+    private JsonNode responseTo(String contentType, String body, long id) {
+        List<String> candidates = new ArrayList<>();
+        if (contentType.startsWith("text/event-stream")) {
+            StringBuilder data = new StringBuilder();
+            for (String line : (body + "\n\n").split("\r?\n", -1)) {
+                if (line.startsWith("data:")) {
+                    data.append(data.length() > 0 ? "\n" : "").append(line.substring(5).stripLeading());
+                } else if (line.isEmpty() && data.length() > 0) {
+                    candidates.add(data.toString());
+                    data.setLength(0);
+                }
+            }
+        } else {
+            candidates.add(body);
+        }
+        for (String candidate : candidates) {
+            try {
+                JsonNode m = json.readTree(candidate);
+                if (m != null && m.path("id").asLong(-1) == id && (m.has("result") || m.has("error"))) {
+                    return m;
+                }
+            } catch (IOException e) {
+                // not JSON: not the response
+            }
+        }
+        return null;
+    }
+
+    private void closeSession(URI uri, Map<String, String> headers, Map<String, String> session) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).DELETE();
+            addHeaders(b, headers);
+            session.forEach(b::setHeader);
+            send(b.build());
+        } catch (UpstreamException | RuntimeException e) {
+            // best effort: the upstream expires idle sessions itself
+        }
+    }
+
+    private static void addHeaders(HttpRequest.Builder b, Map<String, String> headers) throws UpstreamException {
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            try {
+                b.setHeader(h.getKey(), h.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new UpstreamException("the static header '" + h.getKey() + "' cannot be sent by the HTTP client");
+            }
+        }
+    }
+
+    /**
+     * Sends and reads the whole answer within the timeout: the client's own request timeout ends when the headers
+     * arrive, so a body that trickles forever is cut here, and the exchange cancelled.
+     */
+    private HttpResponse<byte[]> send(HttpRequest request) throws UpstreamException {
+        CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, info -> new BoundedBody());
+        try {
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new UpstreamException("no complete answer within " + timeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof UpstreamException u) {
+                    throw u;
+                }
+            }
+            if (cause instanceof HttpConnectTimeoutException) {
+                throw new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+            }
+            if (cause instanceof HttpTimeoutException) {
+                throw new UpstreamException("no answer within " + timeout.toSeconds() + " s");
+            }
+            if (cause instanceof ConnectException) {
+                throw new UpstreamException("connection refused or host unreachable");
+            }
+            throw new UpstreamException("I/O error talking to the upstream (" + cause.getClass().getSimpleName() + ")");
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new UpstreamException("interrupted");
+        }
+    }
+
+    /** Collects a body of at most {@value #MAX_BODY_BYTES} bytes; a larger one fails the exchange. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer b : buffers) {
+                if (bytes.size() + b.remaining() > MAX_BODY_BYTES) {
+                    subscription.cancel();
+                    result.completeExceptionally(new UpstreamException("the upstream's answer is larger than "
+                            + MAX_BODY_BYTES + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                bytes.writeBytes(chunk);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(bytes.toByteArray());
+        }
+    }
+
+    private ObjectNode request(long id, String method, ObjectNode params) {
+        ObjectNode r = json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+        r.set("params", params);
+        return r;
+    }
+
+    private ObjectNode envelope() {
+        ObjectNode params = json.createObjectNode();
+        ObjectNode meta = params.putObject("_meta");
+        meta.put("io.modelcontextprotocol/protocolVersion", MODERN);
+        meta.putObject("io.modelcontextprotocol/clientCapabilities");
+        meta.putObject("io.modelcontextprotocol/clientInfo").put("name", "warden-policy-service").put("version", "1");
+        return params;
+    }
+
+    private static Map<String, String> modernHeaders(String method) {
+        return Map.of("MCP-Protocol-Version", MODERN, "Mcp-Method", method);
+    }
+}
