@@ -461,7 +461,8 @@ public final class McpProxy {
                 .setHeaders(upstreamHeaders(ex, method));
         ex.upstreamSentNanos = System.nanoTime();
         metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
-        AtomicInteger waiting = metrics.callsWaiting(ex.serverTag());
+        // Calls only: a stream's connection is opened for it, it never waits for one.
+        AtomicInteger waiting = method == HttpMethod.GET ? new AtomicInteger() : metrics.callsWaiting(ex.serverTag());
         waiting.incrementAndGet();
         client.request(ro).onComplete(ar -> guarded(ex, () -> {
             waiting.decrementAndGet();
@@ -489,9 +490,9 @@ public final class McpProxy {
                     rar.result().end().onComplete(v -> permit.release());
                 }
                 if (rar.failed() && written.failed() && !retry && !ex.failed && ex.out.open()) {
-                    // The connection was closed under the request before a byte of it was written (an idle connection
-                    // the server had just dropped): the upstream provably never saw it, so it goes once more, on a
-                    // connection the pool opens or still holds.
+                    // The connection was closed under the request before the whole of it was written (typically an idle
+                    // connection the server had just dropped): the upstream cannot have run it, so it goes once more,
+                    // on another connection of the pool or a new one.
                     metrics.upstreamError(ex.serverTag(), "retried_not_written");
                     Budgets.Taken again = method == HttpMethod.GET ? budgets.stream(ex.serverTag(), ex.grant.id())
                             : budgets.call(ex.serverTag());
