@@ -162,6 +162,11 @@ public final class GatewayProcess implements AutoCloseable {
         return process.logTail(maxChars);
     }
 
+    /** The process id (for measuring its memory). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -98,8 +98,10 @@ public class GatewayBeans {
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
                         .setKeepAlive(true)
                         .setTryUseCompression(false)
-                        .setMaxInitialLineLength(8192),
-                limits.upstreamPoolSize());
+                        .setMaxInitialLineLength(8192)
+                        // Idle connections are closed by the gateway before a typical server would (Node: 5 s).
+                        .setKeepAliveTimeout((int) Math.max(1, limits.upstreamKeepAliveTimeout().toSeconds())),
+                limits.upstreamPoolSize(), limits.maxConcurrentStreams());
         SessionKeyPolicy.Choice keys = SessionKeyPolicy.choose(config.session().keys(), sharesState(config),
                 config.session().allowEphemeralKey(), config.session().ttl(), clock);
         if (keys.warning() != null) {
@@ -118,8 +120,10 @@ public class GatewayBeans {
                 recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry), shared,
                 // The gateway's own calls (era probes, bridged sessions) never use a pooled connection: a probe may cut
                 // one, which must never be handed to a relayed request.
+                // Its pool is sized for the streams of HTTP+SSE upstream channels it carries (bounded by the stream budget).
                 vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTryUseCompression(false)
-                        .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())));
+                        .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis()),
+                        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(limits.maxConcurrentStreams() + limits.maxCallsInFlight())));
         proxy.register(router);
     }
 

@@ -120,9 +120,35 @@ public interface GatewayConfig {
         @WithDefault("5m")
         Duration sseIdleTimeout();
 
-        /** Concurrent SSE streams per pod; beyond it new streams get 503 with Retry-After. */
-        @WithDefault("1000")
+        /**
+         * Long-lived streams per pod (standalone GET streams, HTTP+SSE upstream channels and client channels), each on
+         * a connection of its own outside the call pool; beyond it a new stream gets 503 with Retry-After before
+         * anything is sent upstream.
+         */
+        @WithDefault("10000")
         int maxConcurrentStreams();
+
+        /** Long-lived streams one grant may hold open on one pod; beyond it 503 with Retry-After. */
+        @WithDefault("100")
+        int maxStreamsPerGrant();
+
+        /**
+         * Calls in flight per pod (every relayed POST and DELETE until its answer ends, SSE-answered calls included);
+         * beyond it 503 with Retry-After before anything is sent upstream.
+         */
+        @WithDefault("1024")
+        int maxCallsInFlight();
+
+        /** {@code initialize} and {@code DELETE} requests one grant may make per minute on one pod; beyond it 429. */
+        @WithDefault("600")
+        int maxSessionsPerGrantPerMinute();
+
+        /**
+         * How long an idle upstream connection is kept for reuse: below common servers' own idle timeouts (Node's 5 s),
+         * so that the gateway, not the server, closes it, and a request is never written into a closing connection.
+         */
+        @WithDefault("4s")
+        Duration upstreamKeepAliveTimeout();
 
         /**
          * How long what an upstream's era probe found (modern, legacy, HTTP+SSE) is trusted before it is probed again.
@@ -132,10 +158,11 @@ public interface GatewayConfig {
         Duration eraProbeTtl();
 
         /**
-         * Pooled upstream connections per upstream origin and event loop: each event loop keeps its own pool, so that a
-         * call never changes threads.
+         * Pooled upstream connections for calls per upstream origin and event loop: each event loop keeps its own pool,
+         * so that a call never changes threads. Streams never take these; at least {@code max-calls-in-flight} means an
+         * admitted call never waits behind another for a connection.
          */
-        @WithDefault("64")
+        @WithDefault("1024")
         int upstreamPoolSize();
     }
 

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The gateway's meters, named once. Prometheus sees them as {@code warden_requests_total},
  * {@code warden_decisions_total}, {@code warden_gateway_seconds}, {@code warden_upstream_seconds},
  * {@code warden_upstream_errors_total}, {@code warden_upstream_era_probes_total}, {@code warden_gateway_failures_total}
- * and {@code warden_streams_active}.
+ * {@code warden_streams_active}, and per server {@code warden_streams_open}, {@code warden_calls_waiting_connection}
+ * and {@code warden_budget_refusals_total}.
  */
 public final class ProxyMetrics {
 
@@ -24,6 +25,16 @@ public final class ProxyMetrics {
     public static final String UPSTREAM_TIME = "warden.upstream";
     public static final String UPSTREAM_ERRORS = "warden.upstream.errors";
     public static final String STREAMS = "warden.streams.active";
+    /** Long-lived streams (GET streams, HTTP+SSE upstream channels) open to one server from this pod. */
+    public static final String SERVER_STREAMS = "warden.streams.open";
+    /** Calls to one server that wait for an upstream connection (from the pool, or being connected). */
+    public static final String CALLS_WAITING = "warden.calls.waiting.connection";
+    /**
+     * Requests refused before reaching the upstream because a budget ran out, by server and cause:
+     * {@code streams_exhausted}, {@code grant_streams_exhausted}, {@code calls_exhausted},
+     * {@code grant_sessions_exhausted}.
+     */
+    public static final String REFUSALS = "warden.budget.refusals";
     /**
      * Exchanges the gateway itself could not complete, by server and cause: {@code limiter_failed} (the rate limiter
      * failed instead of answering), {@code exception} (a bug: an exception inside a handler or callback).
@@ -41,6 +52,8 @@ public final class ProxyMetrics {
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final ConcurrentMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
     private final ConcurrentMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicInteger> serverStreams = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicInteger> callsWaiting = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -78,6 +91,27 @@ public final class ProxyMetrics {
         timer(UPSTREAM_TIME, server).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** A budget refused a request before anything went upstream. */
+    public void refusal(String server, String cause) {
+        counter(REFUSALS, server, "", cause).increment();
+    }
+
+    /** The open-stream count of one server (a gauge, registered on first use). */
+    public AtomicInteger serverStreams(String server) {
+        return gauge(serverStreams, SERVER_STREAMS, server);
+    }
+
+    /** The count of calls to one server waiting for a connection (a gauge, registered on first use). */
+    public AtomicInteger callsWaiting(String server) {
+        return gauge(callsWaiting, CALLS_WAITING, server);
+    }
+
+    private AtomicInteger gauge(ConcurrentMap<String, AtomicInteger> gauges, String name, String server) {
+        AtomicInteger n = gauges.get(server);
+        return n != null ? n : gauges.computeIfAbsent(server,
+                s -> registry.gauge(name, io.micrometer.core.instrument.Tags.of("server", s), new AtomicInteger()));
+    }
+
     public AtomicInteger activeStreams() {
         return activeStreams;
     }
@@ -91,7 +125,9 @@ public final class ProxyMetrics {
         MeterKey key = new MeterKey(name, server, method, outcome);
         Counter c = counters.get(key);
         if (c == null) {
-            c = counters.computeIfAbsent(key, k -> registry.counter(name, "server", server, "method", method, "outcome", outcome));
+            c = counters.computeIfAbsent(key, k -> REFUSALS.equals(name)
+                    ? registry.counter(name, "server", server, "cause", outcome)
+                    : registry.counter(name, "server", server, "method", method, "outcome", outcome));
         }
         return c;
     }

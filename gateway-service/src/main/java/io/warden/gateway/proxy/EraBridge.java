@@ -400,13 +400,10 @@ final class EraBridge {
         ex.upstreamSentNanos = System.nanoTime();
         sseUpstreams.open(ex.server, ex.grant.id(), known.sseUrl()).onComplete(ar -> context.runOnContext(v -> proxy.guarded(ex, () -> {
             if (ar.failed()) {
-                String cause = UpstreamCalls.causeOf(ar.cause());
-                if ("streams_exhausted".equals(cause)) {
-                    ex.out.header("Retry-After", "5");
-                    proxy.reply(ex, 503, JsonRpc.error(m.id(), JsonRpc.INTERNAL_ERROR,
-                            "Too many concurrent streams on this gateway; retry shortly"), "streams_exhausted");
+                if (ar.cause() instanceof SseUpstreams.Refused refused) {
+                    proxy.refuse(ex, refused.refusal);
                 } else {
-                    proxy.upstreamFailed(ex, cause, ar.cause());
+                    proxy.upstreamFailed(ex, UpstreamCalls.causeOf(ar.cause()), ar.cause());
                 }
                 return;
             }

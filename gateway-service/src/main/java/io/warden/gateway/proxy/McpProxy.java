@@ -40,6 +40,7 @@ import io.warden.policy.Outcome;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,6 +67,7 @@ public final class McpProxy {
     private final RateLimiter limiter;
     private final SharedState shared;
     private final EraBridge bridge;
+    private final Budgets budgets;
 
     public McpProxy(Vertx vertx, UpstreamClients upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
@@ -81,9 +83,11 @@ public final class McpProxy {
         this.metrics = metrics;
         this.limiter = limiter;
         this.shared = shared;
+        this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
+                limits.maxSessionsPerGrantPerMinute(), metrics, System::nanoTime);
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
-                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, metrics));
+                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
     }
 
     public void register(Router router) {
@@ -111,7 +115,7 @@ public final class McpProxy {
             return;
         }
         ex.message = ((JsonRpc.Ok) parsed).message();
-        if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex)) {
+        if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex) || !withinSessionRate(ex)) {
             return;
         }
         ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
@@ -235,7 +239,7 @@ public final class McpProxy {
 
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
-        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex) && withinSessionRate(ex)) {
             if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
                 revoke(ex);
                 metrics.request(ex.serverTag(), "DELETE", "session_ended");
@@ -251,6 +255,38 @@ public final class McpProxy {
             }
             forward(ex, HttpMethod.DELETE, null);
         }
+    }
+
+    /** Sessions created or ended ({@code initialize}, {@code DELETE}) count against the grant's rate on this pod. */
+    private boolean withinSessionRate(Exchange ex) {
+        boolean counts = "DELETE".equals(ex.method) || ex.message != null && "initialize".equals(ex.message.method());
+        Budgets.Refusal r = counts ? budgets.session(ex.serverTag(), ex.grant.id()) : null;
+        if (r != null) {
+            refuse(ex, r);
+        }
+        return r == null;
+    }
+
+    /**
+     * A budget ran out: answered at once with what ran out and when to come back, and nothing went upstream, so a
+     * retry can never run a tool twice. Tokens taken for the call are given back.
+     */
+    void refuse(Exchange ex, Budgets.Refusal r) {
+        if (ex.failed) {
+            return;
+        }
+        ex.failed = true;
+        refund(ex, RefundRule.afterFailure(false, r.cause()));
+        if (ex.verdict != null) {
+            recorder.record(ex, DecisionIds.next(), r.cause());
+        }
+        ObjectNode data = JsonRpc.NODES.objectNode();
+        data.put("limit", r.setting());
+        data.put("retryAfterSeconds", r.retryAfterSeconds());
+        if (!ex.out.started()) {
+            ex.out.header("Retry-After", String.valueOf(r.retryAfterSeconds()));
+        }
+        reply(ex, r.status(), JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, r.message(), data), r.cause());
     }
 
     /** Refuses the exchange's session token on every pod from now until it expires. */
@@ -396,8 +432,23 @@ public final class McpProxy {
         bridge.forward(ex, method, body);
     }
 
-    /** Sends the request upstream and hands the answer to a {@link Relay}. */
+    /**
+     * Takes the exchange's budget (a GET is a long-lived stream on a connection of its own; anything else is a call in
+     * flight on the call pool), then sends the request upstream and hands the answer to a {@link Relay}. A refusal is
+     * answered before anything leaves for the upstream.
+     */
     void send(Exchange ex, HttpMethod method, Buffer body) {
+        boolean stream = method == HttpMethod.GET;
+        Budgets.Taken taken = stream ? budgets.stream(ex.serverTag(), ex.grant.id()) : budgets.call(ex.serverTag());
+        if (!taken.granted()) {
+            refuse(ex, taken.refusal());
+            return;
+        }
+        sendAdmitted(ex, method, body, stream ? upstream.streams() : upstream.current(), taken.permit(), false);
+    }
+
+    private void sendAdmitted(Exchange ex, HttpMethod method, Buffer body, HttpClient client, Budgets.Permit permit,
+                              boolean retry) {
         RequestOptions ro = ex.server.requestOptions()
                 .setMethod(method)
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
@@ -405,8 +456,13 @@ public final class McpProxy {
                 .setHeaders(upstreamHeaders(ex, method));
         ex.upstreamSentNanos = System.nanoTime();
         metrics.gatewayTime(ex.serverTag(), ex.upstreamSentNanos - ex.startNanos);
-        upstream.current().request(ro).onComplete(ar -> guarded(ex, () -> {
+        // Calls only: a stream's connection is opened for it, it never waits for one.
+        AtomicInteger waiting = method == HttpMethod.GET ? new AtomicInteger() : metrics.callsWaiting(ex.serverTag());
+        waiting.incrementAndGet();
+        client.request(ro).onComplete(ar -> guarded(ex, () -> {
+            waiting.decrementAndGet();
             if (ar.failed()) {
+                permit.release();
                 upstreamFailed(ex, "unreachable", ar.cause());
                 return;
             }
@@ -422,6 +478,26 @@ public final class McpProxy {
             Future<Void> written = body == null ? req.end() : req.end(body);
             req.response().onComplete(rar -> guarded(ex, () -> {
                 vertx.cancelTimer(timer);
+                // The budget is held until the answer ends, however it ends (complete, failed, reset).
+                if (rar.failed()) {
+                    permit.release();
+                } else {
+                    rar.result().end().onComplete(v -> permit.release());
+                }
+                if (rar.failed() && written.failed() && !retry && !ex.failed && ex.out.open()) {
+                    // The connection was closed under the request before the whole of it was written (typically an idle
+                    // connection the server had just dropped): the upstream cannot have run it, so it goes once more,
+                    // on another connection of the pool or a new one.
+                    metrics.upstreamError(ex.serverTag(), "retried_not_written");
+                    Budgets.Taken again = method == HttpMethod.GET ? budgets.stream(ex.serverTag(), ex.grant.id())
+                            : budgets.call(ex.serverTag());
+                    if (!again.granted()) {
+                        refuse(ex, again.refusal());
+                        return;
+                    }
+                    sendAdmitted(ex, method, body == null ? null : body.copy(), client, again.permit(), true);
+                    return;
+                }
                 if (rar.failed()) {
                     // Only a write that failed proves the upstream never had the whole request; a reset after it may not.
                     upstreamFailed(ex, written.failed() ? RefundRule.NOT_WRITTEN_CAUSE : "reset", rar.cause());
@@ -568,6 +644,10 @@ public final class McpProxy {
 
     DecisionRecorder recorder() {
         return recorder;
+    }
+
+    Budgets budgets() {
+        return budgets;
     }
 
     ProxyMetrics metrics() {

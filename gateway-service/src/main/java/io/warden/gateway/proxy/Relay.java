@@ -143,14 +143,6 @@ final class Relay {
     // ---- SSE ------------------------------------------------------------------------------------
 
     private void streamEvents(int status) {
-        if (proxy.metrics().activeStreams().incrementAndGet() > proxy.limits().maxConcurrentStreams()) {
-            proxy.metrics().activeStreams().decrementAndGet();
-            req.reset();
-            out.header("Retry-After", "5");
-            proxy.reply(ex, 503, JsonRpc.error(ex.message == null ? null : ex.message.id(), JsonRpc.INTERNAL_ERROR,
-                    "Too many concurrent streams on this gateway; retry shortly"), "streams_exhausted");
-            return;
-        }
         out.startEvents(status);
         SseParser parser = new SseParser(proxy.limits().maxUpstreamBodyBytes(), this::onEvent);
         resp.handler(chunk -> proxy.guarded(ex, () -> {
@@ -208,7 +200,6 @@ final class Relay {
             return;
         }
         finished = true;
-        proxy.metrics().activeStreams().decrementAndGet();
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), problem == null ? String.valueOf(resp.statusCode()) : "stream_broken");
         record();
         if (!out.open()) {

@@ -98,11 +98,9 @@ final class SseBridge {
         if (!proxy.checkOrigin(ex) || !proxy.check(ex, guard.checkGetHeaders(ctx.request())) || !proxy.resolveServerAndGrant(ex)) {
             return;
         }
-        if (proxy.metrics().activeStreams().incrementAndGet() > proxy.limits().maxConcurrentStreams()) {
-            proxy.metrics().activeStreams().decrementAndGet();
-            ex.out.header("Retry-After", "5");
-            proxy.reply(ex, 503, JsonRpc.error(null, JsonRpc.INTERNAL_ERROR, "Too many concurrent streams on this gateway"),
-                    "streams_exhausted");
+        Budgets.Taken taken = proxy.budgets().stream(ex.serverTag(), ex.grant.id());
+        if (!taken.granted()) {
+            proxy.refuse(ex, taken.refusal());
             return;
         }
         byte[] raw = new byte[16];
@@ -130,7 +128,7 @@ final class SseBridge {
         ctx.response().closeHandler(v -> {
             vertx.cancelTimer(keepAlive);
             bus.unregister(ch.id);
-            proxy.metrics().activeStreams().decrementAndGet();
+            taken.permit().release();
             endUpstreamSession(ex, ch);
         });
         proxy.metrics().request(ex.serverTag(), "GET", "sse_open");

@@ -38,6 +38,7 @@ final class SseUpstreams {
         final String id;
         final UpstreamServer server;
         final String grantId;
+        Budgets.Permit permit;
         HttpClientRequest stream;
         URI postUrl;
         volatile boolean closed;
@@ -68,7 +69,7 @@ final class SseUpstreams {
             }
             closed = true;
             channels.remove(id);
-            metrics.activeStreams().decrementAndGet();
+            permit.release();
             if (stream != null) {
                 stream.reset();
             }
@@ -105,11 +106,24 @@ final class SseUpstreams {
     private final ProxyMetrics metrics;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
 
-    SseUpstreams(Vertx vertx, UpstreamCalls calls, GatewayConfig.Limits limits, ProxyMetrics metrics) {
+    /** A budget refused the channel before anything was sent upstream. */
+    static final class Refused extends RuntimeException {
+        final Budgets.Refusal refusal;
+
+        Refused(Budgets.Refusal refusal) {
+            super(refusal.cause(), null, false, false);
+            this.refusal = refusal;
+        }
+    }
+
+    private final Budgets budgets;
+
+    SseUpstreams(Vertx vertx, UpstreamCalls calls, GatewayConfig.Limits limits, Budgets budgets) {
+        this.budgets = budgets;
         this.vertx = vertx;
         this.calls = calls;
         this.limits = limits;
-        this.metrics = metrics;
+        this.metrics = budgets.metrics();
     }
 
     /** The open channel a session marker names, for this server and grant; null when gone or elsewhere. */
@@ -123,13 +137,14 @@ final class SseUpstreams {
 
     /** Opens the upstream stream and waits for its endpoint; fails with an {@link UpstreamCalls.Failure}. */
     Future<Channel> open(UpstreamServer server, String grantId, URI sseUrl) {
-        if (metrics.activeStreams().incrementAndGet() > limits.maxConcurrentStreams()) {
-            metrics.activeStreams().decrementAndGet();
-            return Future.failedFuture(new UpstreamCalls.Failure("streams_exhausted", null));
+        Budgets.Taken taken = budgets.stream(server.id(), grantId);
+        if (!taken.granted()) {
+            return Future.failedFuture(new Refused(taken.refusal()));
         }
         byte[] raw = new byte[12];
         RANDOM.nextBytes(raw);
         Channel ch = new Channel(Base64.getUrlEncoder().withoutPadding().encodeToString(raw), server, grantId);
+        ch.permit = taken.permit();
         channels.put(ch.id, ch);
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream");
         server.headers().forEach(h::set);

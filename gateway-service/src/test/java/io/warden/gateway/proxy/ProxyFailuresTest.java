@@ -152,6 +152,10 @@ class ProxyFailuresTest {
             public int maxConcurrentStreams() { return 100; }
             public Duration eraProbeTtl() { return Duration.ofMinutes(5); }
             public int upstreamPoolSize() { return 4; }
+            public int maxStreamsPerGrant() { return 100; }
+            public int maxCallsInFlight() { return 100; }
+            public int maxSessionsPerGrantPerMinute() { return 1000; }
+            public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
         };
     }
 

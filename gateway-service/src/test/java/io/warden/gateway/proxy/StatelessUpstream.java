@@ -16,9 +16,13 @@ public final class StatelessUpstream implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
 
     public StatelessUpstream() throws Exception {
-        server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+        server = vertx.createHttpServer().connectionHandler(conn -> {
+            connections.incrementAndGet();
+            conn.closeHandler(v -> connections.decrementAndGet());
+        }).requestHandler(req -> req.body().onSuccess(body -> {
             requests.incrementAndGet();
             if (req.method() != HttpMethod.POST) {
                 req.response().setStatusCode(req.method() == HttpMethod.DELETE ? 200 : 405).end();
@@ -47,6 +51,11 @@ public final class StatelessUpstream implements AutoCloseable {
     /** Requests received so far, of any method. */
     public int requests() {
         return requests.get();
+    }
+
+    /** Connections open to it now. */
+    public int openConnections() {
+        return connections.get();
     }
 
     @Override

@@ -165,6 +165,10 @@ class UpstreamErasTest {
             public int upstreamPoolSize() {
                 return 4;
             }
+            public int maxStreamsPerGrant() { return 100; }
+            public int maxCallsInFlight() { return 100; }
+            public int maxSessionsPerGrantPerMinute() { return 1000; }
+            public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
         };
     }
 }

@@ -1,0 +1,146 @@
+package io.warden.gateway.proxy;
+
+import io.warden.gateway.metrics.ProxyMetrics;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * What one pod lends out, decided before anything is sent upstream: long-lived streams (standalone GET streams and
+ * HTTP+SSE upstream channels, each on a connection of its own), calls in flight (every POST and DELETE, including a
+ * POST whose answer turns into SSE, on the call pool), streams per grant, and sessions created or ended per grant per
+ * minute. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
+ *
+ * <p>Counters only: thread-safe without locks, so every event loop checks the same pod-wide numbers.
+ */
+final class Budgets {
+
+    /** What ran out: the cause tag on the refusal metric, the setting's name, and the text for the client. */
+    record Refusal(String cause, String setting, String message, int status, int retryAfterSeconds) {}
+
+    /** A budget taken; giving it back twice is harmless. */
+    static final class Permit {
+        private final AtomicBoolean released = new AtomicBoolean();
+        private final Runnable onRelease;
+
+        private Permit(Runnable onRelease) {
+            this.onRelease = onRelease;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                onRelease.run();
+            }
+        }
+    }
+
+    /** A permit or the reason there is none. */
+    record Taken(Permit permit, Refusal refusal) {
+        boolean granted() {
+            return permit != null;
+        }
+    }
+
+    private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
+
+    private final int maxStreams;
+    private final int maxStreamsPerGrant;
+    private final int maxCalls;
+    private final int maxSessionsPerGrantPerMinute;
+    private final ProxyMetrics metrics;
+    private final LongSupplier nanoTime;
+    private final AtomicInteger calls = new AtomicInteger();
+    private final Map<String, AtomicInteger> streamsPerGrant = new ConcurrentHashMap<>();
+    private final Map<String, Window> sessionWindows = new ConcurrentHashMap<>();
+
+    private record Window(long start, int count) {}
+
+    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute, ProxyMetrics metrics,
+            LongSupplier nanoTime) {
+        this.maxStreams = maxStreams;
+        this.maxStreamsPerGrant = maxStreamsPerGrant;
+        this.maxCalls = maxCalls;
+        this.maxSessionsPerGrantPerMinute = maxSessionsPerGrantPerMinute;
+        this.metrics = metrics;
+        this.nanoTime = nanoTime;
+    }
+
+    /** A long-lived stream for {@code grantId} to {@code server}: the pod's stream budget and the grant's. */
+    Taken stream(String server, String grantId) {
+        AtomicInteger pod = metrics.activeStreams();
+        if (pod.incrementAndGet() > maxStreams) {
+            pod.decrementAndGet();
+            return refused(server, new Refusal("streams_exhausted", "max-concurrent-streams",
+                    "Too many concurrent streams on this gateway (max-concurrent-streams " + maxStreams
+                            + "); retry shortly", 503, 5));
+        }
+        AtomicInteger mine = streamsPerGrant.computeIfAbsent(grantId, g -> new AtomicInteger());
+        if (mine.incrementAndGet() > maxStreamsPerGrant) {
+            mine.decrementAndGet();
+            pod.decrementAndGet();
+            return refused(server, new Refusal("grant_streams_exhausted", "max-streams-per-grant",
+                    "This grant already holds " + maxStreamsPerGrant + " open streams on this gateway"
+                            + " (max-streams-per-grant); close one or retry later", 503, 5));
+        }
+        AtomicInteger open = metrics.serverStreams(server);
+        open.incrementAndGet();
+        return new Taken(new Permit(() -> {
+            open.decrementAndGet();
+            mine.decrementAndGet();
+            pod.decrementAndGet();
+        }), null);
+    }
+
+    /** One call in flight (request/response, or answered as SSE), released when its upstream exchange ends. */
+    Taken call(String server) {
+        if (calls.incrementAndGet() > maxCalls) {
+            calls.decrementAndGet();
+            return refused(server, new Refusal("calls_exhausted", "max-calls-in-flight",
+                    "Too many calls in flight on this gateway (max-calls-in-flight " + maxCalls
+                            + "); the call was not run, retry shortly", 503, 1));
+        }
+        return new Taken(new Permit(calls::decrementAndGet), null);
+    }
+
+    /** An {@code initialize} or {@code DELETE} of {@code grantId}: null when within the grant's rate, else why not. */
+    Refusal session(String server, String grantId) {
+        long now = nanoTime.getAsLong();
+        boolean[] admitted = new boolean[1];
+        Window w = sessionWindows.compute(grantId, (g, old) -> {
+            Window current = old == null || now - old.start() >= MINUTE ? new Window(now, 0) : old;
+            admitted[0] = current.count() < maxSessionsPerGrantPerMinute;
+            return admitted[0] ? new Window(current.start(), current.count() + 1) : current;
+        });
+        if (admitted[0]) {
+            return null;
+        }
+        long wait = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(MINUTE - (now - w.start())) + 1);
+        return refused(server, new Refusal("grant_sessions_exhausted", "max-sessions-per-grant-per-minute",
+                "This grant created or ended " + maxSessionsPerGrantPerMinute
+                        + " sessions in the last minute (max-sessions-per-grant-per-minute); retry later", 429,
+                (int) Math.min(60, wait))).refusal();
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** Calls in flight on this pod now. */
+    int callsInFlight() {
+        return calls.get();
+    }
+
+    /** Streams {@code grantId} holds on this pod now. */
+    int streamsOf(String grantId) {
+        AtomicInteger n = streamsPerGrant.get(grantId);
+        return n == null ? 0 : n.get();
+    }
+
+    private Taken refused(String server, Refusal r) {
+        metrics.refusal(server, r.cause());
+        return new Taken(null, r);
+    }
+}
