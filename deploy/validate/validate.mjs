@@ -171,7 +171,8 @@ const bad = [
     [['podSecurityContext.runAsNonRoot=false'], /runAsNonRoot/],
     [['gateway.replica=3'], /additional properties 'replica'/],
     [['imagePullPolicy=Sometimes'], /imagePullPolicy/],
-    [['secrets.encryptionKeys=not-versioned'], /encryptionKeys/],
+    [['secrets.encryptionKey=not-32-bytes'], /encryptionKey/],
+    [['secrets.bootstrapAdminKey=short'], /bootstrapAdminKey/],
     [['ingress.hosts.gateway=Bad_Host'], /hosts\/gateway/],
     [['serviceMonitor.interval=soon'], /interval/],
     [['kafka.bootstrapServers='], /bootstrapServers/],
@@ -243,6 +244,7 @@ check('docker-compose.yml: the whole stack, health-gated, built from this reposi
     }
     for (const g of ['gateway-1', 'gateway-2']) {
         assert(services[g].environment.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis:6379', g + ' shares the Redis');
+        assert(/kafka/.test(services[g].environment.WARDEN_GATEWAY_DECISION_LOG_DESTINATIONS ?? ''), g + ' publishes decisions to Kafka');
         assert(services.lb.depends_on[g]?.condition === 'service_healthy', 'the balancer waits for ' + g);
     }
     const nginx = readFileSync(join(root, 'deploy', 'compose', 'nginx.conf'), 'utf8');
