@@ -62,13 +62,23 @@ public final class ConnectedSnapshots {
 
     /** A full snapshot: every policy compiles and every header opens, or the whole snapshot is refused. */
     public Outcome fromSnapshot(long revision, Snapshot snapshot) {
+        return fromSnapshot(revision, snapshot, null);
+    }
+
+    /**
+     * The same after a reconnect: policies equal to those of {@code previous} (may be null) keep their compiled form,
+     * so a fresh snapshot of an unchanged store compiles nothing.
+     */
+    public Outcome fromSnapshot(long revision, Snapshot snapshot, State previous) {
         Map<String, Server> servers = new LinkedHashMap<>();
         snapshot.getServersList().forEach(s -> servers.put(s.getId(), s));
         Map<String, io.warden.api.snapshot.v1.Grant> grants = new LinkedHashMap<>();
         snapshot.getGrantsList().forEach(g -> grants.put(g.getId(), g));
         Map<String, Policy> policies = new LinkedHashMap<>();
         snapshot.getPoliciesList().forEach(p -> policies.put(p.getName(), p));
-        return build(revision, servers, grants, policies, Map.of(), Map.of(), Map.of());
+        return previous == null ? build(revision, servers, grants, policies, Map.of(), Map.of(), Map.of())
+                : build(revision, servers, grants, policies, previous.policies(), previous.view().policies(),
+                        previous.view().servers());
     }
 
     /** One change on top of {@code current}; its revision must be newer. */

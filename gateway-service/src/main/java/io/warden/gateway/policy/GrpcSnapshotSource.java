@@ -157,7 +157,7 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         failures = 0;
         ConnectedSnapshots.Outcome o;
         if (event.hasSnapshot()) {
-            o = snapshots.fromSnapshot(event.getRevision(), event.getSnapshot());
+            o = snapshots.fromSnapshot(event.getRevision(), event.getSnapshot(), state);
         } else if (state == null) {
             LOG.warnf("A change (revision %d) before any snapshot; ignored", event.getRevision());
             return;

@@ -101,6 +101,19 @@ class ConnectedSnapshotsTest {
     }
 
     @Test
+    void aFreshSnapshotAfterAReconnectReusesWhatDidNotChange() {
+        ConnectedSnapshots.State before = base();
+        Snapshot again = before.toSnapshot().toBuilder().clearPolicies()
+                .addPolicies(before.policies().get("p")).addPolicies(policy("q", 2, ALLOW)).build();
+        ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.fromSnapshot(9, again, before)).state();
+        PolicyEntry p = before.view().policies().get("p");
+        assertSame(p, after.view().policies().get("p"), "unchanged: not compiled again");
+        assertEquals("2", after.view().policies().get("q").version());
+        assertEquals(9, after.revision());
+    }
+
+    @Test
     void removalsAndUpserts() {
         ConnectedSnapshots.State st = base();
         st = ((ConnectedSnapshots.Applied) snapshots.apply(st, 8,
