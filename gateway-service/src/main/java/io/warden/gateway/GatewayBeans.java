@@ -22,7 +22,12 @@ import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.logging.LogSafe;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.metrics.ProxyMetrics;
+import io.warden.api.crypto.Keyring;
+import io.warden.gateway.policy.ConnectedSnapshots;
+import io.warden.gateway.policy.GatewaySnapshot;
+import io.warden.gateway.policy.GrpcSnapshotSource;
 import io.warden.gateway.policy.PolicyGate;
+import io.warden.gateway.policy.SnapshotFile;
 import io.warden.gateway.policy.SnapshotHolder;
 import io.warden.gateway.policy.SnapshotSource;
 import io.warden.gateway.policy.StandaloneConfigParser;
@@ -63,16 +68,67 @@ public class GatewayBeans {
     /** Gauge: 1 while this pod's pub/sub connection for shared state (streams, revocations) is up, else 0. */
     static final String SHARED_STATE_CONNECTED = "warden.shared.state.connected";
 
+    /** Gauge: the policy-service revision this gateway runs (connected mode). */
+    static final String SNAPSHOT_REVISION = "warden.snapshot.revision";
+    /** Gauge: 0 while the snapshot stream is open and current, else seconds since it was (connected mode). */
+    static final String SNAPSHOT_AGE = "warden.snapshot.age.seconds";
+
     private final SnapshotHolder snapshots = new SnapshotHolder();
-    private SnapshotSource source;
+    private final ToolCatalog catalog = new ToolCatalog();
+    private volatile SnapshotSource source;
     private DecisionRecorder recorder;
     private SharedState shared;
     private RedisSubscriber subscriber;
 
-    void start(@Observes StartupEvent ev, Vertx vertx, GatewayConfig config) {
-        source = new StandaloneFileSource(vertx, config.standalone().file(), config.standalone().pollInterval().toMillis(),
-                StandaloneConfigParser.withSystemEnv());
-        source.start(snapshots::swap);
+    void start(@Observes StartupEvent ev, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
+        GatewayConfig.Connected connected = config.connected();
+        List<String> endpoints = connected.endpoints().orElse(List.of()).stream().filter(e -> !e.isBlank()).toList();
+        if (endpoints.isEmpty()) {
+            source = new StandaloneFileSource(vertx, config.standalone().file(),
+                    config.standalone().pollInterval().toMillis(), StandaloneConfigParser.withSystemEnv());
+        } else {
+            source = connectedSource(config, endpoints, registry);
+        }
+        source.start(this::swap);
+    }
+
+    /** Connected mode: policy-service's stream, with the keys that open its sealed header values. */
+    private static GrpcSnapshotSource connectedSource(GatewayConfig config, List<String> endpoints,
+                                                      MeterRegistry registry) {
+        GatewayConfig.Connected c = config.connected();
+        String key = c.gatewayKey().filter(k -> !k.isBlank()).orElseThrow(() -> new IllegalStateException(
+                "warden.gateway.connected.endpoints is set: set warden.gateway.connected.gateway-key to one of"
+                        + " policy-service's warden.policy.distribution.gateway-keys"));
+        Keyring keyring;
+        try {
+            keyring = Keyring.decryptOnly(c.crypto().keys(), "warden.gateway.connected.crypto.keys");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+        GrpcSnapshotSource grpc = new GrpcSnapshotSource(new GrpcSnapshotSource.Settings(endpoints, key, config.id(),
+                c.reconnectMin(), c.reconnectMax()), new ConnectedSnapshots(keyring, Clock.systemUTC()),
+                new SnapshotFile(c.snapshotFile()), Clock.systemUTC());
+        Gauge.builder(SNAPSHOT_REVISION, grpc, g -> g.revision().map(Long::doubleValue).orElse(Double.NaN))
+                .register(registry);
+        Gauge.builder(SNAPSHOT_AGE, grpc, GrpcSnapshotSource::ageSeconds).register(registry);
+        LOG.infof("Connected mode: following policy-service at %s (keys %s)", endpoints, c.crypto().keys().keySet());
+        return grpc;
+    }
+
+    /** Swaps the new snapshot in, then drops what was learned about servers whose URL or headers changed. */
+    private void swap(GatewaySnapshot next) {
+        GatewaySnapshot before = snapshots.current();
+        snapshots.swap(next);
+        before.servers().forEach((id, old) -> {
+            if (!old.equals(next.servers().get(id))) {
+                catalog.forget(id);
+            }
+        });
+    }
+
+    /** Not ready before a first snapshot (connected mode: from the stream or the disk file). */
+    boolean snapshotReady() {
+        return !(source instanceof GrpcSnapshotSource g) || g.ready();
     }
 
     void stop(@Observes ShutdownEvent ev) {
@@ -115,7 +171,7 @@ public class GatewayBeans {
             Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);
         }
         McpProxy proxy = new McpProxy(vertx, upstream, limits, snapshots, sessions,
-                new PolicyGate(new ToolCatalog(), clock),
+                new PolicyGate(catalog, clock),
                 new HttpGuard(config.http().allowedHosts(), config.http().allowedOrigins().orElse(List.of())),
                 recorder, new ProxyMetrics(registry), limiter(vertx, config.ratelimit(), clock, registry), shared,
                 // The gateway's own calls (era probes, bridged sessions) never use a pooled connection: a probe may cut

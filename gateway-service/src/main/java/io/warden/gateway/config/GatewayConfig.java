@@ -27,6 +27,8 @@ public interface GatewayConfig {
 
     Standalone standalone();
 
+    Connected connected();
+
     Limits limits();
 
     Session session();
@@ -88,6 +90,38 @@ public interface GatewayConfig {
         /** Redis connections per pod: enough that a hot key never exhausts the pool. */
         @WithDefault("64")
         int poolSize();
+    }
+
+    /** Connected mode: follow policy-service's snapshot stream instead of the standalone file. */
+    interface Connected {
+        /**
+         * policy-service endpoints, {@code host:port} (its HTTP port, which serves gRPC), comma-separated; any of them
+         * may serve. Empty: standalone mode.
+         */
+        Optional<List<String>> endpoints();
+
+        /** A key of policy-service's {@code warden.policy.distribution.gateway-keys}, sent as a bearer token. */
+        Optional<String> gatewayKey();
+
+        /** The last good snapshot, written atomically after each change and read at start. */
+        @WithDefault("warden-snapshot.bin")
+        Path snapshotFile();
+
+        /** Crypto keys that open sealed header values: the same versions and keys as {@code warden.policy.crypto.keys}. */
+        Crypto crypto();
+
+        /** First wait before reconnecting; doubles up to {@code reconnect-max}, each wait with random jitter. */
+        @WithDefault("200ms")
+        Duration reconnectMin();
+
+        /** Longest wait between reconnection attempts. */
+        @WithDefault("10s")
+        Duration reconnectMax();
+
+        interface Crypto {
+            /** Key version to the base64 of 32 bytes (AES-256). */
+            java.util.Map<String, String> keys();
+        }
     }
 
     interface Standalone {

@@ -26,6 +26,11 @@ public final class ToolCatalog {
         return pinned == null || pinned.equals(info.pinnedCategory()) ? info : info.pinned(pinned);
     }
 
+    /** Drops what was learned from a server whose URL or headers changed: it may be another server now. */
+    public void forget(String serverId) {
+        byServer.remove(serverId);
+    }
+
     /** Records one tools/list entry and returns what policy needs to judge it. */
     public ToolInfo learn(UpstreamServer server, JsonNode tool) {
         String name = tool.path("name").asText("");

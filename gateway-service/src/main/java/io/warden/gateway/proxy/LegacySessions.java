@@ -64,6 +64,16 @@ final class LegacySessions {
                 open.remove(key);
                 e = null;
             }
+            UpstreamServer was = servers.get(key);
+            if (e != null && !server.equals(was)) {
+                // The server's URL or headers changed (a new snapshot): that session belongs to the old upstream.
+                open.remove(key);
+                servers.remove(key);
+                if (e.session.succeeded() && was != null) {
+                    evicted.add(Map.entry(was, e.session.result()));
+                }
+                e = null;
+            }
             if (e == null) {
                 Promise<Session> p = Promise.promise();
                 e = new Entry(p.future(), now);

@@ -140,7 +140,8 @@ final class UpstreamEras {
     }
 
     private static String key(UpstreamServer server) {
-        return server.url() + "|" + server.era().wire;
+        // The headers count too: new credentials may reach another deployment behind the same URL.
+        return server.url() + "|" + server.era().wire + "|" + server.headers().hashCode();
     }
 
     private Future<Outcome> start(UpstreamServer server) {

@@ -1,6 +1,7 @@
 package io.warden.policyservice.crypto;
 
 import io.quarkus.runtime.Startup;
+import io.warden.api.crypto.Keyring;
 import io.warden.policyservice.config.PolicyServiceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -23,7 +24,7 @@ public class SecretCipher {
 
     /** Associated data binding an upstream header value to its server and (case-insensitive) header name. */
     public static String headerContext(String serverId, String headerName) {
-        return "server-header\n" + serverId + "\n" + headerName.toLowerCase(java.util.Locale.ROOT);
+        return Keyring.headerContext(serverId, headerName);
     }
 
     public String encrypt(String plaintext, String context) {

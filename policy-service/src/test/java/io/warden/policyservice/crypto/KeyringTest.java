@@ -1,5 +1,7 @@
 package io.warden.policyservice.crypto;
 
+import io.warden.api.crypto.Keyring;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.warden.policyservice.crypto.Keyring;
+import io.warden.api.crypto.Keyring;
 import io.warden.policyservice.crypto.SecretCipher;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;

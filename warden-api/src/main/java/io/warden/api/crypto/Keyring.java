@@ -1,4 +1,4 @@
-package io.warden.policyservice.crypto;
+package io.warden.api.crypto;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * AES-256-GCM with versioned keys. A ciphertext reads {@code <version>:<base64(nonce | ciphertext+tag)>}, so any
  * configured version decrypts and only the active one encrypts: add a key, make it active, re-encrypt, then drop
  * the old one. The caller's context (e.g. server and header name) is bound as associated data, so a ciphertext
- * copied to another row does not decrypt. Plain Java.
+ * copied to another row does not decrypt. Plain Java, shared by policy-service (which seals) and the gateway (which
+ * opens what the snapshot stream carries); error messages name the caller's setting, never key material.
  */
 public final class Keyring {
     private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9_-]{1,32}");
@@ -27,10 +28,17 @@ public final class Keyring {
 
     private final Map<String, SecretKey> keys;
     private final String active;
+    private final String keysSetting;
 
-    private Keyring(Map<String, SecretKey> keys, String active) {
+    private Keyring(Map<String, SecretKey> keys, String active, String keysSetting) {
         this.keys = keys;
         this.active = active;
+        this.keysSetting = keysSetting;
+    }
+
+    /** Associated data binding an upstream header value to its server and (case-insensitive) header name. */
+    public static String headerContext(String serverId, String headerName) {
+        return "server-header\n" + serverId + "\n" + headerName.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -38,30 +46,52 @@ public final class Keyring {
      * the messages never contain key material.
      */
     public static Keyring of(Map<String, String> base64Keys, String activeVersion) {
+        return of(base64Keys, activeVersion, "warden.policy.crypto.keys", "warden.policy.crypto.active-key-version");
+    }
+
+    /**
+     * The same, for a caller whose settings have other names ({@code keysSetting} is the prefix of one key per
+     * version, {@code activeSetting} names the active version).
+     */
+    public static Keyring of(Map<String, String> base64Keys, String activeVersion, String keysSetting,
+                             String activeSetting) {
         Map<String, SecretKey> keys = new TreeMap<>();
         base64Keys.forEach((version, encoded) -> {
             if (!VERSION.matcher(version).matches()) {
-                throw new IllegalArgumentException("warden.policy.crypto.keys: version '" + version
+                throw new IllegalArgumentException(keysSetting + ": version '" + version
                         + "' must be 1 to 32 letters, digits, '_' or '-'");
             }
             byte[] raw;
             try {
                 raw = Base64.getDecoder().decode(encoded.strip());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("warden.policy.crypto.keys." + version + " is not base64");
+                throw new IllegalArgumentException(keysSetting + "." + version + " is not base64");
             }
             if (raw.length != 32) {
-                throw new IllegalArgumentException("warden.policy.crypto.keys." + version
+                throw new IllegalArgumentException(keysSetting + "." + version
                         + " must be 32 bytes (AES-256), base64; it has " + raw.length);
             }
             keys.put(version, new SecretKeySpec(raw, "AES"));
         });
         if (!keys.containsKey(activeVersion)) {
-            throw new IllegalArgumentException("warden.policy.crypto.active-key-version is '" + activeVersion
-                    + "' but warden.policy.crypto.keys has " + (keys.isEmpty() ? "no key" : keys.keySet())
-                    + "; add warden.policy.crypto.keys." + activeVersion + "=<base64 of 32 random bytes>");
+            throw new IllegalArgumentException(activeSetting + " is '" + activeVersion
+                    + "' but " + keysSetting + " has " + (keys.isEmpty() ? "no key" : keys.keySet())
+                    + "; add " + keysSetting + "." + activeVersion + "=<base64 of 32 random bytes>");
         }
-        return new Keyring(Map.copyOf(keys), activeVersion);
+        return new Keyring(Map.copyOf(keys), activeVersion, keysSetting);
+    }
+
+    /**
+     * A keyring that only opens: every configured version decrypts, nothing encrypts (a gateway reading sealed values
+     * from the snapshot stream). An empty map is allowed: then any sealed value fails to open, naming the missing key.
+     */
+    public static Keyring decryptOnly(Map<String, String> base64Keys, String keysSetting) {
+        if (base64Keys.isEmpty()) {
+            return new Keyring(Map.of(), null, keysSetting);
+        }
+        String any = new TreeMap<>(base64Keys).firstKey();
+        Keyring full = of(base64Keys, any, keysSetting, keysSetting);
+        return new Keyring(full.keys, null, keysSetting);
     }
 
     public String activeVersion() {
@@ -78,6 +108,9 @@ public final class Keyring {
     }
 
     public String encrypt(String plaintext, String context) {
+        if (active == null) {
+            throw new IllegalStateException("this keyring only decrypts");
+        }
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         try {
@@ -96,7 +129,7 @@ public final class Keyring {
         SecretKey key = keys.get(version);
         if (key == null) {
             throw new IllegalStateException("no key for ciphertext version '" + version
-                    + "': keep warden.policy.crypto.keys." + version + " until every row is re-encrypted");
+                    + "': keep " + keysSetting + "." + version + " until every row is re-encrypted");
         }
         byte[] data = Base64.getDecoder().decode(sealed.substring(version.length() + 1));
         try {

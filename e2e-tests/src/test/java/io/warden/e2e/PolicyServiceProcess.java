@@ -1,0 +1,152 @@
+package io.warden.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.testsupport.ManagedProcess;
+import io.warden.testsupport.Poll;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged policy-service ({@code policy-service/target/quarkus-app/quarkus-run.jar}, {@code -Dwarden.policy.jar})
+ * as a child JVM on a given loopback port, with a small client for its admin API (the bootstrap admin key). It can be
+ * stopped and started again on the same port, against the same database.
+ */
+public final class PolicyServiceProcess implements AutoCloseable {
+    private static final Duration STARTUP = Duration.ofSeconds(90);
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final int port;
+    private final Map<String, String> settings;
+    private final Path workDir;
+    private final String adminKey;
+    private ManagedProcess process;
+    private int starts;
+
+    public PolicyServiceProcess(int port, Path workDir, String jdbcUrl, String adminKey, String cryptoKey,
+                                String gatewayKey) {
+        this.port = port;
+        this.workDir = workDir;
+        this.adminKey = adminKey;
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("quarkus.http.port", String.valueOf(port));
+        s.put("quarkus.http.host", "127.0.0.1");
+        s.put("quarkus.datasource.jdbc.url", jdbcUrl);
+        s.put("quarkus.datasource.username", "postgres");
+        s.put("quarkus.datasource.password", "postgres");
+        s.put("warden.policy.bootstrap-admin-key", adminKey);
+        s.put("warden.policy.crypto.keys.v1", cryptoKey);
+        s.put("warden.policy.distribution.gateway-keys", gatewayKey);
+        this.settings = Map.copyOf(s);
+    }
+
+    /** Starts it and waits until it is ready. */
+    public PolicyServiceProcess start() {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar().toString());
+        process = ManagedProcess.start("policy-service", cmd, workDir, Map.of(),
+                workDir.resolve("policy-service-" + (++starts) + ".log"));
+        Poll.until(STARTUP, this::ready, () -> !process.isAlive(),
+                () -> "policy-service is not ready on port " + port + "; log:\n" + process.logTail(4000));
+        return this;
+    }
+
+    private boolean ready() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static Path jar() {
+        String configured = System.getProperty("warden.e2e.policy.jar", System.getProperty("warden.policy.jar"));
+        Path jar = null;
+        if (configured != null && !configured.isBlank()) {
+            jar = Path.of(configured).toAbsolutePath().normalize();
+        } else {
+            for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null && jar == null; d = d.getParent()) {
+                Path candidate = d.resolve("policy-service/target/quarkus-app/quarkus-run.jar");
+                jar = Files.isRegularFile(candidate) ? candidate : null;
+            }
+        }
+        if (jar == null || !Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no packaged policy-service; build it (./mvnw -pl e2e-tests -am verify does)"
+                    + " or set -Dwarden.e2e.policy.jar");
+        }
+        return jar;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** host:port, as gateways name it in warden.gateway.connected.endpoints. */
+    public String endpoint() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** One admin API call; fails unless the status is 2xx. Returns the JSON answer (or null for 204). */
+    public JsonNode call(String method, String path, String body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(20))
+                    .header("Authorization", "Bearer " + adminKey)
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body));
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new AssertionError(method + " " + path + " → " + r.statusCode() + ": " + r.body());
+            }
+            return r.body().isEmpty() ? null : JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    public String logTail(int maxChars) {
+        return process == null ? "" : process.logTail(maxChars);
+    }
+
+    /** Stops it (SIGTERM, then SIGKILL after the grace). */
+    public void stop() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(10));
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

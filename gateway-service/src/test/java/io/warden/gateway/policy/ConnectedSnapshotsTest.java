@@ -1,0 +1,195 @@
+package io.warden.gateway.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.warden.api.crypto.Keyring;
+import io.warden.api.snapshot.v1.Change;
+import io.warden.api.snapshot.v1.Grant;
+import io.warden.api.snapshot.v1.Policy;
+import io.warden.api.snapshot.v1.Server;
+import io.warden.api.snapshot.v1.Snapshot;
+import io.warden.api.snapshot.v1.WatchEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConnectedSnapshotsTest {
+
+    private static final String KEY = key();
+    private static final Keyring SEALER = Keyring.of(Map.of("v1", KEY), "v1");
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    private static final String HASH_A = "sha256:" + "a".repeat(64);
+    private static final String HASH_B = "sha256:" + "b".repeat(64);
+
+    private final ConnectedSnapshots snapshots =
+            new ConnectedSnapshots(Keyring.decryptOnly(Map.of("v1", KEY), "warden.gateway.connected.crypto.keys"), CLOCK);
+
+    private static String key() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    private static Server server(String id, String url, String header, String value) {
+        return Server.newBuilder().setId(id).setName(id).setUrl(url).setEra("modern")
+                .putSealedHeaders(header, SEALER.encrypt(value, Keyring.headerContext(id, header))).build();
+    }
+
+    private static Policy policy(String name, int version, String document) {
+        return Policy.newBuilder().setName(name).setVersion(version).setHash("sha256:x" + version).setDocument(document)
+                .build();
+    }
+
+    private static Grant grant(String id, String hash, String policy, long expires) {
+        return Grant.newBuilder().setId(id).setServer("s1").setPolicy(policy).setTokenHash(hash).putTags("team", "a")
+                .setExpiresAtMillis(expires).build();
+    }
+
+    private static final String ALLOW = "{\"default\":\"allow\",\"version\":\"1\"}";
+    private static final String DENY = "{\"default\":\"deny\",\"version\":\"1\"}";
+
+    private ConnectedSnapshots.State base() {
+        Snapshot s = Snapshot.newBuilder()
+                .addServers(server("s1", "http://127.0.0.1:9/mcp", "X-Key", "secret-1"))
+                .addGrants(grant("g1", HASH_A, "p", 0))
+                .addGrants(grant("g-old", HASH_B, "p", CLOCK.millis() - 1))
+                .addPolicies(policy("p", 3, ALLOW))
+                .addPolicies(policy("q", 1, DENY))
+                .build();
+        return assertInstanceOf(ConnectedSnapshots.Applied.class, snapshots.fromSnapshot(7, s)).state();
+    }
+
+    @Test
+    void aSnapshotBecomesTheGatewaysViewWithOpenedHeadersAndPolicyVersions() {
+        ConnectedSnapshots.State st = base();
+        assertEquals(7, st.revision());
+        UpstreamServer s1 = st.view().server("s1").orElseThrow();
+        assertEquals("secret-1", s1.headers().get("X-Key"));
+        assertEquals(EraPin.MODERN, s1.era());
+        io.warden.gateway.policy.Grant g = st.view().grantByTokenHash(HASH_A).orElseThrow();
+        assertEquals("p", g.policyId());
+        assertEquals(Map.of("team", "a"), g.tags());
+        assertEquals("3", st.view().policyFor(g).orElseThrow().version(), "decisions carry the store's version");
+        assertTrue(st.view().grantByTokenHash(HASH_B).isEmpty(), "an expired grant is not served");
+    }
+
+    @Test
+    void aChangeGivesANewStateAndRecompilesOnlyWhatItNames() {
+        ConnectedSnapshots.State before = base();
+        ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class, snapshots.apply(before, 8,
+                Change.newBuilder().setPolicy(policy("p", 4, DENY)).build())).state();
+        assertEquals("4", after.view().policies().get("p").version());
+        assertEquals("3", before.view().policies().get("p").version(), "the old state is untouched");
+        assertSame(before.view().policies().get("q"), after.view().policies().get("q"));
+        assertNotSame(before.view().policies().get("p"), after.view().policies().get("p"));
+        assertSame(before.view().servers().get("s1"), after.view().servers().get("s1"));
+        assertEquals(8, after.revision());
+    }
+
+    @Test
+    void aFreshSnapshotAfterAReconnectReusesWhatDidNotChange() {
+        ConnectedSnapshots.State before = base();
+        Snapshot again = before.toSnapshot().toBuilder().clearPolicies()
+                .addPolicies(before.policies().get("p")).addPolicies(policy("q", 2, ALLOW)).build();
+        ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.fromSnapshot(9, again, before)).state();
+        PolicyEntry p = before.view().policies().get("p");
+        assertSame(p, after.view().policies().get("p"), "unchanged: not compiled again");
+        assertEquals("2", after.view().policies().get("q").version());
+        assertEquals(9, after.revision());
+    }
+
+    @Test
+    void removalsAndUpserts() {
+        ConnectedSnapshots.State st = base();
+        st = ((ConnectedSnapshots.Applied) snapshots.apply(st, 8,
+                Change.newBuilder().setRemovedGrant("g1").build())).state();
+        assertTrue(st.view().grantByTokenHash(HASH_A).isEmpty(), "a revoked grant is gone");
+        st = ((ConnectedSnapshots.Applied) snapshots.apply(st, 9,
+                Change.newBuilder().setServer(server("s1", "http://127.0.0.1:10/mcp", "X-Key", "secret-2")).build()))
+                .state();
+        assertEquals("secret-2", st.view().server("s1").orElseThrow().headers().get("X-Key"));
+        assertEquals(10, st.view().server("s1").orElseThrow().url().getPort());
+        st = ((ConnectedSnapshots.Applied) snapshots.apply(st, 10,
+                Change.newBuilder().setRemovedPolicy("q").build())).state();
+        assertFalse(st.view().policies().containsKey("q"));
+    }
+
+    @Test
+    void aPolicyThatDoesNotCompileIsRefusedAndTheStateStays() {
+        ConnectedSnapshots.State st = base();
+        ConnectedSnapshots.Refused r = assertInstanceOf(ConnectedSnapshots.Refused.class, snapshots.apply(st, 8,
+                Change.newBuilder().setPolicy(policy("p", 4, "{\"version\":\"1\",\"default\":\"maybe\"}")).build()));
+        assertTrue(r.problems().get(0).startsWith("policy p version 4/default"), r.problems().toString());
+        assertEquals("3", st.view().policies().get("p").version());
+        assertInstanceOf(ConnectedSnapshots.Refused.class, snapshots.fromSnapshot(1, Snapshot.newBuilder()
+                .addPolicies(policy("p", 1, "not json")).build()), "a whole snapshot with a bad policy is refused");
+    }
+
+    @Test
+    void aHeaderSealedForAnotherServerOrAnUnknownKeyDoesNotOpen() {
+        Server moved = server("other", "http://127.0.0.1:9/mcp", "X-Key", "secret-1").toBuilder().setId("s1").build();
+        ConnectedSnapshots.Refused r = assertInstanceOf(ConnectedSnapshots.Refused.class,
+                snapshots.fromSnapshot(1, Snapshot.newBuilder().addServers(moved).build()));
+        assertFalse(r.problems().toString().contains("secret-1"));
+        ConnectedSnapshots.Refused noKey = assertInstanceOf(ConnectedSnapshots.Refused.class,
+                new ConnectedSnapshots(Keyring.decryptOnly(Map.of(), "warden.gateway.connected.crypto.keys"), CLOCK)
+                        .fromSnapshot(1, Snapshot.newBuilder().addServers(server("s1", "http://h/", "X-Key", "v")).build()));
+        assertTrue(noKey.problems().get(0).contains("warden.gateway.connected.crypto.keys.v1"), noKey.problems().toString());
+    }
+
+    @Test
+    void anOldRevisionIsRefused() {
+        ConnectedSnapshots.State st = base();
+        assertInstanceOf(ConnectedSnapshots.Refused.class,
+                snapshots.apply(st, 7, Change.newBuilder().setRemovedGrant("g1").build()));
+    }
+
+    @Test
+    void theDiskSnapshotRoundTripsAndIsReplacedWhole(@TempDir Path dir) throws Exception {
+        SnapshotFile file = new SnapshotFile(dir.resolve("snap.bin"));
+        assertTrue(file.read().isEmpty());
+        ConnectedSnapshots.State st = base();
+        file.write(st.revision(), st.toSnapshot());
+        file.write(st.revision(), st.toSnapshot());
+        WatchEvent back = file.read().orElseThrow();
+        assertEquals(7, back.getRevision());
+        ConnectedSnapshots.State again = ((ConnectedSnapshots.Applied) snapshots.fromSnapshot(back.getRevision(),
+                back.getSnapshot())).state();
+        assertEquals(st.view().servers(), again.view().servers());
+        assertFalse(new String(Files.readAllBytes(file.path())).contains("secret-1"), "headers stay sealed on disk");
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(file.path()), listing.toList(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void backoffGrowsAndStaysWithinItsBounds() {
+        GrpcSnapshotSource source = new GrpcSnapshotSource(new GrpcSnapshotSource.Settings(List.of(), "k", "gw",
+                Duration.ofMillis(100), Duration.ofSeconds(2)), snapshots, new SnapshotFile(Path.of("unused")), CLOCK);
+        try {
+            for (int i = 0; i < 200; i++) {
+                long first = source.backoffMillis(0);
+                assertTrue(first >= 50 && first <= 100, "first wait " + first);
+                long late = source.backoffMillis(40);
+                assertTrue(late >= 1000 && late <= 2000, "capped wait " + late);
+            }
+        } finally {
+            source.close();
+        }
+    }
+}
