@@ -150,6 +150,7 @@ check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Gra
     }
     const dashboard = objects.find((o) => o.metadata.name === 'warden-grafana-dashboards');
     JSON.parse(dashboard.data['warden-gateway.json']);
+    JSON.parse(dashboard.data['warden-audit.json']);
     const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
     const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
     assert(env.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis-ha.data.svc:6379', 'external Redis URL');
