@@ -69,18 +69,14 @@ class AuditPipelineIT {
         fixture = NodeMcpServer.fixture();
 
         auditPort = FreePorts.next();
-        Path auditJar = GatewayProcess.jar().getParent().getParent().getParent().getParent()
-                .resolve("audit-service/target/quarkus-app/quarkus-run.jar");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        Map.of("quarkus.http.port", String.valueOf(auditPort), "quarkus.http.host", "127.0.0.1",
+        Map<String, String> settings = Map.of("quarkus.http.port", String.valueOf(auditPort), "quarkus.http.host", "127.0.0.1",
                 "quarkus.datasource.jdbc.url", jdbc, "quarkus.datasource.username", postgres.username(),
                 "quarkus.datasource.password", postgres.password(), "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "warden.audit.ingest.poll-timeout", "50ms",
                 "warden.audit.api-keys[0].name", "e2e", "warden.audit.api-keys[0].hash", GrantTokens.hash(AUDIT_KEY),
-                "warden.audit.api-keys[0].role", "viewer").forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.addAll(List.of("-jar", auditJar.toString()));
-        audit = ManagedProcess.start("audit-service", cmd, work, Map.of(), work.resolve("audit-service.log"));
+                "warden.audit.api-keys[0].role", "viewer");
+        audit = ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"), settings),
+                work, Map.of(), work.resolve("audit-service.log"));
 
         Path config = work.resolve("warden.yaml");
         Files.writeString(config, """

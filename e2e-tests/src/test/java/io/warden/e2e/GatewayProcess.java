@@ -6,13 +6,9 @@ import io.warden.testsupport.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +22,6 @@ import java.util.Map;
  */
 public final class GatewayProcess implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
-    private static final HttpClient HEALTH = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
 
     private final String name;
     private final int port;
@@ -69,12 +63,8 @@ public final class GatewayProcess implements AutoCloseable {
             all.put("warden.gateway.session.keys", sessionKey);
         }
         all.putAll(settings);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        all.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar().toString());
-        ManagedProcess p = ManagedProcess.start("gateway-" + name, cmd, workDir, Map.of(), workDir.resolve(name + ".log"));
+        ManagedProcess p = ManagedProcess.start("gateway-" + name, PackagedApp.command(jar(), all), workDir, Map.of(),
+                workDir.resolve(name + ".log"));
         return new GatewayProcess(name, port, decisions, Map.copyOf(all), p);
     }
 
@@ -92,35 +82,12 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     private boolean healthy() {
-        try {
-            HttpResponse<String> r = HEALTH.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("\"UP\"");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return PackagedApp.answers200(baseUrl() + "/q/health", "\"UP\"");
     }
 
     /** The packaged gateway; built by the reactor before this module (e2e-tests depends on gateway-service). */
     static Path jar() {
-        String configured = System.getProperty("warden.e2e.gateway.jar", System.getProperty("warden.gateway.jar"));
-        Path jar = null;
-        if (configured != null && !configured.isBlank()) {
-            jar = Path.of(configured).toAbsolutePath().normalize();
-        } else {
-            for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null && jar == null; d = d.getParent()) {
-                Path candidate = d.resolve("gateway-service/target/quarkus-app/quarkus-run.jar");
-                jar = Files.isRegularFile(candidate) ? candidate : null;
-            }
-        }
-        if (jar == null || !Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no packaged gateway at " + (jar == null ? "gateway-service/target/quarkus-app"
-                    : jar) + "; build it first (./mvnw -B -pl e2e-tests -am verify does) or set -Dwarden.e2e.gateway.jar");
-        }
-        return jar;
+        return PackagedApp.jar("gateway-service", "gateway");
     }
 
     public String name() {

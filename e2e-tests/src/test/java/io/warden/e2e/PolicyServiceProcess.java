@@ -10,12 +10,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,12 +52,7 @@ public final class PolicyServiceProcess implements AutoCloseable {
 
     /** Starts it and waits until it is ready. */
     public PolicyServiceProcess start() {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar().toString());
-        process = ManagedProcess.start("policy-service", cmd, workDir, Map.of(),
+        process = ManagedProcess.start("policy-service", PackagedApp.command(jar(), settings), workDir, Map.of(),
                 workDir.resolve("policy-service-" + (++starts) + ".log"));
         Poll.until(STARTUP, this::ready, () -> !process.isAlive(),
                 () -> "policy-service is not ready on port " + port + "; log:\n" + process.logTail(4000));
@@ -68,34 +60,11 @@ public final class PolicyServiceProcess implements AutoCloseable {
     }
 
     private boolean ready() {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return PackagedApp.answers200(baseUrl() + "/q/health/ready", null);
     }
 
     static Path jar() {
-        String configured = System.getProperty("warden.e2e.policy.jar", System.getProperty("warden.policy.jar"));
-        Path jar = null;
-        if (configured != null && !configured.isBlank()) {
-            jar = Path.of(configured).toAbsolutePath().normalize();
-        } else {
-            for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null && jar == null; d = d.getParent()) {
-                Path candidate = d.resolve("policy-service/target/quarkus-app/quarkus-run.jar");
-                jar = Files.isRegularFile(candidate) ? candidate : null;
-            }
-        }
-        if (jar == null || !Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no packaged policy-service; build it (./mvnw -pl e2e-tests -am verify does)"
-                    + " or set -Dwarden.e2e.policy.jar");
-        }
-        return jar;
+        return PackagedApp.jar("policy-service", "policy");
     }
 
     public String baseUrl() {
