@@ -83,7 +83,9 @@ public final class KafkaProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Commands.Result formatted = Commands.run(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config().toString(), "--standalone"),
+                "kafka.tools.StorageTool", "format",
+                // "=" form: a base64url id may start with '-', which the parser would take for an option
+                "--cluster-id=" + clusterId(), "--config=" + config(), "--standalone"),
                 dir, Map.of(), Duration.ofSeconds(60));
         if (formatted.exitCode() != 0) {
             throw new IllegalStateException("kafka storage format failed:\n" + formatted.output());
