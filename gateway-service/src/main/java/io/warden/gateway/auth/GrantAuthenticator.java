@@ -1,8 +1,8 @@
 package io.warden.gateway.auth;
 
 import io.warden.api.GrantTokens;
-import io.warden.gateway.policy.GatewaySnapshot;
-import io.warden.gateway.policy.Grant;
+import io.warden.snapshot.GatewaySnapshot;
+import io.warden.snapshot.Grant;
 import java.util.Locale;
 import java.util.Optional;
 

@@ -11,6 +11,7 @@ import io.warden.api.snapshot.v1.Acknowledgement;
 import io.warden.api.snapshot.v1.SnapshotServiceGrpc;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.api.snapshot.v1.WatchRequest;
+import io.warden.snapshot.GatewaySnapshot;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.warden.gateway.policy;
 
+import io.warden.snapshot.GatewaySnapshot;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The current snapshot, swapped atomically; readers never lock. */

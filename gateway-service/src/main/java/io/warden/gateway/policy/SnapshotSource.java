@@ -1,5 +1,6 @@
 package io.warden.gateway.policy;
 
+import io.warden.snapshot.GatewaySnapshot;
 import java.util.function.Consumer;
 
 /**

@@ -1,6 +1,8 @@
 package io.warden.gateway.policy;
 
 import io.vertx.core.Vertx;
+import io.warden.snapshot.GatewaySnapshot;
+import io.warden.snapshot.StandaloneConfigParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package io.warden.gateway.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.policy.ToolInfo;
+import io.warden.snapshot.UpstreamServer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -4,13 +4,13 @@ import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
-import io.warden.gateway.policy.GatewaySnapshot;
-import io.warden.gateway.policy.Grant;
 import io.warden.gateway.policy.PolicyGate;
-import io.warden.gateway.policy.UpstreamServer;
 import io.warden.gateway.ratelimit.LimitOutcome;
 import io.warden.gateway.ratelimit.RefundRule;
 import io.warden.gateway.session.SessionState;
+import io.warden.snapshot.GatewaySnapshot;
+import io.warden.snapshot.Grant;
+import io.warden.snapshot.UpstreamServer;
 
 /**
  * One client request on its way through the gateway: what was established so far. Built step by

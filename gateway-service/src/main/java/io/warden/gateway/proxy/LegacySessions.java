@@ -8,7 +8,7 @@ import io.warden.gateway.bridge.EraTranslation;
 import io.warden.gateway.bridge.ProbeAnswers;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
-import io.warden.gateway.policy.UpstreamServer;
+import io.warden.snapshot.UpstreamServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;

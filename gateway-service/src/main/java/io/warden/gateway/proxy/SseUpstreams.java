@@ -12,7 +12,7 @@ import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.mcp.SseParser;
 import io.warden.gateway.metrics.ProxyMetrics;
-import io.warden.gateway.policy.UpstreamServer;
+import io.warden.snapshot.UpstreamServer;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.util.Base64;

@@ -11,7 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.warden.gateway.bridge.ProbeAnswers;
 import io.warden.gateway.config.GatewayConfig;
-import io.warden.gateway.policy.UpstreamServer;
+import io.warden.snapshot.UpstreamServer;
 import java.net.URI;
 
 /**

@@ -14,6 +14,9 @@ import io.warden.api.snapshot.v1.Policy;
 import io.warden.api.snapshot.v1.Server;
 import io.warden.api.snapshot.v1.Snapshot;
 import io.warden.api.snapshot.v1.WatchEvent;
+import io.warden.snapshot.EraPin;
+import io.warden.snapshot.PolicyEntry;
+import io.warden.snapshot.UpstreamServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -80,7 +83,7 @@ class ConnectedSnapshotsTest {
         UpstreamServer s1 = st.view().server("s1").orElseThrow();
         assertEquals("secret-1", s1.headers().get("X-Key"));
         assertEquals(EraPin.MODERN, s1.era());
-        io.warden.gateway.policy.Grant g = st.view().grantByTokenHash(HASH_A).orElseThrow();
+        io.warden.snapshot.Grant g = st.view().grantByTokenHash(HASH_A).orElseThrow();
         assertEquals("p", g.policyId());
         assertEquals(Map.of("team", "a"), g.tags());
         assertEquals("3", st.view().policyFor(g).orElseThrow().version(), "decisions carry the store's version");

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.warden.api.GrantTokens;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.policy.Outcome;
+import io.warden.snapshot.GatewaySnapshot;
+import io.warden.snapshot.StandaloneConfigParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
-package io.warden.gateway.policy;
+package io.warden.snapshot;
 
 import io.vertx.core.http.RequestOptions;
-import io.warden.gateway.logging.LogSafe;
 import java.net.URI;
 import java.util.Map;
 

@@ -1,19 +1,15 @@
-package io.warden.gateway.policy;
+package io.warden.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.warden.api.GrantTokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,41 +94,5 @@ class StandaloneConfigTest {
         assertEquals(List.of(
                 "/servers/0/era: unknown era \"future\" (expected auto, modern, legacy, dual, http+sse)",
                 "/servers/1/era: unknown era \"7\" (expected auto, modern, legacy, dual, http+sse)"), problems);
-    }
-
-    @Test
-    void anInvalidEditKeepsThePreviousSnapshotAndAValidOneReplacesIt() throws IOException {
-        Path config = write("warden.yaml", """
-                servers: [{id: s1, url: "http://127.0.0.1:1/mcp"}]
-                grants: [{id: g1, server: s1, token_hash: "%s", policy: open}]
-                policies: {open: {version: "1", default: allow}}
-                """.formatted(HASH));
-        Vertx vertx = Vertx.vertx();
-        try {
-            AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
-            StandaloneFileSource source = new StandaloneFileSource(vertx, config, 60_000, parser);
-            source.loadIfChanged(current::set);
-            GatewaySnapshot first = current.get();
-            assertEquals(1, first.servers().size());
-
-            Files.writeString(config, "servers: [{id: s1, url: 42}]\n");
-            touch(config, 1);
-            source.loadIfChanged(current::set);
-            assertEquals(first, current.get(), "an invalid file never replaces a valid configuration");
-
-            Files.writeString(config, """
-                    servers: [{id: s1, url: "http://127.0.0.1:1/mcp"}, {id: s2, url: "http://127.0.0.1:2/mcp"}]
-                    """);
-            touch(config, 2);
-            source.loadIfChanged(current::set);
-            assertEquals(2, current.get().servers().size());
-            source.close();
-        } finally {
-            vertx.close();
-        }
-    }
-
-    private static void touch(Path p, int seconds) throws IOException {
-        Files.setLastModifiedTime(p, FileTime.from(Instant.now().plusSeconds(seconds)));
     }
 }

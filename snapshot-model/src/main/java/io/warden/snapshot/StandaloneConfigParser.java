@@ -1,9 +1,8 @@
-package io.warden.gateway.policy;
+package io.warden.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.warden.gateway.logging.LogSafe;
 import io.warden.policy.CompileResult;
 import io.warden.policy.PolicyCompiler;
 import io.warden.policy.PolicyProblem;

@@ -1,4 +1,4 @@
-package io.warden.gateway.policy;
+package io.warden.snapshot;
 
 import java.util.Map;
 

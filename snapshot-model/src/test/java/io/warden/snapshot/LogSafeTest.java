@@ -1,4 +1,4 @@
-package io.warden.gateway.logging;
+package io.warden.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
