@@ -95,4 +95,41 @@ class StandaloneConfigTest {
                 "/servers/0/era: unknown era \"future\" (expected auto, modern, legacy, dual, http+sse)",
                 "/servers/1/era: unknown era \"7\" (expected auto, modern, legacy, dual, http+sse)"), problems);
     }
+
+    @Test
+    void anUploadKeepsTheDocumentsAndRefusesFileReferencesAndPlaceholders() {
+        StandaloneConfigParser upload = StandaloneConfigParser.forUpload();
+        String ok = """
+                {"servers": [{"id": "s1", "url": "http://127.0.0.1:1/mcp", "headers": {"X-Key": "plain-value"}}],
+                 "grants": [{"id": "g1", "server": "s1", "token_hash": "%s", "policy": "p"}],
+                 "policies": {"p": {"version": "1", "default": "deny", "tools": {"echo": {}}}}}
+                """.formatted(HASH);
+        StandaloneConfigParser.Parsed parsed = assertInstanceOf(StandaloneConfigParser.Parsed.class,
+                upload.parse(ok.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("deny", parsed.policyDocuments().get("p").get("default").asText());
+        assertEquals("plain-value", parsed.snapshot().servers().get("s1").headers().get("X-Key"));
+
+        String bad = """
+                servers: [{id: s1, url: "http://127.0.0.1:1/mcp", headers: {X-Key: "${API_KEY}"}}]
+                policies: {p: {file: p.json}}
+                """;
+        List<StandaloneConfigParser.Problem> problems = assertInstanceOf(StandaloneConfigParser.Invalid.class,
+                upload.parse(bad.getBytes(java.nio.charset.StandardCharsets.UTF_8))).located();
+        assertEquals(List.of("/policies/p/file", "/servers/0/headers/X-Key"),
+                problems.stream().map(StandaloneConfigParser.Problem::pointer).toList());
+        assertTrue(problems.get(1).message().contains("${API_KEY}"), problems.get(1).message());
+    }
+
+    @Test
+    void duplicateKeysAreRefusedNotSilentlyMerged() {
+        String twice = """
+                policies:
+                  p: {version: "1", default: allow}
+                  p: {version: "1", default: deny}
+                """;
+        StandaloneConfigParser.Invalid invalid = assertInstanceOf(StandaloneConfigParser.Invalid.class,
+                StandaloneConfigParser.forUpload().parse(twice.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("", invalid.located().get(0).pointer());
+        assertTrue(invalid.located().get(0).message().contains("Duplicate field 'p'"), invalid.problems().toString());
+    }
 }
