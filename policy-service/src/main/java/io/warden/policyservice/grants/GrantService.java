@@ -159,7 +159,7 @@ public class GrantService {
         return grants.find(c, id, forUpdate).orElseThrow(() -> ProblemException.notFound(ENTITY, id));
     }
 
-    private static void checkTags(Checks checks, Map<String, String> tags) {
+    public static void checkTags(Checks checks, Map<String, String> tags) {
         if (tags == null) {
             return;
         }

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** What a server's fields must look like, and how its URL is shown. Pure logic. */
-final class ServerRules {
+public final class ServerRules {
     static final Set<String> ERAS = Set.of("auto", "modern", "legacy", "dual", "http+sse");
     static final int MAX_HEADERS = 32;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}");
@@ -22,7 +22,7 @@ final class ServerRules {
     private ServerRules() {
     }
 
-    static void url(Checks checks, String url) {
+    public static void url(Checks checks, String url) {
         if (!checks.present(url, "/url")) {
             return;
         }
@@ -55,14 +55,14 @@ final class ServerRules {
         return null;
     }
 
-    static void era(Checks checks, String era) {
+    public static void era(Checks checks, String era) {
         if (era != null) {
             checks.require(ERAS.contains(era), "/era", "must be one of auto, modern, legacy, dual, http+sse");
         }
     }
 
     /** Names and values of headers being set; {@code allowNull} for a patch, where null removes. */
-    static void headers(Checks checks, Map<String, String> headers, boolean allowNull) {
+    public static void headers(Checks checks, Map<String, String> headers, boolean allowNull) {
         if (headers == null) {
             return;
         }
