@@ -178,6 +178,13 @@ public interface GatewayConfig {
         int maxSessionsPerGrantPerMinute();
 
         /**
+         * Sessions one grant may have ended ({@code DELETE}) that have not expired yet: each is remembered until its
+         * expiry, by this pod and, with Redis, by every pod. Beyond it the {@code DELETE} gets 429.
+         */
+        @WithDefault("1000")
+        int maxRevocationsPerGrant();
+
+        /**
          * How long an idle upstream connection is kept for reuse: below common servers' own idle timeouts (Node's 5 s),
          * so that the gateway, not the server, closes it, and a request is never written into a closing connection.
          */

@@ -32,7 +32,7 @@ public final class ProxyMetrics {
     /**
      * Requests refused before reaching the upstream because a budget ran out, by server and cause:
      * {@code streams_exhausted}, {@code grant_streams_exhausted}, {@code calls_exhausted},
-     * {@code grant_sessions_exhausted}.
+     * {@code grant_sessions_exhausted}, {@code grant_revocations_exhausted}.
      */
     public static final String REFUSALS = "warden.budget.refusals";
     /**

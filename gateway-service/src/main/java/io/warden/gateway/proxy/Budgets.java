@@ -1,5 +1,6 @@
 package io.warden.gateway.proxy;
 
+import io.warden.gateway.cluster.RevocationSet;
 import io.warden.gateway.metrics.ProxyMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * What one pod lends out, decided before anything is sent upstream: long-lived streams (standalone GET streams and
  * HTTP+SSE upstream channels, each on a connection of its own), calls in flight (every POST and DELETE, including a
- * POST whose answer turns into SSE, on the call pool), streams per grant, and sessions created or ended per grant per
- * minute. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
+ * POST whose answer turns into SSE, on the call pool), streams per grant, sessions created or ended per grant per
+ * minute, and sessions ended (revocations held until the sessions' expiry) per grant. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
  *
  * <p>Counters only: thread-safe without locks, so every event loop checks the same pod-wide numbers.
  */
@@ -50,6 +51,7 @@ final class Budgets {
     private final int maxStreamsPerGrant;
     private final int maxCalls;
     private final int maxSessionsPerGrantPerMinute;
+    private final int maxRevocationsPerGrant;
     private final ProxyMetrics metrics;
     private final LongSupplier nanoTime;
     private final AtomicInteger calls = new AtomicInteger();
@@ -58,8 +60,9 @@ final class Budgets {
 
     private record Window(long start, int count) {}
 
-    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute, ProxyMetrics metrics,
-            LongSupplier nanoTime) {
+    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute,
+            int maxRevocationsPerGrant, ProxyMetrics metrics, LongSupplier nanoTime) {
+        this.maxRevocationsPerGrant = maxRevocationsPerGrant;
         this.maxStreams = maxStreams;
         this.maxStreamsPerGrant = maxStreamsPerGrant;
         this.maxCalls = maxCalls;
@@ -122,6 +125,21 @@ final class Budgets {
                 "This grant created or ended " + maxSessionsPerGrantPerMinute
                         + " sessions in the last minute (max-sessions-per-grant-per-minute); retry later", 429,
                 (int) Math.min(60, wait))).refusal();
+    }
+
+    /**
+     * A {@code DELETE} of a grant that holds {@code held} revocations: null when it may end one more session, else why
+     * not. A revocation is held until its session would have expired, so the refusal says when the first one goes.
+     */
+    Refusal revocation(String server, RevocationSet.Holding held) {
+        if (held.count() < maxRevocationsPerGrant) {
+            return null;
+        }
+        long wait = Math.max(1, held.firstExpiresInSeconds());
+        return refused(server, new Refusal("grant_revocations_exhausted", "max-revocations-per-grant",
+                "This grant already ended " + maxRevocationsPerGrant + " sessions that have not expired yet"
+                        + " (max-revocations-per-grant); the session was not ended and stays valid until it expires",
+                429, (int) Math.min(Integer.MAX_VALUE, wait))).refusal();
     }
 
     ProxyMetrics metrics() {

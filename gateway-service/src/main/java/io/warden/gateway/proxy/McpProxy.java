@@ -84,7 +84,7 @@ public final class McpProxy {
         this.limiter = limiter;
         this.shared = shared;
         this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
-                limits.maxSessionsPerGrantPerMinute(), metrics, System::nanoTime);
+                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), metrics, System::nanoTime);
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
@@ -239,7 +239,8 @@ public final class McpProxy {
 
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
-        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex) && withinSessionRate(ex)) {
+        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex) && withinSessionRate(ex)
+                && withinRevocations(ex)) {
             if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
                 revoke(ex);
                 metrics.request(ex.serverTag(), "DELETE", "session_ended");
@@ -261,6 +262,21 @@ public final class McpProxy {
     private boolean withinSessionRate(Exchange ex) {
         boolean counts = "DELETE".equals(ex.method) || ex.message != null && "initialize".equals(ex.message.method());
         Budgets.Refusal r = counts ? budgets.session(ex.serverTag(), ex.grant.id()) : null;
+        if (r != null) {
+            refuse(ex, r);
+        }
+        return r == null;
+    }
+
+    /**
+     * Ending a session leaves a revocation held until the session's expiry: a grant holding its share is refused before
+     * the upstream ends anything (DELETEs already in flight may each add one more).
+     */
+    private boolean withinRevocations(Exchange ex) {
+        if (ex.session == null) {
+            return true;
+        }
+        Budgets.Refusal r = budgets.revocation(ex.serverTag(), shared.revocations().heldBy(ex.grant.id()));
         if (r != null) {
             refuse(ex, r);
         }
@@ -291,7 +307,8 @@ public final class McpProxy {
 
     /** Refuses the exchange's session token on every pod from now until it expires. */
     private void revoke(Exchange ex) {
-        shared.revocations().revoke(ex.ctx.request().getHeader(Protocol.H_SESSION), ex.session.expiresAtEpochSecond());
+        shared.revocations().revoke(ex.grant.id(), ex.ctx.request().getHeader(Protocol.H_SESSION),
+                ex.session.expiresAtEpochSecond());
     }
 
     private Exchange exchange(RoutingContext ctx, String method) {

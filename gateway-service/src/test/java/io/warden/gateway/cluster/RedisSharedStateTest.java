@@ -163,7 +163,7 @@ class RedisSharedStateTest {
 
     @Test
     void aRevocationReachesEveryPodIncludingOnesStartedLater() throws Exception {
-        a.revocations.revoke("token-1", expiry());
+        a.revocations.revoke("grant-1", "token-1", expiry());
         assertTrue(a.revocations.revoked("token-1"), "at once on the revoking pod");
         await().atMost(WAIT).until(() -> b.revocations.revoked("token-1"));
         assertFalse(b.revocations.revoked("token-2"));
@@ -172,6 +172,8 @@ class RedisSharedStateTest {
             await().atMost(WAIT).until(() -> c.revocations.revoked("token-1"));
         }
         assertEquals(1L, ((Number) redis.command("ZCARD", RedisRevocations.KEY)).longValue());
+        assertEquals(1, b.revocations.heldBy("grant-1").count(), "every pod counts what the grant holds");
+        assertEquals(0, b.revocations.heldBy("grant-2").count());
         long ttl = ((Number) redis.command("TTL", RedisRevocations.KEY)).longValue();
         assertTrue(ttl > 0 && ttl <= SESSION_TTL.toSeconds(), "the key never outlives the sessions: " + ttl);
     }
@@ -180,7 +182,7 @@ class RedisSharedStateTest {
     void aRevocationMadeWhileRedisIsAwayReachesTheOthersWhenItIsBack() throws Exception {
         redis.stop();
         await().atMost(WAIT).until(() -> !a.link.connected() && !b.link.connected());
-        a.revocations.revoke("token-1", expiry());
+        a.revocations.revoke("grant-1", "token-1", expiry());
         assertTrue(a.revocations.revoked("token-1"));
         assertFalse(b.revocations.revoked("token-1"));
 

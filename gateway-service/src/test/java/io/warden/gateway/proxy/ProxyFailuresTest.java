@@ -155,6 +155,7 @@ class ProxyFailuresTest {
             public int maxStreamsPerGrant() { return 100; }
             public int maxCallsInFlight() { return 100; }
             public int maxSessionsPerGrantPerMinute() { return 1000; }
+            public int maxRevocationsPerGrant() { return 1000; }
             public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
         };
     }
