@@ -52,6 +52,7 @@ final class Budgets {
     private final int maxCalls;
     private final int maxSessionsPerGrantPerMinute;
     private final int maxRevocationsPerGrant;
+    private final BufferBudget buffers;
     private final ProxyMetrics metrics;
     private final LongSupplier nanoTime;
     private final AtomicInteger calls = new AtomicInteger();
@@ -61,8 +62,10 @@ final class Budgets {
     private record Window(long start, int count) {}
 
     Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute,
-            int maxRevocationsPerGrant, ProxyMetrics metrics, LongSupplier nanoTime) {
+            int maxRevocationsPerGrant, long maxBufferedBytes, ProxyMetrics metrics, LongSupplier nanoTime) {
         this.maxRevocationsPerGrant = maxRevocationsPerGrant;
+        this.buffers = new BufferBudget(maxBufferedBytes);
+        metrics.bufferedBytes(buffers, BufferBudget::used);
         this.maxStreams = maxStreams;
         this.maxStreamsPerGrant = maxStreamsPerGrant;
         this.maxCalls = maxCalls;
@@ -73,6 +76,9 @@ final class Budgets {
 
     /** A long-lived stream for {@code grantId} to {@code server}: the pod's stream budget and the grant's. */
     Taken stream(String server, String grantId) {
+        if (!buffers.hasRoom()) {
+            return refused(server, buffersExhausted());
+        }
         AtomicInteger pod = metrics.activeStreams();
         if (pod.incrementAndGet() > maxStreams) {
             pod.decrementAndGet();
@@ -99,6 +105,9 @@ final class Budgets {
 
     /** One call in flight (request/response, or answered as SSE), released when its upstream exchange ends. */
     Taken call(String server) {
+        if (!buffers.hasRoom()) {
+            return refused(server, buffersExhausted());
+        }
         if (calls.incrementAndGet() > maxCalls) {
             calls.decrementAndGet();
             return refused(server, new Refusal("calls_exhausted", "max-calls-in-flight",
@@ -140,6 +149,26 @@ final class Budgets {
                 "This grant already ended " + maxRevocationsPerGrant + " sessions that have not expired yet"
                         + " (max-revocations-per-grant); the session was not ended and stays valid until it expires",
                 429, (int) Math.min(Integer.MAX_VALUE, wait))).refusal();
+    }
+
+    /** Bytes held for answers pod-wide: a lease per answer being collected or event being assembled. */
+    BufferBudget.Lease bufferLease() {
+        return buffers.lease();
+    }
+
+    /**
+     * The buffer budget ran out, before the exchange was sent (nothing ran) or while its answer arrived (counted here,
+     * answered by the caller: the upstream may have run the call).
+     */
+    Refusal buffersExhausted() {
+        return new Refusal("buffer_exhausted", "max-buffered-bytes",
+                "The gateway holds as many answer bytes as it may (max-buffered-bytes " + buffers.max()
+                        + "); retry shortly", 503, 1);
+    }
+
+    /** Counts a refusal that came after the exchange was sent. */
+    void countRefusal(String server, Refusal r) {
+        metrics.refusal(server, r.cause());
     }
 
     ProxyMetrics metrics() {

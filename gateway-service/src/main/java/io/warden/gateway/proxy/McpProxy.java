@@ -84,7 +84,8 @@ public final class McpProxy {
         this.limiter = limiter;
         this.shared = shared;
         this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
-                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), metrics, System::nanoTime);
+                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), limits.maxBufferedBytes(), metrics,
+                System::nanoTime);
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
@@ -296,13 +297,10 @@ public final class McpProxy {
         if (ex.verdict != null) {
             recorder.record(ex, DecisionIds.next(), r.cause());
         }
-        ObjectNode data = JsonRpc.NODES.objectNode();
-        data.put("limit", r.setting());
-        data.put("retryAfterSeconds", r.retryAfterSeconds());
         if (!ex.out.started()) {
             ex.out.header("Retry-After", String.valueOf(r.retryAfterSeconds()));
         }
-        reply(ex, r.status(), JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, r.message(), data), r.cause());
+        reply(ex, r.status(), JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, r.message(), limitData(r)), r.cause());
     }
 
     /** Refuses the exchange's session token on every pod from now until it expires. */
@@ -559,19 +557,29 @@ public final class McpProxy {
         }
         ex.failed = true;
         refund(ex, RefundRule.afterFailure(ex.dispatched, cause));
-        metrics.upstreamError(ex.serverTag(), cause);
+        Budgets.Refusal budget = "buffer_exhausted".equals(cause) ? budgets.buffersExhausted() : null;
+        if (budget != null) { // the gateway's own bound, not the upstream's fault
+            budgets.countRefusal(ex.serverTag(), budget);
+        } else {
+            metrics.upstreamError(ex.serverTag(), cause);
+        }
         LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : LogSafe.text(t.getMessage()));
         if (ex.out.started()) {
             ex.out.end();
             return;
         }
-        int status = "timeout".equals(cause) ? 504 : 502;
+        int status = "timeout".equals(cause) ? 504 : budget != null ? budget.status() : 502;
+        if (budget != null) {
+            ex.out.header("Retry-After", String.valueOf(budget.retryAfterSeconds()));
+        }
         String text = switch (cause) {
             case "timeout" -> "Upstream MCP server did not answer within " + limits.upstreamResponseTimeout().toSeconds() + "s";
             case "unreachable" -> "Upstream MCP server is unreachable";
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
             case "unreadable_tools" -> "Upstream MCP server sent a tool list the gateway cannot read, so cannot filter";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
+            case "buffer_exhausted" -> budget.message().replace("; retry shortly",
+                    ": the answer was dropped, the call may have run upstream");
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
             case "session_unsealable" -> "Upstream MCP server's session id cannot be carried in the gateway's session token"
                     + " (longer than " + SessionCodec.MAX_FIELD_BYTES + " bytes)";
@@ -581,7 +589,16 @@ public final class McpProxy {
         if (ex.verdict != null) {
             recorder.record(ex, DecisionIds.next(), "upstream_" + cause);
         }
-        reply(ex, status, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text), "upstream_" + cause);
+        reply(ex, status, budget == null ? JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text)
+                : JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text, limitData(budget)), "upstream_" + cause);
+    }
+
+    /** What a budget refusal tells the client besides its message: the setting that ran out and when to retry. */
+    private static ObjectNode limitData(Budgets.Refusal r) {
+        ObjectNode data = JsonRpc.NODES.objectNode();
+        data.put("limit", r.setting());
+        data.put("retryAfterSeconds", r.retryAfterSeconds());
+        return data;
     }
 
     // ---- answers --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ class BudgetsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProxyMetrics metrics = new ProxyMetrics(registry);
     private final AtomicLong now = new AtomicLong();
-    private final Budgets budgets = new Budgets(3, 2, 2, 2, 2, metrics, now::get);
+    private final Budgets budgets = new Budgets(3, 2, 2, 2, 2, 1 << 20, metrics, now::get);
 
     @Test
     void aGrantCannotTakeMoreThanItsStreamsAndGivesThemBackOnce() {
