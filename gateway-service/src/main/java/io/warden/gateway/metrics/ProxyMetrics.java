@@ -35,6 +35,8 @@ public final class ProxyMetrics {
      * {@code grant_sessions_exhausted}, {@code grant_revocations_exhausted}, {@code buffer_exhausted}.
      */
     public static final String REFUSALS = "warden.budget.refusals";
+    /** Sessions per grant counted by this pod alone while the shared count in Redis was out of reach. */
+    public static final String SESSION_COUNTS_LOCAL = "warden.session.counts.local";
     /** Bytes held pod-wide for upstream answers, bounded by {@code max-buffered-bytes}. */
     public static final String BUFFERED_BYTES = "warden.buffered.bytes";
     /**
@@ -101,6 +103,11 @@ public final class ProxyMetrics {
     /** Bytes the pod holds for upstream answers now (collected JSON, SSE events in progress). */
     public <T> void bufferedBytes(T budget, java.util.function.ToDoubleFunction<T> used) {
         registry.gauge(BUFFERED_BYTES, budget, used);
+    }
+
+    /** Sessions counted on this pod alone because the shared count (Redis) was out of reach. */
+    public void sessionCountsLocal(String server) {
+        registry.counter(SESSION_COUNTS_LOCAL, "server", server).increment();
     }
 
     /** The open-stream count of one server (a gauge, registered on first use). */

@@ -1,6 +1,7 @@
 package io.warden.gateway.proxy;
 
 import io.warden.gateway.cluster.RevocationSet;
+import io.warden.gateway.cluster.SessionCounts;
 import io.warden.gateway.metrics.ProxyMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -117,7 +118,21 @@ final class Budgets {
         return new Taken(new Permit(calls::decrementAndGet), null);
     }
 
-    /** An {@code initialize} or {@code DELETE} of {@code grantId}: null when within the grant's rate, else why not. */
+    /**
+     * An {@code initialize} or {@code DELETE} of {@code grantId}, counted by all pods ({@code shared}, the window after
+     * this event) or, when {@code shared} is null, by this pod alone: null when within the grant's rate, else why not.
+     */
+    Refusal session(String server, String grantId, SessionCounts.Window shared) {
+        if (shared == null) {
+            return session(server, grantId);
+        }
+        if (shared.count() <= maxSessionsPerGrantPerMinute) {
+            return null;
+        }
+        return sessionsExhausted(server, Math.max(1, TimeUnit.MILLISECONDS.toSeconds(shared.millisLeft() + 999)));
+    }
+
+    /** An {@code initialize} or {@code DELETE} of {@code grantId} counted on this pod: null when within the rate. */
     Refusal session(String server, String grantId) {
         long now = nanoTime.getAsLong();
         boolean[] admitted = new boolean[1];
@@ -129,11 +144,14 @@ final class Budgets {
         if (admitted[0]) {
             return null;
         }
-        long wait = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(MINUTE - (now - w.start())) + 1);
+        return sessionsExhausted(server, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(MINUTE - (now - w.start())) + 1));
+    }
+
+    private Refusal sessionsExhausted(String server, long waitSeconds) {
         return refused(server, new Refusal("grant_sessions_exhausted", "max-sessions-per-grant-per-minute",
                 "This grant created or ended " + maxSessionsPerGrantPerMinute
                         + " sessions in the last minute (max-sessions-per-grant-per-minute); retry later", 429,
-                (int) Math.min(60, wait))).refusal();
+                (int) Math.min(60, waitSeconds))).refusal();
     }
 
     /**

@@ -19,6 +19,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.auth.GrantAuthenticator;
+import io.warden.gateway.cluster.SessionCounts;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.logging.LogSafe;
@@ -116,9 +117,13 @@ public final class McpProxy {
             return;
         }
         ex.message = ((JsonRpc.Ok) parsed).message();
-        if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex) || !withinSessionRate(ex)) {
-            return;
+        if (resolveServerAndGrant(ex) && resolveEra(ex) && resolveSession(ex)) {
+            withinSessionRate(ex, () -> judge(ex));
         }
+    }
+
+    /** Policy, then the limits, then upstream. */
+    private void judge(Exchange ex) {
         ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
         if (ex.verdict != null && !ex.verdict.allowed()) {
             answerDecision(ex);
@@ -240,33 +245,64 @@ public final class McpProxy {
 
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
-        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex) && withinSessionRate(ex)
-                && withinRevocations(ex)) {
-            if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
-                revoke(ex);
-                metrics.request(ex.serverTag(), "DELETE", "session_ended");
-                ex.out.answer(200, null, Buffer.buffer());
-                return;
-            }
-            if (ex.session != null) { // the session ends for every pod once the upstream agreed
-                ctx.addHeadersEndHandler(v -> {
-                    if (ctx.response().getStatusCode() / 100 == 2) {
-                        revoke(ex);
-                    }
-                });
-            }
-            forward(ex, HttpMethod.DELETE, null);
+        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+            withinSessionRate(ex, () -> {
+                if (withinRevocations(ex)) {
+                    endSession(ex);
+                }
+            });
         }
     }
 
-    /** Sessions created or ended ({@code initialize}, {@code DELETE}) count against the grant's rate on this pod. */
-    private boolean withinSessionRate(Exchange ex) {
-        boolean counts = "DELETE".equals(ex.method) || ex.message != null && "initialize".equals(ex.message.method());
-        Budgets.Refusal r = counts ? budgets.session(ex.serverTag(), ex.grant.id()) : null;
+    /** Ends the session: here when it is the gateway's alone, else upstream first and here once the upstream agreed. */
+    private void endSession(Exchange ex) {
+        RoutingContext ctx = ex.ctx;
+        if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
+            revoke(ex);
+            metrics.request(ex.serverTag(), "DELETE", "session_ended");
+            ex.out.answer(200, null, Buffer.buffer());
+            return;
+        }
+        if (ex.session != null) { // the session ends for every pod once the upstream agreed
+            ctx.addHeadersEndHandler(v -> {
+                if (ctx.response().getStatusCode() / 100 == 2) {
+                    revoke(ex);
+                }
+            });
+        }
+        forward(ex, HttpMethod.DELETE, null);
+    }
+
+    /**
+     * Sessions created or ended ({@code initialize}, {@code DELETE}) count against the grant's rate: on every pod at
+     * once through Redis when one is shared (one round trip), else on this pod. Redis out of reach: this pod counts
+     * alone until it is back (counted as {@code warden_session_counts_local_total}).
+     */
+    private void withinSessionRate(Exchange ex, Runnable next) {
+        if (!"DELETE".equals(ex.method) && (ex.message == null || !"initialize".equals(ex.message.method()))) {
+            next.run();
+            return;
+        }
+        Future<SessionCounts.Window> counted = shared.sessions().add(ex.grant.id());
+        if (counted.isComplete()) {
+            sessionCounted(ex, counted, next);
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        counted.onComplete(ar -> context.runOnContext(v -> guarded(ex, () -> sessionCounted(ex, counted, next))));
+    }
+
+    private void sessionCounted(Exchange ex, Future<SessionCounts.Window> counted, Runnable next) {
+        if (counted.failed()) {
+            metrics.sessionCountsLocal(ex.serverTag());
+            LOG.debugf("shared session count unavailable, counting on this pod: %s", LogSafe.text(counted.cause().getMessage()));
+        }
+        Budgets.Refusal r = budgets.session(ex.serverTag(), ex.grant.id(), counted.failed() ? null : counted.result());
         if (r != null) {
             refuse(ex, r);
+        } else {
+            next.run();
         }
-        return r == null;
     }
 
     /**

@@ -80,4 +80,16 @@ class BudgetsTest {
         assertEquals(1, budgets.revocation("s", new io.warden.gateway.cluster.RevocationSet.Holding(2, 0)).retryAfterSeconds());
         assertEquals(2.0, registry.counter(ProxyMetrics.REFUSALS, "server", "s", "cause", "grant_revocations_exhausted").count());
     }
+
+    @Test
+    void aSharedWindowDecidesWhenThereIsOneAndThePodsOwnOtherwise() {
+        var shared = new io.warden.gateway.cluster.SessionCounts.Window(2, 1500);
+        assertNull(budgets.session("s", "g1", shared), "the second of two allowed");
+        Budgets.Refusal r = budgets.session("s", "g1", new io.warden.gateway.cluster.SessionCounts.Window(3, 1500));
+        assertEquals("max-sessions-per-grant-per-minute", r.setting());
+        assertEquals(2, r.retryAfterSeconds(), "1.5 s left, rounded up");
+        assertNull(budgets.session("s", "g1", null));
+        assertNull(budgets.session("s", "g1", null));
+        assertEquals(429, budgets.session("s", "g1", null).status(), "without a shared count the pod's own window");
+    }
 }
