@@ -15,6 +15,7 @@ import io.warden.gateway.audit.AsyncDecisionSink;
 import io.warden.gateway.audit.KafkaAppender;
 import io.warden.gateway.cluster.RedisMessageBus;
 import io.warden.gateway.cluster.RedisRevocations;
+import io.warden.gateway.cluster.RedisSessionCounts;
 import io.warden.gateway.cluster.RedisSubscriber;
 import io.warden.gateway.cluster.RevocationSet;
 import io.warden.gateway.cluster.SharedState;
@@ -224,7 +225,8 @@ public class GatewayBeans {
                 .setMaxPoolWaiting(1024).setMetricsName("warden-shared-state"), cfg.reconnectDelay(), cfg.commandTimeout(),
                 cfg.heartbeatInterval());
         SharedState state = new SharedState(new RedisMessageBus(subscriber),
-                new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl));
+                new RedisRevocations(subscriber, new RevocationSet(clock), sessionTtl),
+                new RedisSessionCounts(subscriber, java.util.concurrent.TimeUnit.MINUTES.toMillis(1)));
         subscriber.start();
         LOG.infof("Streams and session revocations are shared through Redis at %s", LogSafe.url(url.get()));
         return state;

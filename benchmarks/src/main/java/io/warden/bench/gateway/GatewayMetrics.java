@@ -10,11 +10,11 @@ import io.vertx.core.http.RequestOptions;
  * leaves for the upstream ({@code warden_gateway_seconds}) and the time until the upstream's response headers
  * ({@code warden_upstream_seconds}). Two scrapes, at the edges of the measured period, give the means in between.
  */
-record GatewayMetrics(double gatewaySum, long gatewayCount, double upstreamSum, long upstreamCount) {
+public record GatewayMetrics(double gatewaySum, long gatewayCount, double upstreamSum, long upstreamCount) {
 
-    static final GatewayMetrics NONE = new GatewayMetrics(0, 0, 0, 0);
+    public static final GatewayMetrics NONE = new GatewayMetrics(0, 0, 0, 0);
 
-    static Future<GatewayMetrics> scrape(HttpClient client, int port, String serverId) {
+    public static Future<GatewayMetrics> scrape(HttpClient client, int port, String serverId) {
         return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
                         .setURI("/q/metrics").addHeader("Accept", "text/plain"))
                 .compose(req -> req.send())
@@ -48,7 +48,7 @@ record GatewayMetrics(double gatewaySum, long gatewayCount, double upstreamSum, 
     }
 
     /** What happened between {@code before} and this scrape. */
-    GatewayMetrics since(GatewayMetrics before) {
+    public GatewayMetrics since(GatewayMetrics before) {
         return new GatewayMetrics(gatewaySum - before.gatewaySum, gatewayCount - before.gatewayCount,
                 upstreamSum - before.upstreamSum, upstreamCount - before.upstreamCount);
     }
@@ -59,12 +59,12 @@ record GatewayMetrics(double gatewaySum, long gatewayCount, double upstreamSum, 
     }
 
     /** Mean time inside the gateway before forwarding, in microseconds; NaN without data. */
-    double gatewayMeanMicros() {
+    public double gatewayMeanMicros() {
         return gatewayCount == 0 ? Double.NaN : gatewaySum / gatewayCount * 1e6;
     }
 
     /** Mean time from forwarding to the upstream's response headers, in microseconds; NaN without data. */
-    double upstreamMeanMicros() {
+    public double upstreamMeanMicros() {
         return upstreamCount == 0 ? Double.NaN : upstreamSum / upstreamCount * 1e6;
     }
 }

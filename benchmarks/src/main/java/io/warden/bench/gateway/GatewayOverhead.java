@@ -10,10 +10,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -420,9 +416,9 @@ public final class GatewayOverhead {
 
     private Upstream startJavaUpstream() throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
+        cmd.add(ManagedProcess.javaBinary());
         cmd.addAll(options.upstreamJvmArgs());
-        cmd.addAll(List.of("-cp", classpath(), EchoUpstream.class.getName(), "--port", "0",
+        cmd.addAll(List.of("-cp", ManagedProcess.classpath(GatewayOverhead.class), EchoUpstream.class.getName(), "--port", "0",
                 "--threads", Integer.toString(options.upstreamThreads())));
         ManagedProcess p = started(ManagedProcess.start("echo-upstream", cmd, options.workDir(),
                 options.workDir().resolve("echo-upstream.log"), line -> after(line, EchoUpstream.READY_PREFIX)));
@@ -442,11 +438,11 @@ public final class GatewayOverhead {
     }
 
     private Gateway startGateway(String decisionLog, Path config, Path jar, String label, String name) throws IOException {
-        int port = freePort();
+        int port = ManagedProcess.freePort();
         Path log = decisionLog.equals("devnull") ? Path.of("/dev/null")
                 : options.workDir().resolve("decisions-" + port + ".jsonl");
         List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
+        cmd.add(ManagedProcess.javaBinary());
         cmd.addAll(options.gatewayJvmArgs());
         cmd.addAll(List.of("-Dquarkus.http.port=" + port,
                 "-Dwarden.gateway.standalone.file=" + config,
@@ -574,39 +570,5 @@ public final class GatewayOverhead {
     private static String after(String line, String prefix) {
         int i = line.indexOf(prefix);
         return i < 0 ? null : line.substring(i + prefix.length()).trim();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /**
-     * The classpath to start {@link EchoUpstream} with: the class loader's URLs under {@code exec:java} (which loads the
-     * project into Maven's own JVM), else this JVM's {@code java.class.path}.
-     */
-    private static String classpath() {
-        if (GatewayOverhead.class.getClassLoader() instanceof URLClassLoader loader) {
-            List<String> entries = new ArrayList<>();
-            for (URL url : loader.getURLs()) {
-                try {
-                    entries.add(Path.of(url.toURI()).toString());
-                } catch (URISyntaxException | IllegalArgumentException e) {
-                    // not a file: the upstream cannot use it anyway
-                }
-            }
-            if (!entries.isEmpty()) {
-                return String.join(java.io.File.pathSeparator, entries);
-            }
-        }
-        // Absolute, because the upstream runs in the work directory.
-        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .map(e -> Path.of(e).toAbsolutePath().toString())
-                .collect(Collectors.joining(java.io.File.pathSeparator));
     }
 }

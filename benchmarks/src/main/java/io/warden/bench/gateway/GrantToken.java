@@ -12,11 +12,11 @@ import java.util.HexFormat;
  * ({@code wdn_} plus random URL-safe base64; hash {@code sha256:} plus lowercase hex) without depending on the Quarkus
  * module.
  */
-record GrantToken(String token, String hash) {
+public record GrantToken(String token, String hash) {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    static GrantToken mint() {
+    public static GrantToken mint() {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String token = "wdn_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

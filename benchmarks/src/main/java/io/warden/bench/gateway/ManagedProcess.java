@@ -19,7 +19,7 @@ import java.util.function.Function;
  * A server process the benchmark starts and stops: its output goes to a log file, and it is ready once a line of its
  * output yields a value (a port, or just "started"). Also reads the process's CPU time from {@code /proc}.
  */
-final class ManagedProcess implements AutoCloseable {
+public final class ManagedProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
@@ -41,13 +41,13 @@ final class ManagedProcess implements AutoCloseable {
      * Starts {@code command}; {@link #awaitReady} returns the first non-null value of {@code readiness} applied to an
      * output line (standard output and standard error together).
      */
-    static ManagedProcess start(String name, List<String> command, Path workDir, Path log, Function<String, String> readiness)
+    public static ManagedProcess start(String name, List<String> command, Path workDir, Path log, Function<String, String> readiness)
             throws IOException {
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         return new ManagedProcess(name, p, log, readiness);
     }
 
-    String awaitReady(Duration timeout) throws IOException {
+    public String awaitReady(Duration timeout) throws IOException {
         try {
             return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -60,11 +60,11 @@ final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
@@ -72,12 +72,12 @@ final class ManagedProcess implements AutoCloseable {
         return name;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
     /** User plus system CPU time of the process so far, in clock ticks (see {@link CpuTime}). */
-    long cpuTicks() {
+    public long cpuTicks() {
         return CpuTime.ticks(process.pid());
     }
 
@@ -112,5 +112,43 @@ final class ManagedProcess implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    // ---- what every driver needs to start its processes -----------------------------------------
+
+    /** A port free now, for a process that cannot report the one it bound. */
+    public static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The java binary of this JVM. */
+    public static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * The classpath to start a helper process (an upstream) with: the URLs of {@code anchor}'s class loader under
+     * {@code exec:java} (which loads the project into Maven's own JVM), else this JVM's {@code java.class.path}.
+     * Absolute, because helpers run in the work directory.
+     */
+    public static String classpath(Class<?> anchor) {
+        if (anchor.getClassLoader() instanceof java.net.URLClassLoader loader) {
+            List<String> entries = new java.util.ArrayList<>();
+            for (java.net.URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                    // not a file: the helper cannot use it anyway
+                }
+            }
+            if (!entries.isEmpty()) {
+                return String.join(java.io.File.pathSeparator, entries);
+            }
+        }
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 }

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Command-line options of {@link GatewayOverhead}; every default is here and in {@link #USAGE}. */
-record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
+public record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, Duration measure, int rounds, List<Target.Era> eras,
                List<String> decisionLogs, Path gatewayJar, Path nodeFixture, List<String> measured, int upstreamThreads, List<String> gatewayJvmArgs,
                List<String> upstreamJvmArgs, Path workDir, double quietBelow, Duration quietWait, Path baselineJar) {
 
@@ -147,8 +147,8 @@ record Options(List<Integer> workers, Duration initialWarmup, Duration warmup, D
         return up != null ? up : p;
     }
 
-    /** {@code relative} under the working directory or one of its parents, or null. */
-    private static Path findUp(Path relative) {
+    /** {@code relative} under the working directory or one of its parents, or null. Also used by other drivers. */
+    public static Path findUp(Path relative) {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path p = dir.resolve(relative);
             if (Files.exists(p)) {

@@ -16,7 +16,9 @@ import org.jboss.logging.Logger;
  * never waits for Redis. A revocation is stored in one sorted set ({@value #KEY}: fingerprint scored by expiry) and
  * broadcast on {@value #CHANNEL}; every pod adds what it hears, and loads the whole set after each (re)subscription,
  * which covers what it missed while disconnected. A revocation made while Redis is away holds on this pod at once and
- * is written and broadcast once Redis is back.
+ * is written and broadcast once Redis is back. Each member and message carries the grant's fingerprint beside the token's
+ * ({@code "<token fp> <grant fp>"}), so every pod counts what each grant holds; a member without one (written by an
+ * older pod) is held and counted for no grant.
  */
 public final class RedisRevocations implements Revocations {
 
@@ -28,7 +30,7 @@ public final class RedisRevocations implements Revocations {
     private final RedisSubscriber redis;
     private final RevocationSet set;
     private final long ttlSeconds;
-    /** Revocations not yet confirmed by Redis: fingerprint → expiry. */
+    /** Revocations not yet confirmed by Redis: member ({@code "<token fp> <grant fp>"}) → expiry. */
     private final Map<String, Long> unsent = new ConcurrentHashMap<>();
 
     /**
@@ -48,31 +50,46 @@ public final class RedisRevocations implements Revocations {
     }
 
     @Override
-    public void revoke(String token, long expiresAtEpochSecond) {
-        String fp = RevocationSet.fingerprint(token);
-        set.add(fp, expiresAtEpochSecond);
-        unsent.put(fp, expiresAtEpochSecond);
-        store(fp, expiresAtEpochSecond);
+    public void revoke(String grantId, String token, long expiresAtEpochSecond) {
+        String member = RevocationSet.fingerprint(token) + " " + RevocationSet.grantKey(grantId);
+        add(member, expiresAtEpochSecond);
+        unsent.put(member, expiresAtEpochSecond);
+        store(member, expiresAtEpochSecond);
     }
 
-    private void store(String fp, long expiresAt) {
+    @Override
+    public RevocationSet.Holding heldBy(String grantId) {
+        return set.heldBy(grantId);
+    }
+
+    /** One member into the local set: the token's fingerprint, and the grant's when the member names one. */
+    private void add(String member, long expiresAt) {
+        int space = member.indexOf(' ');
+        set.add(space < 0 ? member : member.substring(0, space),
+                space < 0 ? RevocationSet.NO_GRANT : member.substring(space + 1), expiresAt);
+    }
+
+    private void store(String member, long expiresAt) {
         redis.batch(List.of(
-                        Request.cmd(Command.ZADD).arg(KEY).arg(expiresAt).arg(fp),
+                        Request.cmd(Command.ZADD).arg(KEY).arg(expiresAt).arg(member),
                         Request.cmd(Command.ZREMRANGEBYSCORE).arg(KEY).arg("-inf").arg(set.now()),
                         Request.cmd(Command.EXPIRE).arg(KEY).arg(ttlSeconds),
-                        Request.cmd(Command.PUBLISH).arg(CHANNEL).arg(fp + " " + expiresAt)))
-                .onSuccess(r -> unsent.remove(fp, expiresAt))
+                        Request.cmd(Command.PUBLISH).arg(CHANNEL).arg(expiresAt + " " + member)))
+                .onSuccess(r -> unsent.remove(member, expiresAt))
                 .onFailure(t -> LOG.debugf("revocation not stored yet (%s); it is sent again when Redis is back", LogSafe.text(t.getMessage())));
     }
 
+    /** {@code "<expiry> <token fp> <grant fp>"}; the older {@code "<token fp> <expiry>"} is still understood. */
     private void heard(Buffer message) {
-        String[] parts = message.toString().split(" ", 2);
-        if (parts.length == 2) {
-            try {
-                set.add(parts[0], Long.parseLong(parts[1]));
-            } catch (NumberFormatException e) {
-                LOG.debugf("ignoring a malformed revocation message");
+        String[] parts = message.toString().split(" ", 3);
+        try {
+            if (parts.length == 3) {
+                set.add(parts[1], parts[2], Long.parseLong(parts[0]));
+            } else if (parts.length == 2) {
+                set.add(parts[0], RevocationSet.NO_GRANT, Long.parseLong(parts[1]));
             }
+        } catch (NumberFormatException e) {
+            LOG.debugf("ignoring a malformed revocation message");
         }
     }
 
@@ -90,10 +107,10 @@ public final class RedisRevocations implements Revocations {
         for (int i = 0; i < r.size(); i++) {
             Response e = r.get(i);
             if (e.size() == 2) { // RESP3: [member, score] pairs
-                set.add(e.get(0).toString(), e.get(1).toDouble().longValue());
+                add(e.get(0).toString(), e.get(1).toDouble().longValue());
                 loaded++;
             } else if (i + 1 < r.size()) { // RESP2: member, score, member, score, ...
-                set.add(e.toString(), (long) Double.parseDouble(r.get(++i).toString()));
+                add(e.toString(), (long) Double.parseDouble(r.get(++i).toString()));
                 loaded++;
             }
         }

@@ -178,6 +178,21 @@ public interface GatewayConfig {
         int maxSessionsPerGrantPerMinute();
 
         /**
+         * Sessions one grant may have ended ({@code DELETE}) that have not expired yet: each is remembered until its
+         * expiry, by this pod and, with Redis, by every pod. Beyond it the {@code DELETE} gets 429.
+         */
+        @WithDefault("1000")
+        int maxRevocationsPerGrant();
+
+        /**
+         * Bytes this pod may hold for upstream answers at once: JSON answers collected to be inspected and SSE events
+         * being assembled. Exhausted: new calls and streams get 503 before anything is sent upstream; an answer that
+         * would go beyond it is cut with a JSON-RPC error.
+         */
+        @WithDefault("268435456")
+        long maxBufferedBytes();
+
+        /**
          * How long an idle upstream connection is kept for reuse: below common servers' own idle timeouts (Node's 5 s),
          * so that the gateway, not the server, closes it, and a request is never written into a closing connection.
          */

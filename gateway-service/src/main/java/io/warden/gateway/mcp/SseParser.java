@@ -7,6 +7,9 @@ import java.util.function.Consumer;
  * Incremental text/event-stream parser (WHATWG rules): CRLF, LF or CR line ends, multi-line data,
  * {@code event}, {@code id}, {@code retry}, comments. Bytes arrive in arbitrary chunks; each complete
  * event is handed on as soon as its blank line arrives. Not thread-safe: one per stream.
+ *
+ * <p>The bound is in bytes as received (UTF-8), not in characters: an event of multi-byte characters cannot hold up to
+ * four times the bound. {@link #bufferedBytes()} is what the parser holds now, for the pod's buffer budget.
  */
 public final class SseParser {
 
@@ -20,6 +23,8 @@ public final class SseParser {
     private String retry;
     private boolean sawField;
     private boolean lastWasCr;
+    /** UTF-8 bytes of the event being assembled ({@code raw}). */
+    private long rawBytes;
     private byte[] pending = new byte[0];
 
     public SseParser(int maxEventBytes, Consumer<SseEvent> sink) {
@@ -36,6 +41,7 @@ public final class SseParser {
         String text = new String(all, 0, cut, StandardCharsets.UTF_8);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            rawBytes += utf8Length(c);
             if (lastWasCr && c == '\n') {
                 lastWasCr = false;
                 raw.append(c);
@@ -49,7 +55,17 @@ public final class SseParser {
                 line.append(c);
             }
         }
-        return raw.length() <= maxEventBytes;
+        return rawBytes <= maxEventBytes;
+    }
+
+    /** Bytes held for the event not yet complete, including an incomplete UTF-8 sequence. */
+    public long bufferedBytes() {
+        return rawBytes + pending.length;
+    }
+
+    /** Bytes this char took in UTF-8: a surrogate pair (4 bytes) is two chars of 2. */
+    private static int utf8Length(char c) {
+        return c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
     }
 
     private void endLine() {
@@ -92,6 +108,7 @@ public final class SseParser {
             sink.accept(new SseEvent(raw.toString(), null, null, null, null));
         }
         raw.setLength(0);
+        rawBytes = 0;
         data = null;
         id = null;
         event = null;

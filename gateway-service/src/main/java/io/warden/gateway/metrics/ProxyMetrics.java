@@ -32,9 +32,13 @@ public final class ProxyMetrics {
     /**
      * Requests refused before reaching the upstream because a budget ran out, by server and cause:
      * {@code streams_exhausted}, {@code grant_streams_exhausted}, {@code calls_exhausted},
-     * {@code grant_sessions_exhausted}.
+     * {@code grant_sessions_exhausted}, {@code grant_revocations_exhausted}, {@code buffer_exhausted}.
      */
     public static final String REFUSALS = "warden.budget.refusals";
+    /** Sessions per grant counted by this pod alone while the shared count in Redis was out of reach. */
+    public static final String SESSION_COUNTS_LOCAL = "warden.session.counts.local";
+    /** Bytes held pod-wide for upstream answers, bounded by {@code max-buffered-bytes}. */
+    public static final String BUFFERED_BYTES = "warden.buffered.bytes";
     /**
      * Exchanges the gateway itself could not complete, by server and cause: {@code limiter_failed} (the rate limiter
      * failed instead of answering), {@code exception} (a bug: an exception inside a handler or callback).
@@ -94,6 +98,16 @@ public final class ProxyMetrics {
     /** A budget refused a request before anything went upstream. */
     public void refusal(String server, String cause) {
         counter(REFUSALS, server, "", cause).increment();
+    }
+
+    /** Bytes the pod holds for upstream answers now (collected JSON, SSE events in progress). */
+    public <T> void bufferedBytes(T budget, java.util.function.ToDoubleFunction<T> used) {
+        registry.gauge(BUFFERED_BYTES, budget, used);
+    }
+
+    /** Sessions counted on this pod alone because the shared count (Redis) was out of reach. */
+    public void sessionCountsLocal(String server) {
+        registry.counter(SESSION_COUNTS_LOCAL, "server", server).increment();
     }
 
     /** The open-stream count of one server (a gauge, registered on first use). */

@@ -1,5 +1,7 @@
 package io.warden.gateway.proxy;
 
+import io.warden.gateway.cluster.RevocationSet;
+import io.warden.gateway.cluster.SessionCounts;
 import io.warden.gateway.metrics.ProxyMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +13,8 @@ import java.util.function.LongSupplier;
 /**
  * What one pod lends out, decided before anything is sent upstream: long-lived streams (standalone GET streams and
  * HTTP+SSE upstream channels, each on a connection of its own), calls in flight (every POST and DELETE, including a
- * POST whose answer turns into SSE, on the call pool), streams per grant, and sessions created or ended per grant per
- * minute. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
+ * POST whose answer turns into SSE, on the call pool), streams per grant, sessions created or ended per grant per
+ * minute, and sessions ended (revocations held until the sessions' expiry) per grant. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
  *
  * <p>Counters only: thread-safe without locks, so every event loop checks the same pod-wide numbers.
  */
@@ -50,6 +52,8 @@ final class Budgets {
     private final int maxStreamsPerGrant;
     private final int maxCalls;
     private final int maxSessionsPerGrantPerMinute;
+    private final int maxRevocationsPerGrant;
+    private final BufferBudget buffers;
     private final ProxyMetrics metrics;
     private final LongSupplier nanoTime;
     private final AtomicInteger calls = new AtomicInteger();
@@ -58,8 +62,11 @@ final class Budgets {
 
     private record Window(long start, int count) {}
 
-    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute, ProxyMetrics metrics,
-            LongSupplier nanoTime) {
+    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute,
+            int maxRevocationsPerGrant, long maxBufferedBytes, ProxyMetrics metrics, LongSupplier nanoTime) {
+        this.maxRevocationsPerGrant = maxRevocationsPerGrant;
+        this.buffers = new BufferBudget(maxBufferedBytes);
+        metrics.bufferedBytes(buffers, BufferBudget::used);
         this.maxStreams = maxStreams;
         this.maxStreamsPerGrant = maxStreamsPerGrant;
         this.maxCalls = maxCalls;
@@ -70,6 +77,9 @@ final class Budgets {
 
     /** A long-lived stream for {@code grantId} to {@code server}: the pod's stream budget and the grant's. */
     Taken stream(String server, String grantId) {
+        if (!buffers.hasRoom()) {
+            return refused(server, buffersExhausted());
+        }
         AtomicInteger pod = metrics.activeStreams();
         if (pod.incrementAndGet() > maxStreams) {
             pod.decrementAndGet();
@@ -96,6 +106,9 @@ final class Budgets {
 
     /** One call in flight (request/response, or answered as SSE), released when its upstream exchange ends. */
     Taken call(String server) {
+        if (!buffers.hasRoom()) {
+            return refused(server, buffersExhausted());
+        }
         if (calls.incrementAndGet() > maxCalls) {
             calls.decrementAndGet();
             return refused(server, new Refusal("calls_exhausted", "max-calls-in-flight",
@@ -105,7 +118,21 @@ final class Budgets {
         return new Taken(new Permit(calls::decrementAndGet), null);
     }
 
-    /** An {@code initialize} or {@code DELETE} of {@code grantId}: null when within the grant's rate, else why not. */
+    /**
+     * An {@code initialize} or {@code DELETE} of {@code grantId}, counted by all pods ({@code shared}, the window after
+     * this event) or, when {@code shared} is null, by this pod alone: null when within the grant's rate, else why not.
+     */
+    Refusal session(String server, String grantId, SessionCounts.Window shared) {
+        if (shared == null) {
+            return session(server, grantId);
+        }
+        if (shared.count() <= maxSessionsPerGrantPerMinute) {
+            return null;
+        }
+        return sessionsExhausted(server, Math.max(1, TimeUnit.MILLISECONDS.toSeconds(shared.millisLeft() + 999)));
+    }
+
+    /** An {@code initialize} or {@code DELETE} of {@code grantId} counted on this pod: null when within the rate. */
     Refusal session(String server, String grantId) {
         long now = nanoTime.getAsLong();
         boolean[] admitted = new boolean[1];
@@ -117,11 +144,49 @@ final class Budgets {
         if (admitted[0]) {
             return null;
         }
-        long wait = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(MINUTE - (now - w.start())) + 1);
+        return sessionsExhausted(server, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(MINUTE - (now - w.start())) + 1));
+    }
+
+    private Refusal sessionsExhausted(String server, long waitSeconds) {
         return refused(server, new Refusal("grant_sessions_exhausted", "max-sessions-per-grant-per-minute",
                 "This grant created or ended " + maxSessionsPerGrantPerMinute
                         + " sessions in the last minute (max-sessions-per-grant-per-minute); retry later", 429,
-                (int) Math.min(60, wait))).refusal();
+                (int) Math.min(60, waitSeconds))).refusal();
+    }
+
+    /**
+     * A {@code DELETE} of a grant that holds {@code held} revocations: null when it may end one more session, else why
+     * not. A revocation is held until its session would have expired, so the refusal says when the first one goes.
+     */
+    Refusal revocation(String server, RevocationSet.Holding held) {
+        if (held.count() < maxRevocationsPerGrant) {
+            return null;
+        }
+        long wait = Math.max(1, held.firstExpiresInSeconds());
+        return refused(server, new Refusal("grant_revocations_exhausted", "max-revocations-per-grant",
+                "This grant already ended " + maxRevocationsPerGrant + " sessions that have not expired yet"
+                        + " (max-revocations-per-grant); the session was not ended and stays valid until it expires",
+                429, (int) Math.min(Integer.MAX_VALUE, wait))).refusal();
+    }
+
+    /** Bytes held for answers pod-wide: a lease per answer being collected or event being assembled. */
+    BufferBudget.Lease bufferLease() {
+        return buffers.lease();
+    }
+
+    /**
+     * The buffer budget ran out, before the exchange was sent (nothing ran) or while its answer arrived (counted here,
+     * answered by the caller: the upstream may have run the call).
+     */
+    Refusal buffersExhausted() {
+        return new Refusal("buffer_exhausted", "max-buffered-bytes",
+                "The gateway holds as many answer bytes as it may (max-buffered-bytes " + buffers.max()
+                        + "); retry shortly", 503, 1);
+    }
+
+    /** Counts a refusal that came after the exchange was sent. */
+    void countRefusal(String server, Refusal r) {
+        metrics.refusal(server, r.cause());
     }
 
     ProxyMetrics metrics() {

@@ -19,6 +19,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.gateway.auth.GrantAuthenticator;
+import io.warden.gateway.cluster.SessionCounts;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
 import io.warden.gateway.logging.LogSafe;
@@ -84,7 +85,8 @@ public final class McpProxy {
         this.limiter = limiter;
         this.shared = shared;
         this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
-                limits.maxSessionsPerGrantPerMinute(), metrics, System::nanoTime);
+                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), limits.maxBufferedBytes(), metrics,
+                System::nanoTime);
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
@@ -115,9 +117,13 @@ public final class McpProxy {
             return;
         }
         ex.message = ((JsonRpc.Ok) parsed).message();
-        if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex) || !withinSessionRate(ex)) {
-            return;
+        if (resolveServerAndGrant(ex) && resolveEra(ex) && resolveSession(ex)) {
+            withinSessionRate(ex, () -> judge(ex));
         }
+    }
+
+    /** Policy, then the limits, then upstream. */
+    private void judge(Exchange ex) {
         ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
         if (ex.verdict != null && !ex.verdict.allowed()) {
             answerDecision(ex);
@@ -239,28 +245,75 @@ public final class McpProxy {
 
     void delete(RoutingContext ctx) {
         Exchange ex = exchange(ctx, "DELETE");
-        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex) && withinSessionRate(ex)) {
-            if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
-                revoke(ex);
-                metrics.request(ex.serverTag(), "DELETE", "session_ended");
-                ex.out.answer(200, null, Buffer.buffer());
-                return;
-            }
-            if (ex.session != null) { // the session ends for every pod once the upstream agreed
-                ctx.addHeadersEndHandler(v -> {
-                    if (ctx.response().getStatusCode() / 100 == 2) {
-                        revoke(ex);
-                    }
-                });
-            }
-            forward(ex, HttpMethod.DELETE, null);
+        if (checkOrigin(ex) && resolveServerAndGrant(ex) && resolveSession(ex)) {
+            withinSessionRate(ex, () -> {
+                if (withinRevocations(ex)) {
+                    endSession(ex);
+                }
+            });
         }
     }
 
-    /** Sessions created or ended ({@code initialize}, {@code DELETE}) count against the grant's rate on this pod. */
-    private boolean withinSessionRate(Exchange ex) {
-        boolean counts = "DELETE".equals(ex.method) || ex.message != null && "initialize".equals(ex.message.method());
-        Budgets.Refusal r = counts ? budgets.session(ex.serverTag(), ex.grant.id()) : null;
+    /** Ends the session: here when it is the gateway's alone, else upstream first and here once the upstream agreed. */
+    private void endSession(Exchange ex) {
+        RoutingContext ctx = ex.ctx;
+        if (ex.session != null && ex.session.upstreamSessionId() == null) { // the session is ours alone: end it here
+            revoke(ex);
+            metrics.request(ex.serverTag(), "DELETE", "session_ended");
+            ex.out.answer(200, null, Buffer.buffer());
+            return;
+        }
+        if (ex.session != null) { // the session ends for every pod once the upstream agreed
+            ctx.addHeadersEndHandler(v -> {
+                if (ctx.response().getStatusCode() / 100 == 2) {
+                    revoke(ex);
+                }
+            });
+        }
+        forward(ex, HttpMethod.DELETE, null);
+    }
+
+    /**
+     * Sessions created or ended ({@code initialize}, {@code DELETE}) count against the grant's rate: on every pod at
+     * once through Redis when one is shared (one round trip), else on this pod. Redis out of reach: this pod counts
+     * alone until it is back (counted as {@code warden_session_counts_local_total}).
+     */
+    private void withinSessionRate(Exchange ex, Runnable next) {
+        if (!"DELETE".equals(ex.method) && (ex.message == null || !"initialize".equals(ex.message.method()))) {
+            next.run();
+            return;
+        }
+        Future<SessionCounts.Window> counted = shared.sessions().add(ex.grant.id());
+        if (counted.isComplete()) {
+            sessionCounted(ex, counted, next);
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        counted.onComplete(ar -> context.runOnContext(v -> guarded(ex, () -> sessionCounted(ex, counted, next))));
+    }
+
+    private void sessionCounted(Exchange ex, Future<SessionCounts.Window> counted, Runnable next) {
+        if (counted.failed()) {
+            metrics.sessionCountsLocal(ex.serverTag());
+            LOG.debugf("shared session count unavailable, counting on this pod: %s", LogSafe.text(counted.cause().getMessage()));
+        }
+        Budgets.Refusal r = budgets.session(ex.serverTag(), ex.grant.id(), counted.failed() ? null : counted.result());
+        if (r != null) {
+            refuse(ex, r);
+        } else {
+            next.run();
+        }
+    }
+
+    /**
+     * Ending a session leaves a revocation held until the session's expiry: a grant holding its share is refused before
+     * the upstream ends anything (DELETEs already in flight may each add one more).
+     */
+    private boolean withinRevocations(Exchange ex) {
+        if (ex.session == null) {
+            return true;
+        }
+        Budgets.Refusal r = budgets.revocation(ex.serverTag(), shared.revocations().heldBy(ex.grant.id()));
         if (r != null) {
             refuse(ex, r);
         }
@@ -280,18 +333,16 @@ public final class McpProxy {
         if (ex.verdict != null) {
             recorder.record(ex, DecisionIds.next(), r.cause());
         }
-        ObjectNode data = JsonRpc.NODES.objectNode();
-        data.put("limit", r.setting());
-        data.put("retryAfterSeconds", r.retryAfterSeconds());
         if (!ex.out.started()) {
             ex.out.header("Retry-After", String.valueOf(r.retryAfterSeconds()));
         }
-        reply(ex, r.status(), JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, r.message(), data), r.cause());
+        reply(ex, r.status(), JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, r.message(), limitData(r)), r.cause());
     }
 
     /** Refuses the exchange's session token on every pod from now until it expires. */
     private void revoke(Exchange ex) {
-        shared.revocations().revoke(ex.ctx.request().getHeader(Protocol.H_SESSION), ex.session.expiresAtEpochSecond());
+        shared.revocations().revoke(ex.grant.id(), ex.ctx.request().getHeader(Protocol.H_SESSION),
+                ex.session.expiresAtEpochSecond());
     }
 
     private Exchange exchange(RoutingContext ctx, String method) {
@@ -542,19 +593,29 @@ public final class McpProxy {
         }
         ex.failed = true;
         refund(ex, RefundRule.afterFailure(ex.dispatched, cause));
-        metrics.upstreamError(ex.serverTag(), cause);
+        Budgets.Refusal budget = "buffer_exhausted".equals(cause) ? budgets.buffersExhausted() : null;
+        if (budget != null) { // the gateway's own bound, not the upstream's fault
+            budgets.countRefusal(ex.serverTag(), budget);
+        } else {
+            metrics.upstreamError(ex.serverTag(), cause);
+        }
         LOG.debugf("upstream %s for server %s: %s", cause, ex.serverTag(), t == null ? "" : LogSafe.text(t.getMessage()));
         if (ex.out.started()) {
             ex.out.end();
             return;
         }
-        int status = "timeout".equals(cause) ? 504 : 502;
+        int status = "timeout".equals(cause) ? 504 : budget != null ? budget.status() : 502;
+        if (budget != null) {
+            ex.out.header("Retry-After", String.valueOf(budget.retryAfterSeconds()));
+        }
         String text = switch (cause) {
             case "timeout" -> "Upstream MCP server did not answer within " + limits.upstreamResponseTimeout().toSeconds() + "s";
             case "unreachable" -> "Upstream MCP server is unreachable";
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
             case "unreadable_tools" -> "Upstream MCP server sent a tool list the gateway cannot read, so cannot filter";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
+            case "buffer_exhausted" -> budget.message().replace("; retry shortly",
+                    ": the answer was dropped, the call may have run upstream");
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
             case "session_unsealable" -> "Upstream MCP server's session id cannot be carried in the gateway's session token"
                     + " (longer than " + SessionCodec.MAX_FIELD_BYTES + " bytes)";
@@ -564,7 +625,16 @@ public final class McpProxy {
         if (ex.verdict != null) {
             recorder.record(ex, DecisionIds.next(), "upstream_" + cause);
         }
-        reply(ex, status, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text), "upstream_" + cause);
+        reply(ex, status, budget == null ? JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text)
+                : JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, text, limitData(budget)), "upstream_" + cause);
+    }
+
+    /** What a budget refusal tells the client besides its message: the setting that ran out and when to retry. */
+    private static ObjectNode limitData(Budgets.Refusal r) {
+        ObjectNode data = JsonRpc.NODES.objectNode();
+        data.put("limit", r.setting());
+        data.put("retryAfterSeconds", r.retryAfterSeconds());
+        return data;
     }
 
     // ---- answers --------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ final class Relay {
     private boolean responded;
     private boolean sawEventId;
     private boolean finished;
+    /** The JSON answer being collected or the SSE event being assembled, counted against the pod's buffer budget. */
+    private final BufferBudget.Lease lease;
 
     Relay(McpProxy proxy, Exchange ex, HttpClientRequest req, HttpClientResponse resp) {
         this.proxy = proxy;
@@ -38,6 +40,7 @@ final class Relay {
         this.req = req;
         this.resp = resp;
         this.out = ex.out;
+        this.lease = proxy.budgets().bufferLease();
     }
 
     void start() {
@@ -90,16 +93,27 @@ final class Relay {
         Buffer body = Buffer.buffer();
         int max = proxy.limits().maxUpstreamBodyBytes();
         resp.handler(chunk -> {
-            if (body.length() + chunk.length() > max) {
+            boolean tooLarge = body.length() + chunk.length() > max;
+            if (tooLarge || !lease.grow(chunk.length())) {
+                lease.close();
                 // First: the reset fails the response, and its handler runs at once (same event loop).
-                proxy.upstreamFailed(ex, "too_large", null);
+                proxy.upstreamFailed(ex, tooLarge ? "too_large" : "buffer_exhausted", null);
                 req.reset();
                 return;
             }
             body.appendBuffer(chunk);
         });
-        resp.exceptionHandler(t -> proxy.upstreamFailed(ex, "reset", t));
-        resp.endHandler(v -> proxy.guarded(ex, () -> answer(status, type, body)));
+        resp.exceptionHandler(t -> {
+            lease.close();
+            proxy.upstreamFailed(ex, "reset", t);
+        });
+        resp.endHandler(v -> proxy.guarded(ex, () -> {
+            try {
+                answer(status, type, body);
+            } finally {
+                lease.close();
+            }
+        }));
     }
 
     private void answer(int status, String type, Buffer body) {
@@ -148,6 +162,11 @@ final class Relay {
         resp.handler(chunk -> proxy.guarded(ex, () -> {
             if (!parser.feed(chunk.getBytes())) {
                 finish("upstream event larger than " + proxy.limits().maxUpstreamBodyBytes() + " bytes"); // before the reset's failure
+                req.reset();
+            } else if (!lease.resize(parser.bufferedBytes())) {
+                Budgets.Refusal r = proxy.budgets().buffersExhausted();
+                proxy.budgets().countRefusal(ex.serverTag(), r);
+                finish("the gateway holds as many answer bytes as it may (" + r.setting() + ")");
                 req.reset();
             }
         }));
@@ -200,6 +219,7 @@ final class Relay {
             return;
         }
         finished = true;
+        lease.close();
         proxy.metrics().request(ex.serverTag(), ex.rpcMethod(), problem == null ? String.valueOf(resp.statusCode()) : "stream_broken");
         record();
         if (!out.open()) {

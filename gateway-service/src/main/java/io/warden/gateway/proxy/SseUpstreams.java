@@ -39,6 +39,8 @@ final class SseUpstreams {
         final UpstreamServer server;
         final String grantId;
         Budgets.Permit permit;
+        /** The event being assembled on the stream, counted against the pod's buffer budget. */
+        final BufferBudget.Lease buffered = budgets.bufferLease();
         HttpClientRequest stream;
         URI postUrl;
         volatile boolean closed;
@@ -70,6 +72,7 @@ final class SseUpstreams {
             closed = true;
             channels.remove(id);
             permit.release();
+            buffered.close();
             if (stream != null) {
                 stream.reset();
             }
@@ -168,6 +171,9 @@ final class SseUpstreams {
                 SseParser parser = new SseParser(limits.maxUpstreamBodyBytes(), ch::onEvent);
                 rar.result().handler(chunk -> {
                     if (!parser.feed(chunk.getBytes())) {
+                        ch.close();
+                    } else if (!ch.buffered.resize(parser.bufferedBytes())) {
+                        budgets.countRefusal(server.id(), budgets.buffersExhausted());
                         ch.close();
                     }
                 });

@@ -41,6 +41,7 @@ class RedisSharedStateTest {
         final RedisSubscriber link;
         final RedisMessageBus bus;
         final RedisRevocations revocations;
+        final RedisSessionCounts sessions;
 
         Pod() {
             this(Duration.ofSeconds(5)); // the default heartbeat
@@ -51,6 +52,7 @@ class RedisSharedStateTest {
                     Duration.ofSeconds(1), heartbeat);
             bus = new RedisMessageBus(link);
             revocations = new RedisRevocations(link, new RevocationSet(Clock.systemUTC()), SESSION_TTL);
+            sessions = new RedisSessionCounts(link, 60_000);
             link.start();
             await().atMost(WAIT).until(link::connected);
         }
@@ -163,7 +165,7 @@ class RedisSharedStateTest {
 
     @Test
     void aRevocationReachesEveryPodIncludingOnesStartedLater() throws Exception {
-        a.revocations.revoke("token-1", expiry());
+        a.revocations.revoke("grant-1", "token-1", expiry());
         assertTrue(a.revocations.revoked("token-1"), "at once on the revoking pod");
         await().atMost(WAIT).until(() -> b.revocations.revoked("token-1"));
         assertFalse(b.revocations.revoked("token-2"));
@@ -172,6 +174,8 @@ class RedisSharedStateTest {
             await().atMost(WAIT).until(() -> c.revocations.revoked("token-1"));
         }
         assertEquals(1L, ((Number) redis.command("ZCARD", RedisRevocations.KEY)).longValue());
+        assertEquals(1, b.revocations.heldBy("grant-1").count(), "every pod counts what the grant holds");
+        assertEquals(0, b.revocations.heldBy("grant-2").count());
         long ttl = ((Number) redis.command("TTL", RedisRevocations.KEY)).longValue();
         assertTrue(ttl > 0 && ttl <= SESSION_TTL.toSeconds(), "the key never outlives the sessions: " + ttl);
     }
@@ -180,11 +184,32 @@ class RedisSharedStateTest {
     void aRevocationMadeWhileRedisIsAwayReachesTheOthersWhenItIsBack() throws Exception {
         redis.stop();
         await().atMost(WAIT).until(() -> !a.link.connected() && !b.link.connected());
-        a.revocations.revoke("token-1", expiry());
+        a.revocations.revoke("grant-1", "token-1", expiry());
         assertTrue(a.revocations.revoked("token-1"));
         assertFalse(b.revocations.revoked("token-1"));
 
         redis.start();
         await().atMost(WAIT).until(() -> b.revocations.revoked("token-1"));
+    }
+
+    @Test
+    void sessionsOfAGrantAreCountedOnceForAllPodsInAWindowThatExpires() throws Exception {
+        assertEquals(1, get(a.sessions.add("grant-1")).count());
+        assertEquals(2, get(b.sessions.add("grant-1")).count(), "the other pod sees the same window");
+        SessionCounts.Window w = get(a.sessions.add("grant-1"));
+        assertEquals(3, w.count());
+        assertTrue(w.millisLeft() > 0 && w.millisLeft() <= 60_000, "the window ends within the minute: " + w.millisLeft());
+        assertEquals(1, get(b.sessions.add("grant-2")).count(), "another grant has its own window");
+        long ttl = ((Number) redis.command("PTTL", RedisSessionCounts.key("grant-1"))).longValue();
+        assertTrue(ttl > 0 && ttl <= 60_000, "the counter never outlives its window: " + ttl);
+        assertFalse(RedisSessionCounts.key("grant-1").contains("grant-1"), "keys carry a fingerprint, not the grant id");
+    }
+
+    @Test
+    void withRedisAwayTheSharedCountFailsSoThePodCountsAlone() {
+        redis.stop();
+        await().atMost(WAIT).until(() -> !a.link.connected());
+        assertTrue(a.sessions.add("grant-1").toCompletionStage().toCompletableFuture()
+                .handle((w, t) -> t != null).join(), "a failed future, not a hang and not a made-up count");
     }
 }

@@ -35,7 +35,8 @@ class BudgetsTest {
             return Map.of("warden.gateway.limits.max-calls-in-flight", "1",
                     "warden.gateway.limits.max-streams-per-grant", "1",
                     "warden.gateway.limits.max-concurrent-streams", "3",
-                    "warden.gateway.limits.max-sessions-per-grant-per-minute", "3");
+                    "warden.gateway.limits.max-sessions-per-grant-per-minute", "4",
+                    "warden.gateway.limits.max-revocations-per-grant", "1");
         }
     }
 
@@ -120,14 +121,44 @@ class BudgetsTest {
         // The first one may also make the gateway probe the upstream's era (an initialize of its own): counted after it.
         Mcp.client(GatewayTestBed.CALLABLE_TOKEN).body(Mcp.initialize(1)).post("/mcp/fixture").then().statusCode(200);
         long before = GatewayTestBed.fixture.requestCount("initialize");
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             Mcp.client(GatewayTestBed.CALLABLE_TOKEN).body(Mcp.initialize(1)).post("/mcp/fixture").then().statusCode(200);
         }
         Mcp.client(GatewayTestBed.CALLABLE_TOKEN).body(Mcp.initialize(9)).post("/mcp/fixture")
                 .then().statusCode(429).header("Retry-After", org.hamcrest.Matchers.notNullValue())
                 .body("id", equalTo(9))
                 .body("error.data.limit", equalTo("max-sessions-per-grant-per-minute"));
-        assertEquals(before + 2, GatewayTestBed.fixture.requestCount("initialize"));
+        assertEquals(before + 3, GatewayTestBed.fixture.requestCount("initialize"));
+    }
+
+    @Test
+    void aGrantThatEndedItsShareOfSessionsIsRefusedBeforeTheUpstreamEndsAnother() {
+        String first = legacySession(GatewayTestBed.LIMITED_TOKEN);
+        String second = legacySession(GatewayTestBed.LIMITED_TOKEN);
+        delete(GatewayTestBed.LIMITED_TOKEN, first).then().statusCode(org.hamcrest.Matchers.oneOf(200, 202, 204));
+        long deletesBefore = deletes();
+
+        delete(GatewayTestBed.LIMITED_TOKEN, second).then().statusCode(429)
+                .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                .body("error.message", containsString("max-revocations-per-grant"))
+                .body("error.data.limit", equalTo("max-revocations-per-grant"));
+        assertEquals(deletesBefore, deletes(), "the refused DELETE must never reach the upstream");
+        // The session the grant could not end still works; the one it ended does not.
+        Mcp.client(GatewayTestBed.LIMITED_TOKEN).header("Mcp-Session-Id", second).header("MCP-Protocol-Version", "2025-11-25")
+                .body("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}").post("/mcp/fixture").then().statusCode(200);
+        Mcp.client(GatewayTestBed.LIMITED_TOKEN).header("Mcp-Session-Id", first).header("MCP-Protocol-Version", "2025-11-25")
+                .body("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}").post("/mcp/fixture").then().statusCode(404);
+        await().atMost(Duration.ofSeconds(30)).until(() -> RestAssured.get("/q/metrics").asString()
+                .contains("warden_budget_refusals_total{cause=\"grant_revocations_exhausted\",server=\"fixture\"}"));
+    }
+
+    private static io.restassured.response.Response delete(String token, String session) {
+        return Mcp.client(token).header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-11-25")
+                .delete("/mcp/fixture");
+    }
+
+    private static long deletes() {
+        return GatewayTestBed.fixture.requests().stream().filter(r -> "DELETE".equals(r.httpMethod())).count();
     }
 
     private static String legacySession(String token) {

@@ -86,4 +86,26 @@ class SseParserTest {
         SseParser small = new SseParser(16, events::add);
         assertFalse(small.feed("data: 0123456789012345678901234567890\n".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void theBoundIsInBytesNotCharacters() {
+        // 10 characters of 3 bytes each: 30 bytes, within 16 characters but not within 16 bytes.
+        SseParser small = new SseParser(16, events::add);
+        assertFalse(small.feed("data:\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac".getBytes(StandardCharsets.UTF_8)));
+        SseParser enough = new SseParser(40, events::add);
+        assertTrue(enough.feed("data:\ud83d\ude00\u00e9".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(5 + 4 + 2, enough.bufferedBytes(), "a 4-byte emoji and a 2-byte letter, counted as sent");
+    }
+
+    @Test
+    void bufferedBytesCountTheEventInProgressAndAnIncompleteCharacter() {
+        byte[] euro = "\u20ac".getBytes(StandardCharsets.UTF_8);
+        parser.feed("data: ab".getBytes(StandardCharsets.UTF_8));
+        assertEquals(8, parser.bufferedBytes());
+        parser.feed(new byte[] {euro[0], euro[1]});
+        assertEquals(10, parser.bufferedBytes(), "the first two bytes of a three-byte character wait for the third");
+        parser.feed(new byte[] {euro[2], '\n', '\n'});
+        assertEquals(0, parser.bufferedBytes(), "nothing is held once the event went out");
+        assertEquals("ab\u20ac", events.get(0).data());
+    }
 }

@@ -16,7 +16,7 @@ class BudgetsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ProxyMetrics metrics = new ProxyMetrics(registry);
     private final AtomicLong now = new AtomicLong();
-    private final Budgets budgets = new Budgets(3, 2, 2, 2, metrics, now::get);
+    private final Budgets budgets = new Budgets(3, 2, 2, 2, 2, 1 << 20, metrics, now::get);
 
     @Test
     void aGrantCannotTakeMoreThanItsStreamsAndGivesThemBackOnce() {
@@ -68,5 +68,28 @@ class BudgetsTest {
         assertNull(budgets.session("s", "g2"), "another grant has its own window");
         now.addAndGet(TimeUnit.SECONDS.toNanos(61));
         assertNull(budgets.session("s", "g1"), "a new minute, a new window");
+    }
+
+    @Test
+    void aGrantHoldingItsRevocationsIsRefusedUntilTheFirstExpires() {
+        assertNull(budgets.revocation("s", new io.warden.gateway.cluster.RevocationSet.Holding(1, 50)));
+        Budgets.Refusal r = budgets.revocation("s", new io.warden.gateway.cluster.RevocationSet.Holding(2, 50));
+        assertEquals("max-revocations-per-grant", r.setting());
+        assertEquals(429, r.status());
+        assertEquals(50, r.retryAfterSeconds());
+        assertEquals(1, budgets.revocation("s", new io.warden.gateway.cluster.RevocationSet.Holding(2, 0)).retryAfterSeconds());
+        assertEquals(2.0, registry.counter(ProxyMetrics.REFUSALS, "server", "s", "cause", "grant_revocations_exhausted").count());
+    }
+
+    @Test
+    void aSharedWindowDecidesWhenThereIsOneAndThePodsOwnOtherwise() {
+        var shared = new io.warden.gateway.cluster.SessionCounts.Window(2, 1500);
+        assertNull(budgets.session("s", "g1", shared), "the second of two allowed");
+        Budgets.Refusal r = budgets.session("s", "g1", new io.warden.gateway.cluster.SessionCounts.Window(3, 1500));
+        assertEquals("max-sessions-per-grant-per-minute", r.setting());
+        assertEquals(2, r.retryAfterSeconds(), "1.5 s left, rounded up");
+        assertNull(budgets.session("s", "g1", null));
+        assertNull(budgets.session("s", "g1", null));
+        assertEquals(429, budgets.session("s", "g1", null).status(), "without a shared count the pod's own window");
     }
 }

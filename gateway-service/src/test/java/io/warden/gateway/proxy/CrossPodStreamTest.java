@@ -196,4 +196,24 @@ class CrossPodStreamTest {
         await().atMost(WAIT).until(() -> local.shows("\"id\":5"));
         assertTrue(local.lines.stream().noneMatch(l -> l.contains("\"id\":1,") || l.contains("\"id\":2,")));
     }
+
+    @Test
+    void sessionsCreatedPerGrantPerMinuteAreCountedForAllPodsInRedis() throws Exception {
+        // Pod B already counted 599 sessions of the grant this minute (the default allows 600 per minute).
+        io.warden.gateway.cluster.RedisSessionCounts countsB = new io.warden.gateway.cluster.RedisSessionCounts(podB, 60_000);
+        String key = io.warden.gateway.cluster.RedisSessionCounts.key("allow");
+        try {
+            for (int i = 0; i < 599; i++) {
+                countsB.add("allow").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            post("/mcp/fixture", initialize(1)).then().statusCode(200);
+            post("/mcp/fixture", initialize(2)).then().statusCode(429)
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue())
+                    .body("id", org.hamcrest.Matchers.equalTo(2))
+                    .body("error.data.limit", org.hamcrest.Matchers.equalTo("max-sessions-per-grant-per-minute"));
+            assertEquals("601", String.valueOf(redis.command("GET", key)), "this pod counted both in Redis");
+        } finally {
+            redis.command("DEL", key); // the other tests of this class initialize with the same grant
+        }
+    }
 }

@@ -57,6 +57,8 @@ class ProxyFailuresTest {
     private static final String CLOSED = "wdn_closed";
     private static final String OPEN = "wdn_open";
     private static final String PLAIN = "wdn_plain";
+    /** The pod's buffer budget here: every answer of these tests fits, a 48 KiB echo does not. */
+    private static final int BUFFER_BUDGET = 32 * 1024;
 
     @TempDir
     Path dir;
@@ -88,6 +90,7 @@ class ProxyFailuresTest {
     }
 
     final BrokenLimiter limiter = new BrokenLimiter();
+    McpProxy proxy;
 
     @BeforeEach
     void start() throws Exception {
@@ -125,7 +128,7 @@ class ProxyFailuresTest {
             }
             events.add(e);
         }, "gw-test", clock, () -> { }, io.warden.gateway.audit.ArgumentDigest.ephemeral());
-        McpProxy proxy = new McpProxy(vertx, new UpstreamClients(vertx, new HttpClientOptions(), 4), limits, snapshots,
+        proxy = new McpProxy(vertx, new UpstreamClients(vertx, new HttpClientOptions(), 4), limits, snapshots,
                 SessionCodec.create(List.of(SessionKeys.generate()), Duration.ofHours(1), clock),
                 new PolicyGate(new ToolCatalog(), clock), new HttpGuard(List.of("127.0.0.1", "localhost"), List.of()),
                 recorder, new ProxyMetrics(registry), limiter, SharedState.local(clock),
@@ -155,13 +158,19 @@ class ProxyFailuresTest {
             public int maxStreamsPerGrant() { return 100; }
             public int maxCallsInFlight() { return 100; }
             public int maxSessionsPerGrantPerMinute() { return 1000; }
+            public int maxRevocationsPerGrant() { return 1000; }
+            public long maxBufferedBytes() { return BUFFER_BUDGET; }
             public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
         };
     }
 
     private HttpResponse<String> call(String token, int id) throws Exception {
+        return call(token, id, "m" + id);
+    }
+
+    private HttpResponse<String> call(String token, int id, String message) throws Exception {
         String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
-                + "\"arguments\":{\"message\":\"m" + id + "\"}}}";
+                + "\"arguments\":{\"message\":\"" + message + "\"}}}";
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/mcp/s1"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
@@ -215,5 +224,39 @@ class ProxyFailuresTest {
         assertEquals(1.0, failures("exception"));
         sinkThrows = false;
         assertEquals(200, call(PLAIN, 5).statusCode(), "the next exchange is unaffected");
+    }
+
+    private double refusals(String cause) {
+        var c = registry.find(ProxyMetrics.REFUSALS).tag("cause", cause).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void anAnswerBeyondThePodsBufferBudgetIsCutWithAClearErrorAndTheBytesComeBack() throws Exception {
+        HttpResponse<String> r = call(PLAIN, 7, "x".repeat(48 * 1024));
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+        JsonNode answer = JSON.readTree(r.body());
+        assertEquals(7, answer.path("id").asInt());
+        assertEquals("max-buffered-bytes", answer.path("error").path("data").path("limit").asText(), r.body());
+        assertTrue(answer.path("error").path("message").asText().contains("may have run upstream"), r.body());
+        assertEquals(1.0, refusals("buffer_exhausted"));
+        assertEquals(0L, proxy.budgets().bufferLease().held());
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.get(ProxyMetrics.BUFFERED_BYTES).gauge().value() == 0.0);
+        assertEquals(200, call(PLAIN, 8).statusCode(), "what the cut answer held was given back");
+    }
+
+    @Test
+    void whileThePodsBufferBudgetIsTakenACallIsRefusedBeforeTheUpstreamSeesIt() throws Exception {
+        BufferBudget.Lease held = proxy.budgets().bufferLease();
+        assertTrue(held.grow(BUFFER_BUDGET), "another exchange holds the whole budget");
+        int before = upstream.requests();
+        HttpResponse<String> r = call(PLAIN, 9);
+        assertEquals(503, r.statusCode(), r.body());
+        assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+        assertEquals("max-buffered-bytes", JSON.readTree(r.body()).path("error").path("data").path("limit").asText());
+        assertEquals(before, upstream.requests(), "the refused call never reached the upstream");
+        held.close();
+        assertEquals(200, call(PLAIN, 10).statusCode());
     }
 }

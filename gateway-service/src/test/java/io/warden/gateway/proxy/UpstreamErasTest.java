@@ -168,6 +168,8 @@ class UpstreamErasTest {
             public int maxStreamsPerGrant() { return 100; }
             public int maxCallsInFlight() { return 100; }
             public int maxSessionsPerGrantPerMinute() { return 1000; }
+            public int maxRevocationsPerGrant() { return 1000; }
+            public long maxBufferedBytes() { return 1L << 30; }
             public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
         };
     }
