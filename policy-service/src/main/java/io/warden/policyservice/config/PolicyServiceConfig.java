@@ -27,6 +27,66 @@ public interface PolicyServiceConfig {
     /** The tool inventory: fetching each server's tools/list. */
     Inventory inventory();
 
+    /** Human approval: timeouts, expiry sweeping and the webhook that announces new approvals. */
+    Approvals approvals();
+
+    interface Approvals {
+        /** Used when a gateway asks without a timeout (its rule gave none). */
+        @WithDefault("5M")
+        java.time.Duration defaultTimeout();
+
+        /** The longest an approval may wait; a longer timeout from a gateway is cut to this. */
+        @WithDefault("24H")
+        java.time.Duration maxTimeout();
+
+        /** How often overdue approvals are marked expired (Get, Consume and the API treat them as expired anyway). */
+        @WithDefault("5S")
+        java.time.Duration sweepInterval();
+
+        /** Largest arguments JSON kept (sealed) for approvers to read; a larger one is not stored, only its keys. */
+        @WithDefault("65536")
+        int maxArgumentsBytes();
+
+        /**
+         * The console's address, for links in webhook messages ({@code <base>/approvals/<id>}). Without it the
+         * message names the admin API call that approves.
+         */
+        Optional<String> consoleBaseUrl();
+
+        /** The webhook announcing each new pending approval. */
+        Webhook webhook();
+    }
+
+    interface Webhook {
+        /** Where to POST (Slack-compatible JSON: {@code text} and {@code blocks}); no webhook when unset. */
+        Optional<java.net.URI> url();
+
+        /**
+         * HMAC-SHA256 key signing every delivery ({@code X-Warden-Signature}); at least 16 characters, required with
+         * {@link #url()}. A secret: mount it from a Kubernetes Secret.
+         */
+        Optional<String> secret();
+
+        /** Attempts per message, the first included; after the last it is given up (logged, kept in the outbox). */
+        @WithDefault("8")
+        int maxAttempts();
+
+        /** Wait before the second attempt; doubles with each failure, with random jitter, up to max-backoff. */
+        @WithDefault("1S")
+        java.time.Duration initialBackoff();
+
+        @WithDefault("5M")
+        java.time.Duration maxBackoff();
+
+        /** One POST's limit, connecting included. */
+        @WithDefault("10S")
+        java.time.Duration timeout();
+
+        /** How often the outbox is checked for due deliveries (messages of other replicas, after a restart). */
+        @WithDefault("10S")
+        java.time.Duration pollInterval();
+    }
+
     interface Inventory {
         /**
          * How often every server's tools are fetched again (besides on registration and on demand); {@code 0S}
