@@ -8,6 +8,12 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.Router;
+import io.warden.gateway.approval.ApprovalAdmin;
+import io.warden.gateway.approval.ApprovalFlow;
+import io.warden.gateway.approval.Approvals;
+import io.warden.gateway.approval.GrpcApprovals;
+import io.warden.gateway.approval.LocalApprovals;
+import io.warden.gateway.approval.StateSeal;
 import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
@@ -70,6 +76,9 @@ public class GatewayBeans {
     static final String SHARED_STATE_CONNECTED = "warden.shared.state.connected";
 
     /** Gauge: the policy-service revision this gateway runs (connected mode). */
+    /** Gauge: calls this pod holds open while they wait for an approval. */
+    static final String HELD_CALLS = "warden.approvals.held";
+
     static final String SNAPSHOT_REVISION = "warden.snapshot.revision";
     /** Gauge: 0 while the snapshot stream is open and current, else seconds since it was (connected mode). */
     static final String SNAPSHOT_AGE = "warden.snapshot.age.seconds";
@@ -79,6 +88,7 @@ public class GatewayBeans {
     private volatile SnapshotSource source;
     private DecisionRecorder recorder;
     private SharedState shared;
+    private Approvals approvals;
     private RedisSubscriber subscriber;
 
     void start(@Observes StartupEvent ev, Vertx vertx, GatewayConfig config, MeterRegistry registry) {
@@ -142,6 +152,9 @@ public class GatewayBeans {
         if (shared != null) {
             shared.close();
         }
+        if (approvals != null) {
+            approvals.close();
+        }
         if (subscriber != null) {
             subscriber.close();
         }
@@ -166,7 +179,8 @@ public class GatewayBeans {
         }
         SessionCodec sessions = keys.codec();
         AsyncDecisionSink log = decisionSink(config, registry);
-        recorder = new DecisionRecorder(log, config.id(), clock, log, argumentDigest(config.decisionLog()));
+        ArgumentDigest digest = argumentDigest(config.decisionLog());
+        recorder = new DecisionRecorder(log, config.id(), clock, log, digest);
         shared = sharedState(vertx, config, clock, sessions.ttl());
         if (subscriber != null) {
             Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);
@@ -181,7 +195,41 @@ public class GatewayBeans {
                 vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTryUseCompression(false)
                         .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis()),
                         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(limits.maxConcurrentStreams() + limits.maxCallsInFlight())));
+        proxy.useApprovals(approvalFlow(vertx, router, config, clock, digest, registry));
         proxy.register(router);
+    }
+
+    /**
+     * Approvals: policy-service's in connected mode, this process's (with its admin endpoint) in standalone mode. The
+     * sealed MRTR state uses keys derived from the session keys, so every pod that opens a session opens it too.
+     */
+    private ApprovalFlow approvalFlow(Vertx vertx, Router router, GatewayConfig config, Clock clock, ArgumentDigest digest,
+                                      MeterRegistry registry) {
+        GatewayConfig.Approvals cfg = config.approvals();
+        List<String> endpoints = config.connected().endpoints().orElse(List.of()).stream().filter(e -> !e.isBlank()).toList();
+        java.util.function.UnaryOperator<String> howTo;
+        if (!endpoints.isEmpty()) {
+            approvals = new GrpcApprovals(endpoints, config.connected().gatewayKey().orElse(""), config.id(),
+                    cfg.callDeadline(), config.connected().reconnectMin(), config.connected().reconnectMax()).start();
+            howTo = id -> "An operator approves it through policy-service's approvals (console or API).";
+        } else {
+            LocalApprovals local = new LocalApprovals(clock, cfg.maxOpen());
+            approvals = local;
+            Optional<String> key = cfg.adminKey().filter(k -> !k.isBlank());
+            if (key.isPresent()) {
+                new ApprovalAdmin(local, key.get()).register(router);
+                howTo = id -> "An operator approves it on the gateway: POST /warden/approvals/" + id + "/approve.";
+            } else {
+                howTo = id -> "No approver is configured on this gateway (warden.gateway.approvals.admin-key), so it"
+                        + " will expire unless the user may approve it.";
+            }
+        }
+        List<String> keys = config.session().keys().orElse(List.of()).stream().filter(k -> k != null && !k.isBlank()).toList();
+        StateSeal seal = keys.isEmpty() ? StateSeal.ephemeral(clock) : StateSeal.fromSessionKeys(keys, clock);
+        ApprovalFlow flow = new ApprovalFlow(vertx, approvals, seal, digest, shared.streams(), config.id(), howTo, clock,
+                cfg.recheckInterval());
+        Gauge.builder(HELD_CALLS, flow, ApprovalFlow::heldCalls).register(registry);
+        return flow;
     }
 
     /** A Redis for shared state or shared limits means several pods. */

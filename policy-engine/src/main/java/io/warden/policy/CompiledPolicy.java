@@ -194,11 +194,11 @@ public final class CompiledPolicy {
                 findings = add(findings, d);
             } else if (r == Values.TRUE) {
                 if (!e.shadow) {
-                    approval = new ApprovalRequirement(e.rule, e.approvalReason(), e.timeoutMillis);
+                    approval = e.approvalRequirement();
                     break;
                 }
                 findings = add(findings, new Decision(Outcome.APPROVAL_REQUIRED, e.rule, e.approvalReason(), null,
-                        new ApprovalRequirement(e.rule, e.approvalReason(), e.timeoutMillis), null));
+                        e.approvalRequirement(), null));
             }
         }
         if (approval == null && findings == null && rules.constantAllow != null) {

@@ -15,11 +15,13 @@ final class Entry {
     /** For approval entries. */
     final String reason;
     final long timeoutMillis;
+    /** For approval entries: who may approve (operators always may). */
+    final ApprovalRequirement.Approver approver;
     /** True when every condition depends only on the subject and the tool. */
     final boolean isStatic;
 
     Entry(Kind kind, String rule, Condition[] conditions, String onDeny, boolean shadow, String reason,
-          long timeoutMillis) {
+          long timeoutMillis, ApprovalRequirement.Approver approver) {
         this.kind = kind;
         this.rule = rule;
         this.conditions = conditions;
@@ -27,6 +29,7 @@ final class Entry {
         this.shadow = shadow;
         this.reason = reason;
         this.timeoutMillis = timeoutMillis;
+        this.approver = approver;
         this.isStatic = Condition.allStatic(conditions);
     }
 
@@ -56,6 +59,10 @@ final class Entry {
             return "Denied by rule " + rule + ".";
         }
         return "Denied by rule " + rule + ": " + Condition.join(conditions) + ".";
+    }
+
+    ApprovalRequirement approvalRequirement() {
+        return new ApprovalRequirement(rule, approvalReason(), timeoutMillis, approver);
     }
 
     String approvalReason() {

@@ -22,7 +22,7 @@ final class Parser {
             "methods", "list", "on_limiter_error", "mode", "description", "$schema");
     static final List<String> RULE_FIELDS = List.of("require", "deny_if", "approval", "limits");
     static final List<String> ENTRY_FIELDS = List.of("conditions", "on_deny", "name", "mode");
-    static final List<String> APPROVAL_FIELDS = List.of("conditions", "reason", "timeout", "name", "mode");
+    static final List<String> APPROVAL_FIELDS = List.of("conditions", "reason", "timeout", "name", "mode", "approver");
     static final List<String> CONDITION_FIELDS = List.of("path", "op", "value", "any", "all", "not");
     static final List<String> LIMIT_FIELDS = List.of("counter", "window", "max", "scope", "key", "burst", "cost",
             "cost_from", "on_deny", "name", "mode");
@@ -418,8 +418,11 @@ final class Parser {
             String onDeny = null;
             String reason = null;
             long timeout = DEFAULT_APPROVAL_TIMEOUT_MS;
+            ApprovalRequirement.Approver approver = ApprovalRequirement.Approver.OPERATOR;
             if (kind == Entry.Kind.APPROVAL) {
                 reason = textField(e, at, "reason", false);
+                approver = "user".equals(enumField(e, at, "approver", List.of("operator", "user"), "operator", false))
+                        ? ApprovalRequirement.Approver.USER : ApprovalRequirement.Approver.OPERATOR;
                 JsonNode t = e.get("timeout");
                 if (t != null) {
                     long ms = duration(t, at + "/timeout", MIN_APPROVAL_TIMEOUT_MS, MAX_APPROVAL_TIMEOUT_MS, "10s",
@@ -429,7 +432,7 @@ final class Parser {
             } else {
                 onDeny = textField(e, at, "on_deny", false);
             }
-            out.add(new Entry(kind, rule, conditions, onDeny, shadow, reason, timeout));
+            out.add(new Entry(kind, rule, conditions, onDeny, shadow, reason, timeout, approver));
         }
         return out.toArray(new Entry[0]);
     }

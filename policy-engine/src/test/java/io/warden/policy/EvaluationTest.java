@@ -92,6 +92,7 @@ class EvaluationTest {
         assertNotNull(approval.approval());
         assertEquals("/tools/create_refund/approval/0", approval.approval().rule());
         assertEquals(15 * 60_000L, approval.approval().timeoutMillis());
+        assertEquals(ApprovalRequirement.Approver.OPERATOR, approval.approval().approver());
         assertEquals(1, approval.limits().size());
 
         Decision small = call(p, "create_refund", "{'amount':50,'reason':'x'}");
@@ -106,6 +107,16 @@ class EvaluationTest {
         assertEquals(3_600_000L, c.windowMillis());
         assertEquals(1, c.cost());
         assertEquals(LimiterErrorMode.CLOSED, c.onLimiterError());
+    }
+
+    @Test
+    void approverUserIsCarriedToTheRequirement() {
+        CompiledPolicy p = compile("""
+                {"version":"1","default":"deny","tools":{"wipe":{"approval":[
+                  {"conditions":[],"approver":"user"}]}}}""");
+        Decision d = call(p, "wipe", "{}");
+        assertEquals(Outcome.APPROVAL_REQUIRED, d.outcome());
+        assertEquals(ApprovalRequirement.Approver.USER, d.approval().approver());
     }
 
     static CompiledPolicy compile(String json, String policyId) throws Exception {

@@ -187,7 +187,9 @@ public record DecisionEvent(
 
     /** What the gateway did with the message. */
     public enum Outcome {
-        ALLOW("allow"), DENY("deny"), HIDDEN("hidden"), APPROVAL_REQUIRED("approval_required"), ERROR("error");
+        ALLOW("allow"), DENY("deny"), HIDDEN("hidden"), APPROVAL_REQUIRED("approval_required"), ERROR("error"),
+        // the steps of a held call after approval_required: an approver decided, or nobody did in time
+        APPROVAL_GRANTED("approval_granted"), APPROVAL_DENIED("approval_denied"), APPROVAL_EXPIRED("approval_expired");
 
         private final String wire;
 

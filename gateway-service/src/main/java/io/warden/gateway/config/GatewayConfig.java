@@ -41,6 +41,34 @@ public interface GatewayConfig {
 
     Cluster cluster();
 
+    Approvals approvals();
+
+    /**
+     * Human approval of calls a policy's {@code approval} entries hold (docs/configuration.md, "Approvals"). Connected mode
+     * keeps approvals in policy-service (at {@code connected.endpoints}); standalone mode in this process, decided through
+     * the admin endpoint below.
+     */
+    interface Approvals {
+        /**
+         * Standalone mode: the bearer key of {@code GET /warden/approvals} and
+         * {@code POST /warden/approvals/{id}/approve|deny}. Empty: the endpoint is off (404), and held calls can only
+         * time out.
+         */
+        Optional<String> adminKey();
+
+        /** Standalone mode: most approvals open (pending or approved, unused) at once; past it new calls are denied. */
+        @WithDefault("1000")
+        int maxOpen();
+
+        /** How often a held call asks for its approval again, in case a decision was missed (stream reconnecting). */
+        @WithDefault("5s")
+        Duration recheckInterval();
+
+        /** Connected mode: deadline of one call to policy-service's approval service. */
+        @WithDefault("5s")
+        Duration callDeadline();
+    }
+
     /** How pods share live state: streams reachable from any pod, revoked sessions. See docs/pods.md. */
     interface Cluster {
         /**

@@ -31,6 +31,15 @@ public final class DecisionRecorder implements AutoCloseable {
 
     /** Records the verdict of {@code ex}; {@code error} names an upstream failure after an allow. */
     void record(Exchange ex, String decisionId, String error) {
+        record(ex, decisionId, error, null, null);
+    }
+
+    /** Records a later step of a call held for approval: {@code outcome} and {@code message} replace the verdict's. */
+    void record(Exchange ex, String decisionId, DecisionEvent.Outcome outcome, String message) {
+        record(ex, decisionId, null, outcome, message);
+    }
+
+    private void record(Exchange ex, String decisionId, String error, DecisionEvent.Outcome step, String stepMessage) {
         PolicyGate.Verdict v = ex.verdict;
         if (v == null || v.decision() == null || ex.server == null || ex.grant == null) {
             return;
@@ -46,7 +55,8 @@ public final class DecisionRecorder implements AutoCloseable {
                 .protocolVersion(ex.protocolVersion == null ? "" : ex.protocolVersion)
                 .method(ex.message.method())
                 .tool(v.tool())
-                .outcome(error != null ? DecisionEvent.Outcome.ERROR : outcome(d), d.rule(), error != null ? error : d.message())
+                .outcome(step != null ? step : error != null ? DecisionEvent.Outcome.ERROR : outcome(d), d.rule(),
+                        step != null ? stepMessage : error != null ? error : d.message())
                 .gatewayMicros(((ex.upstreamSentNanos > 0 ? ex.upstreamSentNanos : System.nanoTime()) - ex.startNanos) / 1000);
         if (v.policy() != null) {
             b.policy(v.policy().id(), v.policy().version());
@@ -58,7 +68,7 @@ public final class DecisionRecorder implements AutoCloseable {
             b.shadow(s.rule(), s.message());
         }
         if (ex.limit != null) {
-            if (!ex.limit.admitted() && error == null) {
+            if (!ex.limit.admitted() && error == null && step == null) {
                 b.outcome(DecisionEvent.Outcome.DENY, ex.limit.rule(), ex.limit.message());
             }
             ex.limit.flags().forEach(f -> b.flag(f.jsonName()));

@@ -8,6 +8,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.warden.gateway.approval.ClientElicitation;
 import io.warden.gateway.bridge.EraTranslation;
 import io.warden.gateway.bridge.EraTranslation.BridgedClient;
 import io.warden.gateway.bridge.Eras;
@@ -287,7 +288,8 @@ final class EraBridge {
         ObjectNode result = EraTranslation.initializeResult(discover, version);
         BridgedClient client = BridgedClient.of(params);
         try {
-            ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), client.marker(), version);
+            ex.out.sessionEstablished(ex.server.id(), ex.grant.id(), client.marker(),
+                    ex.era == Protocol.Era.LEGACY ? ClientElicitation.markVersion(version, params) : version);
         } catch (IllegalArgumentException e) { // the client's capabilities do not fit in a session token
             proxy.reply(ex, 400, JsonRpc.error(ex.message.id(), JsonRpc.INVALID_PARAMS,
                     "Invalid params: the client's capabilities are too large to keep in a session"), "bridged_initialize_too_large");

@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.warden.gateway.approval.ClientElicitation;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.mcp.SseEvent;
 import io.warden.gateway.session.SessionCodec;
@@ -78,7 +79,8 @@ final class HttpDownstream implements Downstream {
 
     @Override
     public void sessionEstablished(String serverId, String grantId, String upstreamSessionId, String protocolVersion) {
-        out.putHeader(Protocol.H_SESSION, sessions.seal(serverId, grantId, upstreamSessionId, protocolVersion, protocolVersion));
+        out.putHeader(Protocol.H_SESSION, sessions.seal(serverId, grantId, upstreamSessionId, protocolVersion,
+                ClientElicitation.plain(protocolVersion)));
     }
 
     @Override

@@ -69,6 +69,8 @@ public final class McpProxy {
     private final SharedState shared;
     private final EraBridge bridge;
     private final Budgets budgets;
+    /** Null without approvals configured: a call policy holds for approval is then denied as such. */
+    private ApprovalStep approvals;
 
     public McpProxy(Vertx vertx, UpstreamClients upstream, GatewayConfig.Limits limits, SnapshotHolder snapshots,
                     SessionCodec sessions, PolicyGate gate, HttpGuard guard, DecisionRecorder recorder, ProxyMetrics metrics,
@@ -90,6 +92,11 @@ public final class McpProxy {
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
                 new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
+    }
+
+    /** Calls that policy holds for approval go to {@code flow} from now on. */
+    public void useApprovals(io.warden.gateway.approval.ApprovalFlow flow) {
+        this.approvals = new ApprovalStep(this, flow);
     }
 
     public void register(Router router) {
@@ -125,6 +132,9 @@ public final class McpProxy {
     /** Policy, then the limits, then upstream. */
     private void judge(Exchange ex) {
         ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
+        if (approvals != null && approvals.takes(ex)) { // held for approval, or a client's answer to Warden's elicitation
+            return;
+        }
         if (ex.verdict != null && !ex.verdict.allowed()) {
             answerDecision(ex);
             return;
@@ -702,6 +712,10 @@ public final class McpProxy {
     /** Client-chosen strings echoed in errors are cut and limited to printable ASCII. */
     static String printable(String s) {
         return JsonRpc.printable(s);
+    }
+
+    Vertx vertx() {
+        return vertx;
     }
 
     GatewaySnapshot snapshot() {

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.warden.gateway.mcp.Denials;
+import io.warden.gateway.approval.ClientElicitation;
 import io.warden.gateway.mcp.JsonRpc;
 import io.warden.gateway.mcp.Protocol;
 import io.warden.gateway.mcp.SseEvent;
@@ -334,7 +335,9 @@ final class Relay {
         String version = requested != null && requested.isTextual() && Protocol.KNOWN.contains(requested.asText())
                 ? requested.asText() : Protocol.LEGACY_DEFAULT;
         try {
-            out.sessionEstablished(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION), version);
+            // The token also keeps whether the client declared form elicitation (for Warden's approval prompts).
+            out.sessionEstablished(ex.server.id(), ex.grant.id(), resp.getHeader(Protocol.H_SESSION),
+                    ClientElicitation.markVersion(version, ex.message.params()));
             return true;
         } catch (IllegalArgumentException e) {
             discard();

@@ -1,0 +1,278 @@
+package io.warden.gateway.it;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.warden.testsupport.Commands;
+import io.warden.testsupport.mcp.NodeTool;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Human approval through the gateway with real clients (official TypeScript SDK v1 and v2, both eras) against the
+ * official TypeScript SDK fixture, in standalone mode: approvals in memory, decided through the admin endpoint.
+ */
+@QuarkusTest
+@QuarkusTestResource(ApprovalTestBed.class)
+class ApprovalFlowTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Pattern APPROVAL_ID = Pattern.compile("apr_[0-9a-z]+");
+
+    @TestHTTPResource("/mcp/fixture")
+    URI url;
+
+    /** Runs approval-client.mjs and returns its calls. */
+    JsonNode client(String sdk, String era, String token, String elicit, String... callsAndArgs) {
+        List<String> args = new ArrayList<>(List.of("clients/approval-client.mjs", "--sdk", sdk, "--era", era, "--url",
+                url.toString(), "--token", token, "--elicit", elicit));
+        for (int i = 0; i < callsAndArgs.length; i += 2) {
+            args.addAll(List.of("--call", callsAndArgs[i], "--args", callsAndArgs[i + 1]));
+        }
+        Commands.Result r = NodeTool.node(Duration.ofSeconds(90), args.toArray(String[]::new));
+        String line = r.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("");
+        try {
+            JsonNode report = JSON.readTree(line);
+            assertTrue(report.path("ok").asBoolean(), r.output());
+            return report.get("calls");
+        } catch (java.io.IOException e) {
+            throw new AssertionError("no report from the client: " + r.output(), e);
+        }
+    }
+
+    /** A raw 2026-07-28 tools/call of echo; the answer's JSON-RPC message (plain JSON or the last event). */
+    JsonNode modernPost(String body) {
+        Response r = Mcp.modernHeaders(Mcp.client(ApprovalTestBed.USER_TOKEN), "tools/call", "echo").body(body).post(url);
+        assertEquals(200, r.statusCode(), r.asString());
+        String text = r.asString();
+        if (String.valueOf(r.contentType()).startsWith("text/event-stream")) {
+            text = text.lines().filter(l -> l.startsWith("data:")).reduce((a, b) -> b).orElse("").substring(5).trim();
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(text, e);
+        }
+    }
+
+    static String approvalId(JsonNode call) {
+        Matcher m = APPROVAL_ID.matcher(call.path("text").asText());
+        assertTrue(m.find(), call.toString());
+        return m.group();
+    }
+
+    static Response admin(String path, String body) {
+        var spec = given().header("Authorization", "Bearer " + ApprovalTestBed.ADMIN_KEY);
+        return body == null ? spec.post(path) : spec.contentType("application/json").body(body).post(path);
+    }
+
+    static java.util.Set<String> pendingIds() throws java.io.IOException {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        JsonNode list = JSON.readTree(given().header("Authorization", "Bearer " + ApprovalTestBed.ADMIN_KEY)
+                .get("/warden/approvals").asString()).get("approvals");
+        list.forEach(a -> ids.add(a.get("id").asText()));
+        return ids;
+    }
+
+    /** The pending approval that appears besides those already pending (other tests leave some). */
+    static String newPending(java.util.Set<String> before) {
+        String[] id = new String[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            java.util.Set<String> now = pendingIds();
+            now.removeAll(before);
+            id[0] = now.stream().findFirst().orElse(null);
+            return id[0] != null;
+        });
+        return id[0];
+    }
+
+    static List<String> outcomes() throws java.io.IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(ApprovalTestBed.decisions)) {
+            out.add(JSON.readTree(line).get("outcome").asText());
+        }
+        return out;
+    }
+
+    // ---- modern clients: input_required + sealed requestState ----------------------------------------------------
+
+    @Test
+    void modernUserApprovesThroughWardensForm() {
+        JsonNode call = client("v2", "modern", ApprovalTestBed.USER_TOKEN, "accept", "echo", "{\"message\":\"top secret value\"}").get(0);
+        assertFalse(call.path("threw").asBoolean(), call.toString());
+        assertFalse(call.path("isError").asBoolean(), call.toString());
+        assertEquals("top secret value", call.path("text").asText());
+        assertEquals(1, call.get("forms").size(), "Warden asked once");
+        JsonNode form = call.get("forms").get(0);
+        assertEquals("form", form.path("mode").asText());
+        assertTrue(form.path("message").asText().contains("echo") && form.path("message").asText().contains("message"));
+        assertFalse(form.path("message").asText().contains("top secret"), "argument values never appear in the form");
+        assertEquals("[\"approve\"]", form.get("fields").toString());
+    }
+
+    @Test
+    void modernUserDeclines() {
+        JsonNode call = client("v2", "modern", ApprovalTestBed.USER_TOKEN, "decline", "echo", "{\"message\":\"no\"}").get(0);
+        assertTrue(call.path("isError").asBoolean(), call.toString());
+        assertTrue(call.path("text").asText().startsWith("[POLICY DENIED]"), call.toString());
+        assertTrue(call.path("text").asText().contains("declined"), call.toString());
+        assertEquals("approval_denied", call.path("decision").path("outcome").asText());
+    }
+
+    @Test
+    void modernUpstreamMrtrNestsInsideWardensApproval() {
+        // Warden asks, the upstream asks (its own requestState), Warden asks again for the new leg, then the upstream
+        // gets its state and answer back intact.
+        JsonNode call = client("v2", "modern", ApprovalTestBed.USER_TOKEN, "accept",
+                "test_input_required_result_request_state", "{}").get(0);
+        assertFalse(call.path("isError").asBoolean(), call.toString());
+        assertEquals("state-ok: confirmed=true", call.path("text").asText(), call.toString());
+        assertEquals(3, call.get("forms").size(), call.toString());
+    }
+
+    @Test
+    void modernOperatorApprovalHoldsTheRetryUntilDecided() throws Exception {
+        java.util.Set<String> before = pendingIds();
+        CompletableFuture<JsonNode> running = CompletableFuture.supplyAsync(() ->
+                client("v2", "modern", ApprovalTestBed.OPERATOR_TOKEN, "accept", "echo", "{\"message\":\"held\"}").get(0));
+        String id = newPending(before);
+        admin("/warden/approvals/" + id + "/approve", "{\"comment\":\"fine\",\"by\":\"alice\"}").then().statusCode(200)
+                .body("state", equalTo("approved")).body("decided_by", equalTo("alice"));
+        JsonNode call = running.get();
+        assertFalse(call.path("isError").asBoolean(), call.toString());
+        assertEquals("held", call.path("text").asText());
+        assertTrue(outcomes().contains("approval_granted"));
+    }
+
+    @Test
+    void aForgedOrReplayedRequestStateIsRefused() {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":"
+                + "{\"message\":\"x\"},\"requestState\":\"%s\",\"inputResponses\":{\"gw/approval\":{\"action\":\"accept\","
+                + "\"content\":{\"approve\":true}}},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+                + "\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}}}";
+        // A real state for this call first: Warden's input_required answer.
+        JsonNode first = modernPost(body.replace(",\"requestState\":\"%s\",\"inputResponses\":{\"gw/approval\":"
+                + "{\"action\":\"accept\",\"content\":{\"approve\":true}}}", ""));
+        assertEquals("input_required", first.at("/result/resultType").asText(), first.toString());
+        String state = first.at("/result/requestState").asText();
+        char flipped = state.charAt(state.length() - 5) == 'A' ? 'B' : 'A';
+        String forged = state.substring(0, state.length() - 5) + flipped + state.substring(state.length() - 4);
+
+        JsonNode refused = modernPost(body.formatted(forged));
+        assertTrue(refused.at("/result/isError").asBoolean(), refused.toString());
+        assertTrue(refused.at("/result/content/0/text").asText().contains("forged"), refused.toString());
+
+        JsonNode otherArgs = modernPost(body.formatted(state).replace("{\"message\":\"x\"}", "{\"message\":\"y\"}"));
+        assertTrue(otherArgs.at("/result/content/0/text").asText().contains("other_call"), otherArgs.toString());
+
+        JsonNode ok = modernPost(body.formatted(state));
+        assertEquals("x", ok.at("/result/content/0/text").asText(), ok.toString());
+
+        JsonNode replayed = modernPost(body.formatted(state));
+        assertTrue(replayed.at("/result/isError").asBoolean(), replayed.toString());
+        assertTrue(replayed.at("/result/content/0/text").asText().contains("already used"), replayed.toString());
+    }
+
+    @Test
+    void noInputRequestsForAClientWithoutElicitation() {
+        JsonNode answer = modernPost(Mcp.modernCall(3, "echo", "{\"message\":\"m\"}"));
+        assertEquals("complete", answer.at("/result/resultType").asText(), answer.toString());
+        assertTrue(answer.at("/result/isError").asBoolean());
+        assertTrue(answer.at("/result/content/0/text").asText().contains("approval pending"), answer.toString());
+    }
+
+    // ---- 2025-era clients ---------------------------------------------------------------------------------------
+
+    @Test
+    void legacyClientsAreHeldAndAskedByWardensElicitation() {
+        for (String sdk : new String[] {"v1", "v2"}) {
+            JsonNode call = client(sdk, "legacy", ApprovalTestBed.USER_TOKEN, "accept", "echo", "{\"message\":\"held-" + sdk + "\"}")
+                    .get(0);
+            assertFalse(call.path("isError").asBoolean(), sdk + ": " + call);
+            assertEquals("held-" + sdk, call.path("text").asText());
+            assertEquals(1, call.get("forms").size(), sdk);
+        }
+        JsonNode declined = client("v1", "legacy", ApprovalTestBed.USER_TOKEN, "decline", "echo", "{\"message\":\"d\"}").get(0);
+        assertTrue(declined.path("isError").asBoolean(), declined.toString());
+        assertTrue(declined.path("text").asText().contains("declined"), declined.toString());
+    }
+
+    @Test
+    void outOfBandApprovalLetsTheSameCallThroughOnceForThatGrantOnly() {
+        JsonNode pending = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none", "echo", "{\"message\":\"oob\"}").get(0);
+        assertTrue(pending.path("isError").asBoolean(), pending.toString());
+        assertTrue(pending.path("text").asText().contains("approval pending"), pending.toString());
+        assertTrue(pending.path("text").asText().contains("/warden/approvals/"), pending.toString());
+        String id = approvalId(pending);
+        admin("/warden/approvals/" + id + "/approve", null).then().statusCode(200);
+
+        JsonNode calls = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none",
+                "echo", "{\"message\":\"other args\"}", "echo", "{\"message\":\"oob\"}", "echo", "{\"message\":\"oob\"}");
+        assertTrue(calls.get(0).path("isError").asBoolean(), "other arguments need their own approval: " + calls);
+        assertNotEquals(id, approvalId(calls.get(0)));
+        assertFalse(calls.get(1).path("isError").asBoolean(), calls.toString());
+        assertEquals("oob", calls.get(1).path("text").asText());
+        assertTrue(calls.get(2).path("isError").asBoolean(), "one approval, one call: " + calls);
+        assertNotEquals(id, approvalId(calls.get(2)));
+
+        // Another grant with the same policy and the same arguments never uses this grant's approval.
+        String second = approvalId(client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none", "echo", "{\"message\":\"g\"}").get(0));
+        admin("/warden/approvals/" + second + "/approve", null).then().statusCode(200);
+        JsonNode other = client("v1", "legacy", ApprovalTestBed.OTHER_OPERATOR_TOKEN, "none", "echo", "{\"message\":\"g\"}").get(0);
+        assertTrue(other.path("isError").asBoolean(), other.toString());
+        assertNotEquals(second, approvalId(other));
+    }
+
+    @Test
+    void aHeldCallIsDeniedWithTheApproversComment() throws Exception {
+        java.util.Set<String> before = pendingIds();
+        CompletableFuture<JsonNode> running = CompletableFuture.supplyAsync(() ->
+                client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "accept", "echo", "{\"message\":\"deny me\"}").get(0));
+        String id = newPending(before);
+        admin("/warden/approvals/" + id + "/deny", "{\"comment\":\"not today\",\"by\":\"bob\"}").then().statusCode(200);
+        JsonNode call = running.get();
+        assertTrue(call.path("isError").asBoolean(), call.toString());
+        assertTrue(call.path("text").asText().contains("denied by bob: not today"), call.toString());
+        assertTrue(outcomes().contains("approval_denied"));
+    }
+
+    @Test
+    void aHeldCallTimesOutWithAClearDenial() throws Exception {
+        // add: timeout 10s, operator only; the user's "yes" does not decide it, nobody else does.
+        JsonNode call = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "accept", "add", "{\"a\":1,\"b\":2}").get(0);
+        assertTrue(call.path("isError").asBoolean(), call.toString());
+        assertTrue(call.path("text").asText().contains("expired: nobody approved the call to add within 10s"), call.toString());
+        assertTrue(outcomes().contains("approval_expired"));
+    }
+
+    // ---- the admin endpoint -------------------------------------------------------------------------------------
+
+    @Test
+    void theAdminEndpointNeedsItsKeyAndAnswersProblems() {
+        given().post("/warden/approvals/apr_x/approve").then().statusCode(401)
+                .contentType("application/problem+json").body("status", equalTo(401));
+        given().header("Authorization", "Bearer wrong").get("/warden/approvals").then().statusCode(401);
+        admin("/warden/approvals/apr_missing/approve", null).then().statusCode(404).contentType("application/problem+json");
+        admin("/warden/approvals/apr_missing/maybe", null).then().statusCode(404);
+        admin("/warden/approvals/apr_missing/approve", "[1,2]").then().statusCode(400).contentType("application/problem+json");
+        admin("/warden/approvals/apr_missing/approve", "{\"comment\":5}").then().statusCode(400);
+    }
+}
