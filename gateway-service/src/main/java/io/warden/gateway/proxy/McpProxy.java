@@ -118,7 +118,9 @@ public final class McpProxy {
         if (!resolveServerAndGrant(ex) || !resolveEra(ex) || !resolveSession(ex) || !withinSessionRate(ex)) {
             return;
         }
-        ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
+        // The sealed token the client holds names its session; a stateless (modern) client has none.
+        String sessionId = ex.session == null ? null : ex.ctx.request().getHeader(Protocol.H_SESSION);
+        ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot, sessionId);
         if (ex.verdict != null && !ex.verdict.allowed()) {
             answerDecision(ex);
             return;
