@@ -7,15 +7,18 @@ package io.warden.policy;
  * continuously at {@code refillTokens} per {@code windowMillis}. A call takes {@code cost}
  * tokens. All charges of one decision are taken together or not at all.
  *
- * @param bucketId stable id of the counter definition: {@code counter|scope} for scope grant,
+ * @param bucketId stable id of the counter definition: {@code counter|scope} for scopes grant and session,
  *     {@code counter|scope@policyId} for scopes server and global of a policy compiled with an id
  *     (so two policies never share those buckets), {@code counter|scope} without one
  * @param key the bucket key for this call: bucket id, then the scope owner (grant id, server
- *     id, nothing for {@code global}), then the JSON text of each {@code key} path value, joined
- *     with {@code |}; a missing key value is written {@code -}
+ *     id, grant id and session digest for {@code session}, nothing for {@code global}), then the
+ *     JSON text of each {@code key} path value, joined with {@code |}; a missing key value is
+ *     written {@code -}, and so is the session of a call that has none (the grant's one
+ *     session-less bucket). The session digest is the first 128 bits of SHA-256 of the session
+ *     id, in hex: the id itself never reaches the limiter store
  * @param rule rule id of the limit (a JSON pointer such as {@code /all_tools/limits/0})
  * @param counter the counter name
- * @param scope {@code grant}, {@code server} or {@code global}
+ * @param scope {@code grant}, {@code server}, {@code global} or {@code session}
  * @param capacity bucket capacity ({@code burst}, default {@code max})
  * @param refillTokens tokens added per window ({@code max})
  * @param windowMillis the window in milliseconds

@@ -25,7 +25,7 @@ final class LimitSpec {
     final Path[] keyPaths;
     final String onDeny;
     final boolean shadow;
-    /** 1 for scope grant, 2 for server, 0 for global. */
+    /** 1 for scope grant, 2 for server, 3 for session, 0 for global. */
     private final int owner;
     /** {@code bucketId|}, to which the scope owner is appended. */
     private final String ownerPrefix;
@@ -37,7 +37,9 @@ final class LimitSpec {
         this.scope = scope;
         // Server and global buckets are shared beyond one grant: keyed by policy as well, so that another policy's
         // counter of the same name (maybe at another rate) is another bucket. A grant has one policy: no need there.
-        this.bucketId = counter + "|" + scope + (policyId == null || "grant".equals(scope) ? "" : "@" + policyId);
+        // Session buckets live inside one grant (a session is bound to its grant), so they need no policy id either.
+        this.bucketId = counter + "|" + scope
+                + (policyId == null || "grant".equals(scope) || "session".equals(scope) ? "" : "@" + policyId);
         this.windowMillis = windowMillis;
         this.max = max;
         this.burst = burst;
@@ -46,14 +48,21 @@ final class LimitSpec {
         this.keyPaths = keyPaths;
         this.onDeny = onDeny;
         this.shadow = shadow;
-        this.owner = "grant".equals(scope) ? 1 : "server".equals(scope) ? 2 : 0;
+        this.owner = switch (scope) {
+            case "grant" -> 1;
+            case "server" -> 2;
+            case "session" -> 3;
+            default -> 0;
+        };
         this.ownerPrefix = bucketId + "|";
     }
 
     /** The bucket key for a call: bucket id, scope owner, then the key path values. */
     String key(Path.Eval ctx) {
         String id = null;
-        if (owner != 0) {
+        if (owner == 3) {
+            id = sessionOwner(ctx.subject);
+        } else if (owner != 0) {
             id = ctx.subject == null ? null : owner == 1 ? ctx.subject.grantId() : ctx.subject.serverId();
             if (id == null) {
                 id = "-";
@@ -82,6 +91,17 @@ final class LimitSpec {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * The owner of a session bucket: the grant, then a digest of the session id (the id is a bearer value: it must not
+     * sit in a limiter store in clear). A call without a session counts against the grant's one session-less bucket,
+     * so a stateless client never escapes the limit; it shares it with every other session-less client of the grant.
+     */
+    private static String sessionOwner(Subject subject) {
+        String grant = subject == null || subject.grantId() == null ? "-" : subject.grantId();
+        String session = subject == null ? null : subject.sessionId();
+        return grant + "|" + (session == null || session.isEmpty() ? "-" : digest(session));
     }
 
     /**
@@ -141,7 +161,7 @@ final class LimitSpec {
                 + "\" (" + burst + ").";
     }
 
-    private static String digest(String text) {
+    static String digest(String text) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             StringBuilder b = new StringBuilder();

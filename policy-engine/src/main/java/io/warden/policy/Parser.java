@@ -20,7 +20,14 @@ import java.util.Set;
 final class Parser {
     static final List<String> TOP_FIELDS = List.of("version", "default", "hide", "all_tools", "tools", "categories",
             "methods", "list", "on_limiter_error", "mode", "description", "$schema");
-    static final List<String> RULE_FIELDS = List.of("require", "deny_if", "approval", "limits");
+    static final List<String> RULE_FIELDS = List.of("require", "deny_if", "approval", "limits", "action", "reason",
+            "rate_limit");
+    /** PolicyLayer's tool actions: the short form of a listed tool, an unconditional deny, an unconditional approval. */
+    static final List<String> ACTIONS = List.of("allow", "deny", "require_approval");
+    /** A {@code rate_limit} block: a limit whose counter and scope may be left out. */
+    static final List<String> RATE_LIMIT_FIELDS = List.of("max", "window", "scope", "counter", "key", "burst", "cost",
+            "cost_from", "on_deny", "mode");
+    static final List<String> SCOPES = List.of("grant", "server", "global", "session");
     static final List<String> ENTRY_FIELDS = List.of("conditions", "on_deny", "name", "mode");
     static final List<String> APPROVAL_FIELDS = List.of("conditions", "reason", "timeout", "name", "mode", "approver");
     static final List<String> CONDITION_FIELDS = List.of("path", "op", "value", "any", "all", "not");
@@ -344,7 +351,7 @@ final class Parser {
                     concat(first.approval, approval), concat(first.limits, limits));
         }
 
-        private static <T> T[] concat(T[] a, T[] b) {
+        static <T> T[] concat(T[] a, T[] b) {
             T[] out = Arrays.copyOf(a, a.length + b.length);
             System.arraycopy(b, 0, out, a.length, b.length);
             return out;
@@ -358,11 +365,78 @@ final class Parser {
             return Block.EMPTY;
         }
         unknownFields(node, pointer, RULE_FIELDS);
-        return new Block(
-                parseEntries(node.get("require"), pointer + "/require", Entry.Kind.REQUIRE),
-                parseEntries(node.get("deny_if"), pointer + "/deny_if", Entry.Kind.DENY_IF),
-                parseEntries(node.get("approval"), pointer + "/approval", Entry.Kind.APPROVAL),
-                parseLimits(node.get("limits"), pointer + "/limits"));
+        Entry[] require = parseEntries(node.get("require"), pointer + "/require", Entry.Kind.REQUIRE);
+        Entry[] denyIf = parseEntries(node.get("deny_if"), pointer + "/deny_if", Entry.Kind.DENY_IF);
+        Entry[] approval = parseEntries(node.get("approval"), pointer + "/approval", Entry.Kind.APPROVAL);
+        LimitSpec[] limits = parseLimits(node.get("limits"), pointer + "/limits");
+        // PolicyLayer's other forms become the same entries and limits; their rule ids point at where they are written.
+        Entry action = parseAction(node, pointer);
+        if (action != null && action.kind == Entry.Kind.DENY_IF) {
+            denyIf = Block.concat(new Entry[] {action}, denyIf);
+        } else if (action != null) {
+            approval = Block.concat(new Entry[] {action}, approval);
+        }
+        LimitSpec rateLimit = parseRateLimit(node.get("rate_limit"), pointer);
+        if (rateLimit != null) {
+            limits = Block.concat(limits, new LimitSpec[] {rateLimit});
+        }
+        return new Block(require, denyIf, approval, limits);
+    }
+
+    /**
+     * {@code "action"} with its {@code "reason"}: {@code allow} adds nothing (a listed tool is allowed),
+     * {@code deny} is an unconditional deny_if entry, {@code require_approval} an unconditional approval entry;
+     * {@code reason} is what the agent (or the approver) is shown. Null when there is nothing to add.
+     */
+    private Entry parseAction(JsonNode node, String pointer) {
+        String action = enumField(node, pointer, "action", ACTIONS, null, false);
+        String reason = textField(node, pointer, "reason", false);
+        if (node.has("reason") && !node.has("action")) {
+            problem(pointer + "/reason", "\"reason\" goes with \"action\": \"deny\" or \"require_approval\"");
+            return null;
+        }
+        if ("allow".equals(action) && node.has("reason")) {
+            problem(pointer + "/reason", "an allowed tool shows no reason (\"reason\" goes with \"action\": "
+                    + "\"deny\" or \"require_approval\")");
+            return null;
+        }
+        String rule = pointer + "/action";
+        if ("deny".equals(action)) {
+            return new Entry(Entry.Kind.DENY_IF, rule, new Condition[0], reason, false, null, 0);
+        }
+        if ("require_approval".equals(action)) {
+            return new Entry(Entry.Kind.APPROVAL, rule, new Condition[0], null, false, reason,
+                    DEFAULT_APPROVAL_TIMEOUT_MS);
+        }
+        return null;
+    }
+
+    /**
+     * {@code "rate_limit": {"max": 10, "window": 60}}: a limit of its own block, the window in seconds (or any window
+     * the language takes), scope {@code grant} unless given, counter named after the block unless given.
+     */
+    private LimitSpec parseRateLimit(JsonNode node, String blockPointer) {
+        if (node == null) {
+            return null;
+        }
+        String at = blockPointer + "/rate_limit";
+        if (!node.isObject()) {
+            problem(at, "expected an object {\"max\": calls, \"window\": seconds}, got " + Texts.typeOf(node));
+            return null;
+        }
+        int before = problems.size();
+        unknownFields(node, at, RATE_LIMIT_FIELDS);
+        if (problems.size() > before) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode limit = node.deepCopy();
+        if (!limit.has("counter")) {
+            limit.put("counter", PolicyForms.rateLimitCounter(blockPointer));
+        }
+        if (!limit.has("scope")) {
+            limit.put("scope", PolicyForms.RATE_LIMIT_SCOPE);
+        }
+        return parseLimit(limit, at, at);
     }
 
     /**
@@ -621,91 +695,99 @@ final class Parser {
                 problem(at, "expected a limit object {counter, window, max, scope}, got " + Texts.typeOf(l));
                 continue;
             }
-            int before = problems.size();
-            unknownFields(l, at, LIMIT_FIELDS);
             String rule = ruleId(l, pointer, i, names);
-            String counter = null;
-            JsonNode counterNode = l.get("counter");
-            if (counterNode == null) {
-                problem(at, "missing required field \"counter\"");
-            } else if (!counterNode.isTextual() || counterNode.textValue().isEmpty()) {
-                problem(at + "/counter", "expected a non-empty string, got " + describe(counterNode));
-            } else if (counterNode.textValue().indexOf('|') >= 0 || counterNode.textValue().length() > 128) {
-                problem(at + "/counter", "counter names must be at most 128 characters, without '|'");
+            LimitSpec spec = parseLimit(l, at, rule);
+            if (spec != null) {
+                out.add(spec);
+            }
+        }
+        return out.toArray(new LimitSpec[0]);
+    }
+
+    /** One limit object at {@code at}, with rule id {@code rule}; null after reporting its problems. */
+    private LimitSpec parseLimit(JsonNode l, String at, String rule) {
+        int before = problems.size();
+        unknownFields(l, at, LIMIT_FIELDS);
+        String counter = null;
+        JsonNode counterNode = l.get("counter");
+        if (counterNode == null) {
+            problem(at, "missing required field \"counter\"");
+        } else if (!counterNode.isTextual() || counterNode.textValue().isEmpty()) {
+            problem(at + "/counter", "expected a non-empty string, got " + describe(counterNode));
+        } else if (counterNode.textValue().indexOf('|') >= 0 || counterNode.textValue().length() > 128) {
+            problem(at + "/counter", "counter names must be at most 128 characters, without '|'");
+        } else {
+            counter = counterNode.textValue();
+        }
+        long windowMs = -1;
+        JsonNode window = l.get("window");
+        if (window == null) {
+            problem(at, "missing required field \"window\" (\"second\", \"minute\", \"hour\", \"day\", "
+                    + "a duration such as \"15m\", or a number of seconds)");
+        } else {
+            windowMs = window(window, at + "/window");
+        }
+        long max = integer(l, at, "max", true, 1, MAX_COUNT, -1);
+        String scope = enumField(l, at, "scope", SCOPES, null, true);
+        long burst = integer(l, at, "burst", false, 1, MAX_COUNT, max);
+        if (l.has("cost") && l.has("cost_from")) {
+            problem(at, "\"cost\" and \"cost_from\" exclude each other");
+        }
+        long cost = integer(l, at, "cost", false, 1, MAX_COUNT, 1);
+        if (burst > 0 && cost > burst) {
+            problem(at + "/cost", "cost " + cost + " exceeds the bucket capacity (burst or max) of " + burst
+                    + ": no call could ever pass");
+        }
+        Path costFrom = null;
+        JsonNode costFromNode = l.get("cost_from");
+        if (costFromNode != null) {
+            if (!costFromNode.isTextual()) {
+                problem(at + "/cost_from", "expected a path string, got " + Texts.typeOf(costFromNode));
             } else {
-                counter = counterNode.textValue();
+                costFrom = parsePath(costFromNode.textValue(), at + "/cost_from", false);
             }
-            long windowMs = -1;
-            JsonNode window = l.get("window");
-            if (window == null) {
-                problem(at, "missing required field \"window\" (\"second\", \"minute\", \"hour\", \"day\", "
-                        + "a duration such as \"15m\", or a number of seconds)");
-            } else {
-                windowMs = window(window, at + "/window");
-            }
-            long max = integer(l, at, "max", true, 1, MAX_COUNT, -1);
-            String scope = enumField(l, at, "scope", List.of("grant", "server", "global"), null, true);
-            long burst = integer(l, at, "burst", false, 1, MAX_COUNT, max);
-            if (l.has("cost") && l.has("cost_from")) {
-                problem(at, "\"cost\" and \"cost_from\" exclude each other");
-            }
-            long cost = integer(l, at, "cost", false, 1, MAX_COUNT, 1);
-            if (burst > 0 && cost > burst) {
-                problem(at + "/cost", "cost " + cost + " exceeds the bucket capacity (burst or max) of " + burst
-                        + ": no call could ever pass");
-            }
-            Path costFrom = null;
-            JsonNode costFromNode = l.get("cost_from");
-            if (costFromNode != null) {
-                if (!costFromNode.isTextual()) {
-                    problem(at + "/cost_from", "expected a path string, got " + Texts.typeOf(costFromNode));
-                } else {
-                    costFrom = parsePath(costFromNode.textValue(), at + "/cost_from", false);
+        }
+        List<Path> keys = new ArrayList<>();
+        JsonNode key = l.get("key");
+        if (key != null) {
+            if (key.isTextual()) {
+                Path p = parsePath(key.textValue(), at + "/key", false);
+                if (p != null) {
+                    keys.add(p);
                 }
-            }
-            List<Path> keys = new ArrayList<>();
-            JsonNode key = l.get("key");
-            if (key != null) {
-                if (key.isTextual()) {
-                    Path p = parsePath(key.textValue(), at + "/key", false);
+            } else if (key.isArray() && !key.isEmpty()) {
+                for (int k = 0; k < key.size(); k++) {
+                    JsonNode kn = key.get(k);
+                    if (!kn.isTextual()) {
+                        problem(at + "/key/" + k, "expected a path string, got " + Texts.typeOf(kn));
+                        continue;
+                    }
+                    Path p = parsePath(kn.textValue(), at + "/key/" + k, false);
                     if (p != null) {
                         keys.add(p);
                     }
-                } else if (key.isArray() && !key.isEmpty()) {
-                    for (int k = 0; k < key.size(); k++) {
-                        JsonNode kn = key.get(k);
-                        if (!kn.isTextual()) {
-                            problem(at + "/key/" + k, "expected a path string, got " + Texts.typeOf(kn));
-                            continue;
-                        }
-                        Path p = parsePath(kn.textValue(), at + "/key/" + k, false);
-                        if (p != null) {
-                            keys.add(p);
-                        }
-                    }
-                } else {
-                    problem(at + "/key", "expected a path or a non-empty array of paths, got " + Texts.typeOf(key));
                 }
+            } else {
+                problem(at + "/key", "expected a path or a non-empty array of paths, got " + Texts.typeOf(key));
             }
-            String onDeny = textField(l, at, "on_deny", false);
-            boolean shadow = shadowMode(l, at);
-            if (problems.size() > before) {
-                continue;
-            }
-            String keyText = keys.stream().map(p -> p.text).reduce((a, b) -> a + "," + b).orElse("");
-            String bucketId = counter + "|" + scope;
-            CounterDefinition def = new CounterDefinition(at, windowMs, max, burst, keyText);
-            CounterDefinition earlier = counters.putIfAbsent(bucketId, def);
-            if (earlier != null && (earlier.windowMillis != windowMs || earlier.max != max || earlier.burst != burst
-                    || !earlier.key.equals(keyText))) {
-                problem(at, "counter " + Texts.quote(counter) + " (scope " + scope + ") is defined differently at "
-                        + earlier.pointer + ": limits sharing a counter must agree on window, max, burst and key");
-                continue;
-            }
-            out.add(new LimitSpec(rule, counter, scope, policyId, windowMs, max, burst, cost, costFrom,
-                    keys.toArray(new Path[0]), onDeny, shadow));
         }
-        return out.toArray(new LimitSpec[0]);
+        String onDeny = textField(l, at, "on_deny", false);
+        boolean shadow = shadowMode(l, at);
+        if (problems.size() > before) {
+            return null;
+        }
+        String keyText = keys.stream().map(p -> p.text).reduce((a, b) -> a + "," + b).orElse("");
+        String bucketId = counter + "|" + scope;
+        CounterDefinition def = new CounterDefinition(at, windowMs, max, burst, keyText);
+        CounterDefinition earlier = counters.putIfAbsent(bucketId, def);
+        if (earlier != null && (earlier.windowMillis != windowMs || earlier.max != max || earlier.burst != burst
+                || !earlier.key.equals(keyText))) {
+            problem(at, "counter " + Texts.quote(counter) + " (scope " + scope + ") is defined differently at "
+                    + earlier.pointer + ": limits sharing a counter must agree on window, max, burst and key");
+            return null;
+        }
+        return new LimitSpec(rule, counter, scope, policyId, windowMs, max, burst, cost, costFrom,
+                keys.toArray(new Path[0]), onDeny, shadow);
     }
 
     /** An optional or required integer field within a range; returns the fallback when absent or bad. */

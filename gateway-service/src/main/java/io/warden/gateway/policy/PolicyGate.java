@@ -51,6 +51,15 @@ public final class PolicyGate {
      * (a request method sent as a notification, a governed request with malformed params) is refused first.
      */
     public Verdict judge(JsonRpc.Message m, Grant grant, UpstreamServer server, GatewaySnapshot snapshot) {
+        return judge(m, grant, server, snapshot, null);
+    }
+
+    /**
+     * As above, within the client's MCP session: {@code sessionId} (the gateway-issued {@code Mcp-Session-Id}, or the
+     * legacy stream's id; null for a stateless client) keys the policy's {@code session}-scoped limits.
+     */
+    public Verdict judge(JsonRpc.Message m, Grant grant, UpstreamServer server, GatewaySnapshot snapshot,
+                         String sessionId) {
         Verdict refused = refusal(m, grant, snapshot);
         if (refused != null) {
             return refused;
@@ -59,7 +68,7 @@ public final class PolicyGate {
             return null;
         }
         Optional<PolicyEntry> policy = snapshot.policyFor(grant);
-        Subject subject = subject(grant, server);
+        Subject subject = subject(grant, server).withSession(sessionId);
         if ("tools/call".equals(m.method())) {
             String tool = m.target();
             JsonNode args = m.params().get("arguments");

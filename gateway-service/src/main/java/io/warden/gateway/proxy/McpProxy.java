@@ -131,7 +131,9 @@ public final class McpProxy {
 
     /** Policy, then the limits, then upstream. */
     private void judge(Exchange ex) {
-        ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot);
+        // The sealed token the client holds names its session; a stateless (modern) client has none.
+        String sessionId = ex.session == null ? null : ex.ctx.request().getHeader(Protocol.H_SESSION);
+        ex.verdict = gate.judge(ex.message, ex.grant, ex.server, ex.snapshot, sessionId);
         if (approvals != null && approvals.takes(ex)) { // held for approval, or a client's answer to Warden's elicitation
             return;
         }

@@ -216,7 +216,7 @@ final class SseBridge {
             ex.session = new SessionState(ex.server.id(), ex.grant.id(), ch.upstreamSessionId, VERSION, VERSION, Long.MAX_VALUE);
         }
         proxy.guarded(ex, () -> {
-            ex.verdict = proxy.gate().judge(ex.message, ex.grant, ex.server, ex.snapshot);
+            ex.verdict = proxy.gate().judge(ex.message, ex.grant, ex.server, ex.snapshot, CHANNEL_PREFIX + ch.id);
             if (ex.verdict != null && !ex.verdict.allowed()) {
                 proxy.answerDecision(ex);
                 return;

@@ -38,7 +38,7 @@ public final class SessionKeyPolicy {
             throw new IllegalStateException(KEYS + " is not set, but this gateway shares state through Redis"
                     + " (warden.gateway.cluster.redis-url or warden.gateway.ratelimit.redis-url), so it is one of several"
                     + " pods: with a random key each, a session opened on one pod would be refused by the others."
-                    + " Set " + KEYS + " to the same key on every pod (print one with 'TokenCommand session-key'),"
+                    + " Set " + KEYS + " to the same key on every pod (print one with 'warden session-key'),"
                     + " or set " + ALLOW_EPHEMERAL + "=true to run a single pod with a per-process key.");
         }
         return new Choice(SessionCodec.ephemeral(ttl, clock), "No " + KEYS + " configured: sessions use a random"

@@ -3,7 +3,6 @@ package io.warden.gateway.session;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
@@ -18,16 +17,13 @@ public final class SessionKeys {
     static final int KEY_ID_BYTES = 4;
 
     private static final byte[] KEY_ID_LABEL = "warden session key id\0".getBytes(StandardCharsets.US_ASCII);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SessionKeys() {
     }
 
     /** A new random key, standard base64 with padding (44 characters). */
     public static String generate() {
-        byte[] key = new byte[KEY_BYTES];
-        RANDOM.nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
+        return io.warden.api.SessionKeyMaterial.generate();
     }
 
     /**

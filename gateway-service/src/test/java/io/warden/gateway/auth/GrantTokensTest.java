@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.warden.api.GrantTokens;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class GrantTokensTest {
@@ -54,58 +50,6 @@ class GrantTokensTest {
         assertFalse(GrantTokens.sameHash(hash, null));
         assertFalse(GrantTokens.sameHash(null, hash));
         assertFalse(GrantTokens.sameHash(null, null));
-    }
-
-    @Nested
-    class Command {
-
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-        private int run(String stdin, String... args) {
-            return TokenCommand.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        }
-
-        private String out() {
-            return out.toString(StandardCharsets.UTF_8);
-        }
-
-        @Test
-        void mintPrintsTokenAndAMatchingYamlSnippet() {
-            assertEquals(0, run("", "mint", "--grant", "ci-bot"));
-
-            String token = out().lines().filter(l -> l.startsWith("token: ")).findFirst().orElseThrow().substring(7);
-            assertTrue(token.startsWith("wdn_"));
-            assertTrue(out().contains("- id: ci-bot\n  token_hash: " + GrantTokens.hash(token) + "\n"), out());
-        }
-
-        @Test
-        void hashFromArgumentOrStandardInput() {
-            assertEquals(0, run("", "hash", "abc"));
-            assertEquals(0, run("abc\n", "hash"));
-            assertEquals(0, run("abc\n", "hash", "-"));
-
-            String expected = GrantTokens.hash("abc") + "\n";
-            assertEquals(expected.repeat(3), out());
-        }
-
-        @Test
-        void sessionKeyIs32BytesOfBase64() {
-            assertEquals(0, run("", "session-key"));
-
-            assertEquals(32, Base64.getDecoder().decode(out().strip()).length);
-        }
-
-        @Test
-        void misuseExitsWithUsage() {
-            assertEquals(2, run(""));
-            assertEquals(2, run("", "mint", "--grant"));
-            assertEquals(2, run("", "frobnicate"));
-            assertEquals(2, run("", "hash"));
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("usage:"));
-            assertEquals("", out());
-        }
     }
 
     private static byte[] sha256(byte[] data) {

@@ -33,6 +33,8 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
     public static final String LIMITED_DOWN_TOKEN = GrantTokens.mint();
     public static final String BY_CATEGORY_TOKEN = GrantTokens.mint();
     public static final String STATELESS_TOKEN = GrantTokens.mint();
+    /** A grant whose policy is written in PolicyLayer's other forms (PolicyLayerFormsTest). */
+    public static final String POLICYLAYER_TOKEN = GrantTokens.mint();
     public static final String SESSION_KEY = SessionKeys.generate();
     /** Grants on the era-bridging servers: a modern-only and a legacy-only fixture (EraBridgeTest). */
     public static final String ERA_MODERN_TOKEN = GrantTokens.mint();
@@ -114,7 +116,8 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                   - {id: bycategory, server: fixture, token_hash: "%s", policy: by-category}
                   - {id: stateless, server: stateless, token_hash: "%s", policy: allow-all}
                 """.formatted(GrantTokens.hash(LIMITED_TOKEN), GrantTokens.hash(COUNTED_TOKEN),
-                GrantTokens.hash(LIMITED_DOWN_TOKEN), GrantTokens.hash(BY_CATEGORY_TOKEN), GrantTokens.hash(STATELESS_TOKEN)) + """
+                GrantTokens.hash(LIMITED_DOWN_TOKEN), GrantTokens.hash(BY_CATEGORY_TOKEN), GrantTokens.hash(STATELESS_TOKEN))
+                + policyLayerGrant() + """
                 policies:
                   by-category:
                     version: "1"
@@ -157,6 +160,24 @@ public class GatewayTestBed implements QuarkusTestResourceLifecycleManager {
                     default: deny
                     list: callable
                     tools: {echo: {}}
+                """ + policyLayerPolicy();
+    }
+
+    /** PolicyLayer's other forms: action with reason, rate_limit in seconds, per session and per grant. */
+    private static String policyLayerGrant() {
+        return "  - {id: policylayer, server: fixture, token_hash: \"" + GrantTokens.hash(POLICYLAYER_TOKEN)
+                + "\", policy: policylayer-forms}\n";
+    }
+
+    private static String policyLayerPolicy() {
+        return """
+                  policylayer-forms:
+                    version: "1"
+                    default: deny
+                    tools:
+                      add: {action: deny, reason: "Adding is done by hand here."}
+                      echo: {action: allow, rate_limit: {max: 2, window: 3600, scope: session}}
+                      test_simple_text: {rate_limit: {max: 1, window: 3600}}
                 """;
     }
 

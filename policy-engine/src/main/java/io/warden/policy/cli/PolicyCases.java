@@ -25,6 +25,7 @@ import java.util.Map;
  *   arguments: {amount: 20000, reason: duplicate}
  *   grant: {id: g-1, label: support-bot, tags: {team: support}}   # optional
  *   server: {id: billing, name: Billing}                          # optional
+ *   session: conversation-1                                       # optional: the MCP session (session-scoped limits)
  *   time: "2026-03-02T09:30:00Z"                                  # optional, default: now
  *   tool_info: {description: "...", annotations: {readOnlyHint: true}, category: financial}  # optional
  *   expect: {outcome: deny, rule: /tools/create_refund/deny_if/0, message: "..."}  # rule, message optional
@@ -108,6 +109,11 @@ public final class PolicyCases {
     }
 
     private static Subject subject(JsonNode c) {
+        String session = c.path("session").isTextual() ? c.get("session").asText() : null;
+        return grantAndServer(c).withSession(session);
+    }
+
+    private static Subject grantAndServer(JsonNode c) {
         JsonNode grant = c.path("grant");
         JsonNode server = c.path("server");
         if (!grant.isObject() && !server.isObject()) {
