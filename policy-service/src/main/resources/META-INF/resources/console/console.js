@@ -186,7 +186,7 @@ const VIEWS = { servers: showServers, server: showServer, policies: showPolicies
 function route() {
   if (!state.session) return;
   const [first, arg] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
-  const name = first === 'servers' && arg ? 'server' : (VIEWS[first] ? first : 'servers');
+  const name = first === 'servers' && arg ? 'server' : (VIEWS[first] && first !== 'server' ? first : 'servers');
   stopApprovals();
   banner('');
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== 'view-' + name;
@@ -325,18 +325,21 @@ async function renderTools(id) {
     f ? (f.ok ? 'Tools fetched ' + when(f.at) + '.' : 'The last fetch failed: ' + (f.error || 'unknown error') + '. Check the URL and headers, then fetch again.')
       : 'The tools have not been fetched yet; this happens right after registration, or use "Fetch tools now".');
   const body = $('tools-table').tBodies[0];
-  body.replaceChildren(...inv.tools.map((t) => {
+  body.replaceChildren(...inv.tools.flatMap((t) => {
     const def = el('td', {},
       el('details', {}, el('summary', {}, 'Input schema'), el('pre', {}, JSON.stringify(t.input_schema || {}, null, 2))));
-    if (t.changed) {
-      const approve = el('button', { type: 'button', class: 'small', 'data-needs': 'policy_manager',
-        onclick: () => approveDefinition(id, t.name) }, 'Approve new definition');
-      def.prepend(el('div', {}, el('span', { class: 'badge warn' }, 'definition changed'), ' ', approve),
-        el('details', { open: true }, el('summary', {}, 'What changed'), lineDiff(t.previous_definition, t.definition)));
-    }
+    // A changed definition gets a full-width row under the tool: what it said when accepted against what it says now.
+    const diffRow = t.changed ? el('tr', { class: 'changed-row', 'data-diff-for': t.name },
+      el('td', { colspan: '7' },
+        el('div', { class: 'buttons' }, el('span', { class: 'badge warn' }, 'definition changed since it was accepted'),
+          el('button', { type: 'button', class: 'small', 'data-needs': 'policy_manager', onclick: () => approveDefinition(id, t.name) },
+            'Approve new definition'),
+          el('span', { class: 'muted' }, 'Until then, read the change: a new description can carry instructions to the agent.')),
+        lineDiff(t.previous_definition, t.definition))) : null;
+    if (t.changed) def.prepend(el('div', {}, el('span', { class: 'badge warn' }, 'definition changed')));
     if (!t.listed) def.prepend(el('div', { class: 'muted' }, 'no longer listed by the upstream'));
     const audit = auditLink({ server: id, tool: t.name });
-    return el('tr', { 'data-tool': t.name, class: t.changed ? 'changed-row' : '' },
+    return [el('tr', { 'data-tool': t.name, class: t.changed ? 'changed-row' : '' },
       el('th', { scope: 'row' }, el('code', {}, t.name), t.title ? el('div', {}, t.title) : null,
         t.description ? el('div', { class: 'muted' }, t.description) : null, audit),
       el('td', { class: 'category' }, t.category),
@@ -344,7 +347,7 @@ async function renderTools(id) {
       el('td', { class: 'why' }, el('ul', {}, (t.reasons || []).map((r) => el('li', {}, r)))),
       el('td', {}, annotationsList(t.annotations)),
       el('td', {}, t.recommended ? [el('strong', {}, t.recommended.action), el('div', { class: 'muted' }, t.recommended.why)] : ''),
-      def);
+      def), diffRow].filter(Boolean);
   }));
   $('tools-empty').hidden = inv.tools.length > 0;
   $('tools-empty').textContent = 'No tools known yet. ' + (f && !f.ok ? 'The upstream could not be reached: fix it, then "Fetch tools now".'
@@ -1009,9 +1012,18 @@ async function pollApprovals() {
   $('approvals-updated').textContent = 'Updated ' + new Date().toLocaleTimeString() + '; refreshes every ' + APPROVALS_POLL_MS / 1000 + ' s.';
 }
 
-async function showApprovals() {
+/** #approvals/<id> (the link a pending approval's notification carries) brings that approval's row into view. */
+async function showApprovals(id) {
   $('approvals-table').tBodies[0].replaceChildren();
   await pollApprovals();
+  const row = id && $('approvals-table').querySelector('tr[data-approval="' + CSS.escape(id) + '"]');
+  if (row) {
+    row.classList.add('target');
+    row.scrollIntoView({ block: 'center' });
+    row.querySelector('input.comment').focus();
+  } else if (id && $('approvals-note').hidden) {
+    $('approvals-updated').textContent = 'Approval ' + id + ' is no longer pending: it was decided or has expired.';
+  }
   if ($('approvals-note').hidden) state.approvalsTimer = setInterval(pollApprovals, APPROVALS_POLL_MS);
 }
 
