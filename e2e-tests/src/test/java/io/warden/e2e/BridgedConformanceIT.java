@@ -10,6 +10,7 @@ import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.NodeTool;
+import io.warden.stack.Balancer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -58,7 +59,7 @@ class BridgedConformanceIT {
     private NodeMcpServer modernOnly;
     private NodeMcpServer legacyOnly;
     private GatewayProcess gateway;
-    private final Map<String, RoundRobinProxy> proxies = new LinkedHashMap<>();
+    private final Map<String, Balancer> proxies = new LinkedHashMap<>();
     private Path work;
 
     @BeforeAll
@@ -83,8 +84,8 @@ class BridgedConformanceIT {
                   allow: {version: "1", default: allow}
                 """.formatted(modernOnly.url(), legacyOnly.url(), GrantTokens.hash(modernToken), GrantTokens.hash(legacyToken)));
         gateway = GatewayProcess.start("bridge", config, SessionKeys.generate(), work);
-        proxies.put("modern-only", new RoundRobinProxy(List.of(gateway.port()), modernToken));
-        proxies.put("legacy-only", new RoundRobinProxy(List.of(gateway.port()), legacyToken));
+        proxies.put("modern-only", Balancer.perRequest(List.of(gateway.port()), modernToken));
+        proxies.put("legacy-only", Balancer.perRequest(List.of(gateway.port()), legacyToken));
     }
 
     @AfterAll

@@ -10,6 +10,7 @@ import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.NodeTool;
+import io.warden.stack.Balancer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * take alternate requests. Every scenario that passes directly must pass through Warden on both paths, unless
  * {@code conformance/known-gateway-failures.txt} names it with a reason (and a stale entry fails too).
  *
- * <p>The suite cannot send an {@code Authorization} header, so a {@link RoundRobinProxy} in front of the
+ * <p>The suite cannot send an {@code Authorization} header, so a {@link Balancer#perRequest per-request Balancer} in front of the
  * gateway(s) adds the grant token; the single-instance path uses the same proxy with one backend.
  *
  * <p>The table of the run is written to {@code target/conformance/conformance.md}, and to
@@ -55,8 +56,8 @@ class ConformanceIT {
     private NodeMcpServer fixture;
     private GatewayProcess gatewayA;
     private GatewayProcess gatewayB;
-    private RoundRobinProxy single;
-    private RoundRobinProxy pair;
+    private Balancer single;
+    private Balancer pair;
     private Path work;
 
     /** What one requirement set gave on each path, for the table. */
@@ -83,8 +84,8 @@ class ConformanceIT {
         String sessionKey = SessionKeys.generate();
         gatewayA = GatewayProcess.start("a", config, sessionKey, work);
         gatewayB = GatewayProcess.start("b", config, sessionKey, work);
-        single = new RoundRobinProxy(List.of(gatewayA.port()), token);
-        pair = new RoundRobinProxy(List.of(gatewayA.port(), gatewayB.port()), token);
+        single = Balancer.perRequest(List.of(gatewayA.port()), token);
+        pair = Balancer.perRequest(List.of(gatewayA.port(), gatewayB.port()), token);
     }
 
     @AfterAll
@@ -138,7 +139,7 @@ class ConformanceIT {
         }
         reports.put(set, new SetReport(set, scored, byTarget, millis));
 
-        List<Long> perInstance = pair.requestsPerBackend();
+        List<Long> perInstance = pair.servedPerBackend();
         assertTrue(perInstance.stream().allMatch(n -> n > 50),
                 "both gateway instances must have served requests, got " + perInstance);
 

@@ -29,18 +29,26 @@ public final class KafkaProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final Path log;
     private ManagedProcess process;
 
-    private KafkaProcess(Path dir, int port, int controllerPort) {
+    private KafkaProcess(Path dir, int port, int controllerPort, Path log) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.log = log;
     }
 
     /** Formats a new broker in {@code dir} on free ports and starts it; returns once it accepts clients. */
     public static KafkaProcess start(Path dir) {
+        return start(dir, dir.resolve("kafka.log"));
+    }
+
+    /** As {@link #start(Path)}, with the broker's output appended to {@code log} instead of {@code dir/kafka.log}. */
+    public static KafkaProcess start(Path dir, Path log) {
         requireBrokerClasses();
-        KafkaProcess kafka = new KafkaProcess(dir.toAbsolutePath(), FreePorts.next(), FreePorts.next());
+        KafkaProcess kafka = new KafkaProcess(dir.toAbsolutePath(), FreePorts.next(), FreePorts.next(),
+                log.toAbsolutePath());
         kafka.format();
         kafka.startAgain();
         return kafka;
@@ -110,7 +118,7 @@ public final class KafkaProcess implements AutoCloseable {
         }
         process = ManagedProcess.start("kafka-" + port, List.of(java(), "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "kafka.Kafka", config().toString()),
-                dir, Map.of(), dir.resolve("kafka.log"));
+                dir, Map.of(), log);
         ManagedProcess started = process;
         Poll.until(STARTUP, this::accepting, () -> !started.isAlive(),
                 () -> "kafka did not start on port " + port + "; log:\n" + started.logTail(4000));
@@ -137,6 +145,12 @@ public final class KafkaProcess implements AutoCloseable {
         if (process != null) {
             process.killNow();
         }
+    }
+
+    /** The broker's process id, or -1 when it is stopped. */
+    public long pid() {
+        ManagedProcess p = process;
+        return p != null && p.isAlive() ? p.pid() : -1;
     }
 
     public boolean isRunning() {

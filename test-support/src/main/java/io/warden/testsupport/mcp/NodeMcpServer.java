@@ -56,6 +56,7 @@ public final class NodeMcpServer implements AutoCloseable {
     private final Kind kind;
     private final Eras eras;
     private final Path logDir;
+    private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
     private ManagedProcess process;
@@ -65,10 +66,22 @@ public final class NodeMcpServer implements AutoCloseable {
     }
 
     private NodeMcpServer(Kind kind, int port, Eras eras) {
+        this(kind, port, eras, null);
+    }
+
+    private NodeMcpServer(Kind kind, int port, Eras eras, Path log) {
         this.kind = kind;
         this.eras = eras;
         this.port = port;
-        this.logDir = Commands.tempDir("warden-mcp-" + kind.name().toLowerCase());
+        this.logDir = log == null ? Commands.tempDir("warden-mcp-" + kind.name().toLowerCase()) : null;
+        this.log = log == null ? logDir.resolve("server.log") : log.toAbsolutePath();
+    }
+
+    /** The fixture server (both eras), its output written to {@code log} (emptied first): for a launcher's log folder. */
+    public static NodeMcpServer fixtureLoggingTo(Path log) {
+        NodeMcpServer server = new NodeMcpServer(Kind.FIXTURE, 0, Eras.DUAL, log);
+        server.start();
+        return server;
     }
 
     /** Starts the fixture server on a port it picks itself, and waits until it listens. */
@@ -108,7 +121,6 @@ public final class NodeMcpServer implements AutoCloseable {
         }
         Path dir = NodeTool.nodeDir();
         String node = NodeTool.node().toString();
-        Path log = logDir.resolve("server.log");
         try {
             Files.deleteIfExists(log);
         } catch (IOException e) {
@@ -167,6 +179,12 @@ public final class NodeMcpServer implements AutoCloseable {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The server's process id, or -1 when it is stopped. */
+    public long pid() {
+        ManagedProcess p = process;
+        return p != null && p.isAlive() ? p.pid() : -1;
     }
 
     public int port() {
@@ -343,13 +361,15 @@ public final class NodeMcpServer implements AutoCloseable {
 
     /** The server's output so far (for failure messages). */
     public String logTail(int maxChars) {
-        return ManagedProcess.tail(logDir.resolve("server.log"), maxChars);
+        return ManagedProcess.tail(log, maxChars);
     }
 
     @Override
     public void close() {
         stop();
-        Commands.deleteTree(logDir);
+        if (logDir != null) {
+            Commands.deleteTree(logDir);
+        }
     }
 
     @Override

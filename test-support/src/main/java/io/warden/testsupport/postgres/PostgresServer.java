@@ -32,22 +32,37 @@ public final class PostgresServer implements AutoCloseable {
     private final Path bin;
     private final Path base;
     private final Path data;
+    private final Path log;
     private final int port;
     private ManagedProcess postmaster;
 
-    private PostgresServer(Path bin, int port) {
+    private PostgresServer(Path bin, int port, Path base, Path log) {
         this.bin = bin;
         this.port = port;
-        this.base = Commands.tempDir("warden-pg");
+        this.base = base;
         this.data = base.resolve("data");
+        this.log = log == null ? base.resolve("postgres.log") : log;
     }
 
     /** initdb + start on a free port; returns once the server accepts connections. */
     public static PostgresServer launch() {
+        return launch(null, null);
+    }
+
+    /**
+     * initdb in {@code base} (created, emptied; deleted again by {@link #close()}) + start on a free port, the server's
+     * output appended to {@code log}: for a launcher that keeps its data and logs in folders of its own.
+     */
+    public static PostgresServer launchIn(Path base, Path log) {
+        return launch(base.toAbsolutePath(), log.toAbsolutePath());
+    }
+
+    private static PostgresServer launch(Path fixedBase, Path log) {
         Path bin = findBin();
         IllegalStateException failure = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            PostgresServer server = new PostgresServer(bin, FreePorts.next());
+            Path base = fixedBase == null ? Commands.tempDir("warden-pg") : fresh(fixedBase);
+            PostgresServer server = new PostgresServer(bin, FreePorts.next(), base, log);
             try {
                 server.init();
                 server.start();
@@ -58,6 +73,15 @@ public final class PostgresServer implements AutoCloseable {
             }
         }
         throw failure;
+    }
+
+    private static Path fresh(Path dir) {
+        Commands.deleteTree(dir);
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Path findBin() {
@@ -131,7 +155,7 @@ public final class PostgresServer implements AutoCloseable {
                 "-c", "fsync=off",
                 "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off",
-                "-c", "max_connections=200"), base, Map.of("LC_ALL", "C.UTF-8"), base.resolve("postgres.log"));
+                "-c", "max_connections=200"), base, Map.of("LC_ALL", "C.UTF-8"), log);
         Poll.until(STARTUP, this::isReady, () -> !postmaster.isAlive(), () -> "PostgreSQL on port " + port + " not ready"
                 + (postmaster.isAlive() ? "" : " (exited)") + "; log:\n" + postmaster.logTail(3000));
     }
@@ -177,6 +201,12 @@ public final class PostgresServer implements AutoCloseable {
 
     public String host() {
         return "127.0.0.1";
+    }
+
+    /** The postmaster's process id (as root: that of the {@code runuser} above it), or -1 when stopped. */
+    public long pid() {
+        ManagedProcess p = postmaster;
+        return p != null && p.isAlive() ? p.pid() : -1;
     }
 
     public int port() {

@@ -6,6 +6,7 @@ import io.warden.testsupport.ManagedProcess;
 import io.warden.testsupport.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,14 +31,20 @@ public final class RedisServer implements AutoCloseable {
     private final Optional<Path> binary;
     /** Further {@code redis-server} arguments (binary only), e.g. cluster mode. */
     private final List<String> extraArgs;
+    private Path log;
     private ManagedProcess process;
     private redis.embedded.RedisServer embedded;
 
     private RedisServer(int port, Optional<Path> binary, List<String> extraArgs) {
+        this(port, binary, extraArgs, Commands.tempDir("warden-redis"));
+    }
+
+    private RedisServer(int port, Optional<Path> binary, List<String> extraArgs, Path dir) {
         this.port = port;
         this.binary = binary;
         this.extraArgs = List.copyOf(extraArgs);
-        this.dir = Commands.tempDir("warden-redis");
+        this.dir = dir;
+        this.log = dir.resolve("redis.log");
         if (binary.isEmpty()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopEmbedded, "warden-embedded-redis-stop"));
         }
@@ -50,6 +57,33 @@ public final class RedisServer implements AutoCloseable {
             try {
                 return launchOn(FreePorts.next());
             } catch (IllegalStateException e) {
+                failure = e;
+            }
+        }
+        throw failure;
+    }
+
+    /**
+     * Starts the machine's {@code redis-server} on a free port with its working folder {@code dir} (created; deleted by
+     * {@link #close()}) and its output appended to {@code log}: for a launcher that keeps its logs in one folder.
+     */
+    public static RedisServer launchIn(Path dir, Path log) {
+        Path binary = chooseBinary().orElseThrow(() -> new IllegalStateException(
+                "no redis-server on this machine: `apt-get install -y redis-server`"));
+        IllegalStateException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            RedisServer server = new RedisServer(FreePorts.next(), Optional.of(binary), List.of(), dir.toAbsolutePath());
+            server.log = log.toAbsolutePath();
+            try {
+                server.start();
+                return server;
+            } catch (IllegalStateException e) {
+                server.stop();
                 failure = e;
             }
         }
@@ -150,7 +184,7 @@ public final class RedisServer implements AutoCloseable {
                 "--dir", dir.toString(),
                 "--logfile", ""));
         command.addAll(extraArgs);
-        process = ManagedProcess.start("redis-server:" + port, command, dir, Map.of(), dir.resolve("redis.log"));
+        process = ManagedProcess.start("redis-server:" + port, command, dir, Map.of(), log);
     }
 
     private void startEmbedded() {
@@ -247,6 +281,12 @@ public final class RedisServer implements AutoCloseable {
 
     public String host() {
         return "127.0.0.1";
+    }
+
+    /** The server's process id, or -1 when it is stopped or embedded. */
+    public long pid() {
+        ManagedProcess p = process;
+        return p != null && p.isAlive() ? p.pid() : -1;
     }
 
     public int port() {
