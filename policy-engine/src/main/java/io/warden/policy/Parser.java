@@ -402,11 +402,11 @@ final class Parser {
         }
         String rule = pointer + "/action";
         if ("deny".equals(action)) {
-            return new Entry(Entry.Kind.DENY_IF, rule, new Condition[0], reason, false, null, 0);
+            return new Entry(Entry.Kind.DENY_IF, rule, new Condition[0], reason, false, null, 0, null);
         }
         if ("require_approval".equals(action)) {
             return new Entry(Entry.Kind.APPROVAL, rule, new Condition[0], null, false, reason,
-                    DEFAULT_APPROVAL_TIMEOUT_MS);
+                    DEFAULT_APPROVAL_TIMEOUT_MS, ApprovalRequirement.Approver.OPERATOR);
         }
         return null;
     }
