@@ -15,8 +15,13 @@ public final class SseParser {
 
     private final Consumer<SseEvent> sink;
     private final int maxEventBytes;
-    private final StringBuilder raw = new StringBuilder();
-    private final StringBuilder line = new StringBuilder();
+    /**
+     * Beyond this many chars, the builders are dropped after each event rather than kept for reuse: a stream that once
+     * carried one large event must not hold its size for as long as it stays open (thousands of idle streams per pod).
+     */
+    static final int RETAINED_CHARS = 1024;
+    private StringBuilder raw = new StringBuilder();
+    private StringBuilder line = new StringBuilder();
     private StringBuilder data;
     private String id;
     private String event;
@@ -63,6 +68,11 @@ public final class SseParser {
         return rawBytes + pending.length;
     }
 
+    /** Chars the parser's builders keep allocated between events (for tests). */
+    int retainedChars() {
+        return raw.capacity() + line.capacity();
+    }
+
     /** Bytes this char took in UTF-8: a surrogate pair (4 bytes) is two chars of 2. */
     private static int utf8Length(char c) {
         return c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
@@ -107,7 +117,10 @@ public final class SseParser {
             // stray blank lines between events: relay them so the byte stream stays faithful
             sink.accept(new SseEvent(raw.toString(), null, null, null, null));
         }
-        raw.setLength(0);
+        raw = raw.capacity() > RETAINED_CHARS ? new StringBuilder() : raw.delete(0, raw.length());
+        if (line.capacity() > RETAINED_CHARS) {
+            line = new StringBuilder();
+        }
         rawBytes = 0;
         data = null;
         id = null;

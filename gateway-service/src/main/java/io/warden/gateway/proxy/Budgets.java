@@ -47,6 +47,8 @@ final class Budgets {
     }
 
     private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
+    /** Descriptors kept for everything but streams and calls: jars, logs, Redis, Kafka, clients' idle connections. */
+    static final int FILE_RESERVE = 512;
 
     private final int maxStreams;
     private final int maxStreamsPerGrant;
@@ -187,6 +189,26 @@ final class Budgets {
     /** Counts a refusal that came after the exchange was sent. */
     void countRefusal(String server, Refusal r) {
         metrics.refusal(server, r.cause());
+    }
+
+    /**
+     * The streams this process can hold without taking the descriptors calls need: each stream holds two (the client's
+     * connection and its own upstream connection), each call in flight up to two, plus {@value #FILE_RESERVE} for the
+     * rest. Past the open-file limit a new connection fails, and calls then failed as "unreachable" behind the streams.
+     * {@code fileLimit} unknown (0 or less): the configured value.
+     */
+    static int streamsWithinFileLimit(int configured, int maxCalls, long fileLimit) {
+        if (fileLimit <= 0) {
+            return configured;
+        }
+        long room = (fileLimit - FILE_RESERVE - 2L * maxCalls) / 2;
+        return (int) Math.max(0, Math.min(configured, room));
+    }
+
+    /** This process's open-file limit, or 0 when the JVM cannot tell. */
+    static long openFileLimit() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 0;
     }
 
     ProxyMetrics metrics() {

@@ -86,7 +86,15 @@ public final class McpProxy {
         this.metrics = metrics;
         this.limiter = limiter;
         this.shared = shared;
-        this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
+        long files = Budgets.openFileLimit();
+        int streams = Budgets.streamsWithinFileLimit(limits.maxConcurrentStreams(), limits.maxCallsInFlight(), files);
+        if (streams < limits.maxConcurrentStreams()) {
+            LOG.warnf("max-concurrent-streams is %d, but this process may open %d files: each stream holds two and calls"
+                            + " in flight (max-calls-in-flight %d) need theirs, so at most %d streams are admitted. Raise the"
+                            + " open-file limit (ulimit -n) to hold more", limits.maxConcurrentStreams(), files,
+                    limits.maxCallsInFlight(), streams);
+        }
+        this.budgets = new Budgets(streams, limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
                 limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), limits.maxBufferedBytes(), metrics,
                 System::nanoTime);
         UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);

@@ -108,4 +108,14 @@ class SseParserTest {
         assertEquals(0, parser.bufferedBytes(), "nothing is held once the event went out");
         assertEquals("ab\u20ac", events.get(0).data());
     }
+
+    @Test
+    void aLargeEventIsNotKeptAllocatedOnceItWentOut() {
+        feed("data: " + "x".repeat(100_000) + "\n\n");
+        assertEquals(100_000, events.get(0).data().length());
+        assertTrue(parser.retainedChars() <= 2 * SseParser.RETAINED_CHARS,
+                "an idle stream holds little after one large event: " + parser.retainedChars());
+        feed("data: small\n\n");
+        assertEquals("small", events.get(1).data());
+    }
 }

@@ -92,4 +92,14 @@ class BudgetsTest {
         assertNull(budgets.session("s", "g1", null));
         assertEquals(429, budgets.session("s", "g1", null).status(), "without a shared count the pod's own window");
     }
+
+    @Test
+    void streamsAreCappedSoThatCallsKeepTheirFileDescriptors() {
+        // 20,000 files, 1,024 calls in flight: (20000 - 512 - 2048) / 2 streams at most.
+        assertEquals(8720, Budgets.streamsWithinFileLimit(10_000, 1024, 20_000));
+        assertEquals(5000, Budgets.streamsWithinFileLimit(5000, 1024, 20_000), "a budget that fits is kept");
+        assertEquals(10_000, Budgets.streamsWithinFileLimit(10_000, 1024, 1 << 20));
+        assertEquals(0, Budgets.streamsWithinFileLimit(10_000, 1024, 1024), "no room at all: no streams, calls first");
+        assertEquals(10_000, Budgets.streamsWithinFileLimit(10_000, 1024, 0), "limit unknown: as configured");
+    }
 }
