@@ -57,6 +57,21 @@ final class EventStream implements AutoCloseable {
         }
     }
 
+    /** A POST whose answer may be an event stream (a call the gateway holds), read the same way. */
+    static EventStream post(String url, Map<String, String> headers, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json, text/event-stream")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        try {
+            return new EventStream(HTTP.sendAsync(b.build(), HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            throw new UncheckedIOException(new IOException("POST " + url + " failed", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void read() {
         String type = null;
         String id = null;

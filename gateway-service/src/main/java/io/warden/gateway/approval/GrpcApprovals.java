@@ -50,7 +50,7 @@ public final class GrpcApprovals implements Approvals {
     private final List<Consumer<Approval>> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledThreadPoolExecutor timers;
     private volatile boolean closed;
-    private int watchFailures;
+    private final AtomicInteger watchFailures = new AtomicInteger();
 
     public GrpcApprovals(List<String> endpoints, String gatewayKey, String gatewayId, Duration deadline, Duration reconnectMin,
                          Duration reconnectMax) {
@@ -180,7 +180,7 @@ public final class GrpcApprovals implements Approvals {
                 WatchApprovalsRequest.newBuilder().setGatewayId(gatewayId).build(), new StreamObserver<>() {
                     @Override
                     public void onNext(Approval a) {
-                        watchFailures = 0;
+                        watchFailures.set(0);
                         for (Consumer<Approval> l : listeners) {
                             try {
                                 l.accept(a);
@@ -207,7 +207,7 @@ public final class GrpcApprovals implements Approvals {
         if (closed) {
             return;
         }
-        int failures = Math.min(++watchFailures, 16);
+        int failures = Math.min(watchFailures.incrementAndGet(), 16);
         long max = Math.min(reconnectMax.toMillis(), reconnectMin.toMillis() << Math.min(failures, 10));
         long wait = ThreadLocalRandom.current().nextLong(Math.max(1, max / 2), Math.max(2, max) + 1);
         LOG.debugf("approval decision stream lost (%s); reconnecting in %d ms", why, wait);

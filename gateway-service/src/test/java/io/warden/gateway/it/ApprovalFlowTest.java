@@ -263,6 +263,50 @@ class ApprovalFlowTest {
         assertTrue(outcomes().contains("approval_expired"));
     }
 
+    @Test
+    void theJavaSdkIsHeldAndAskedToo() {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
+                .builder(url.resolve("/").toString()).endpoint("/mcp/fixture")
+                .requestBuilder(java.net.http.HttpRequest.newBuilder().header("Authorization", "Bearer " + ApprovalTestBed.USER_TOKEN))
+                .build();
+        try (var client = io.modelcontextprotocol.client.McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
+                .capabilities(io.modelcontextprotocol.spec.McpSchema.ClientCapabilities.builder().elicitation().build())
+                .elicitation(request -> {
+                    asked.add(request.message());
+                    return new io.modelcontextprotocol.spec.McpSchema.ElicitResult(
+                            io.modelcontextprotocol.spec.McpSchema.ElicitResult.Action.ACCEPT, java.util.Map.of("approve", true));
+                }).build()) {
+            client.initialize();
+            var result = client.callTool(new io.modelcontextprotocol.spec.McpSchema.CallToolRequest("echo",
+                    java.util.Map.of("message", "from java")));
+            assertFalse(Boolean.TRUE.equals(result.isError()), result.toString());
+            assertEquals("from java", ((io.modelcontextprotocol.spec.McpSchema.TextContent) result.content().get(0)).text());
+            assertEquals(1, asked.size());
+            assertTrue(asked.get(0).contains("Approve the call to echo"), asked.toString());
+        }
+    }
+
+    @Test
+    void rateLimitTokensAreTakenWhenTheCallRunsNotWhileItWaits() {
+        // region_echo: operator approval, and one call per hour. Waiting calls take no token.
+        JsonNode waiting = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none",
+                "region_echo", "{\"region\":\"eu\"}", "region_echo", "{\"region\":\"eu\"}");
+        String id = approvalId(waiting.get(0));
+        assertEquals(id, approvalId(waiting.get(1)), "a retried call finds the same approval");
+        admin("/warden/approvals/" + id + "/approve", null).then().statusCode(200);
+        JsonNode ran = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none", "region_echo", "{\"region\":\"eu\"}").get(0);
+        assertEquals("region=eu", ran.path("text").asText(), ran.toString());
+
+        // The hour's token is spent: an approved call is refused by the limit and keeps its approval for later.
+        String second = approvalId(client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none", "region_echo",
+                "{\"region\":\"us\"}").get(0));
+        admin("/warden/approvals/" + second + "/approve", null).then().statusCode(200);
+        JsonNode limited = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "none", "region_echo", "{\"region\":\"us\"}").get(0);
+        assertTrue(limited.path("isError").asBoolean(), limited.toString());
+        assertFalse(limited.path("text").asText().contains("approval"), "refused by the limit, not the approval: " + limited);
+    }
+
     // ---- the admin endpoint -------------------------------------------------------------------------------------
 
     @Test

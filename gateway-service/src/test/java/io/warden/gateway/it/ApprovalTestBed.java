@@ -59,6 +59,9 @@ public class ApprovalTestBed implements QuarkusTestResourceLifecycleManager {
                           add:
                             approval: [{conditions: [], reason: "Adding needs an operator.", timeout: 10s}]
                             limits: [{counter: adds, window: hour, max: 100, scope: grant}]
+                          region_echo:
+                            approval: [{conditions: [], reason: "Regions need an operator."}]
+                            limits: [{counter: regions, window: hour, max: 1, scope: grant}]
                     """.formatted(fixture.url(), GrantTokens.hash(USER_TOKEN), GrantTokens.hash(OPERATOR_TOKEN),
                     GrantTokens.hash(OTHER_OPERATOR_TOKEN)));
             return Map.of(
