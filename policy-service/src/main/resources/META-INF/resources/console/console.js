@@ -196,6 +196,12 @@ function route() {
     if (a.dataset.view === (name === 'server' ? 'servers' : name)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // Keyboard and screen-reader users land on the new page's title, not on the link they left behind.
+  const title = $('view-' + name).querySelector('.page-title');
+  if (title && document.activeElement && document.activeElement.closest('#nav, main')) {
+    title.tabIndex = -1;
+    title.focus();
+  }
   VIEWS[name](arg).catch((e) => banner(describe(e)));
 }
 
