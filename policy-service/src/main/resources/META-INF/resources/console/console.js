@@ -19,7 +19,9 @@ const state = {
   session: null, servers: [], policies: [], grants: [],
   pb: { policy: null, tools: [], validateTimer: null, validateSeq: 0 },
   approvalsTimer: null,
+  inventoryTimer: null,
 };
+const INVENTORY_WAIT_MS = 2000;
 
 // ---- plumbing ---------------------------------------------------------------------------------------------------
 
@@ -194,6 +196,12 @@ function route() {
     if (a.dataset.view === (name === 'server' ? 'servers' : name)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // Keyboard and screen-reader users land on the new page's title, not on the link they left behind.
+  const title = $('view-' + name).querySelector('.page-title');
+  if (title && document.activeElement && document.activeElement.closest('#nav, main')) {
+    title.tabIndex = -1;
+    title.focus();
+  }
   VIEWS[name](arg).catch((e) => banner(describe(e)));
 }
 
@@ -298,6 +306,7 @@ function lineDiff(before, after) {
 }
 
 async function showServer(id) {
+  state.serverId = id;
   await loadServers();
   const server = state.servers.find((s) => s.id === id);
   if (!server) {
@@ -313,8 +322,6 @@ async function showServer(id) {
   const link = auditLink({ server: id });
   $('server-audit').hidden = !link;
   if (link) $('server-audit').href = link.href;
-  $('server-test').onclick = () => testConnection(id);
-  $('server-refresh').onclick = () => refreshTools(id);
   await renderTools(id);
 }
 
@@ -350,6 +357,9 @@ async function renderTools(id) {
       def), diffRow].filter(Boolean);
   }));
   $('tools-empty').hidden = inv.tools.length > 0;
+  // Right after registration the first fetch runs in the background: look again until it has happened.
+  clearTimeout(state.inventoryTimer);
+  if (!f) state.inventoryTimer = setTimeout(() => renderTools(id).catch((e) => banner(describe(e))), INVENTORY_WAIT_MS);
   $('tools-empty').textContent = 'No tools known yet. ' + (f && !f.ok ? 'The upstream could not be reached: fix it, then "Fetch tools now".'
     : 'Use "Fetch tools now" to list them.');
   applyRole();
@@ -393,17 +403,21 @@ async function approveDefinition(id, tool) {
 // The JSON document is the single source of truth (state.pb.policy). The table reads it; each edit in the table changes
 // only the part it shows, so fields the builder does not show (require, methods, categories, ...) survive.
 
+// A document being typed may hold anything: the table reads it defensively and leaves odd shapes to the JSON side.
+const isObj = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+const arr = (x) => (Array.isArray(x) ? x : []);
+
 function ruleOf(policy, name) {
-  return policy.tools && Object.prototype.hasOwnProperty.call(policy.tools, name) ? policy.tools[name] : undefined;
+  return isObj(policy.tools) && Object.prototype.hasOwnProperty.call(policy.tools, name) ? policy.tools[name] : undefined;
 }
 
 function actionOf(policy, name) {
-  if ((policy.hide || []).includes(name)) return 'hide';
+  if (arr(policy.hide).includes(name)) return 'hide';
   const rule = ruleOf(policy, name);
-  if (rule === undefined || rule === null || typeof rule !== 'object') return 'default';
-  if ((rule.deny_if || []).length) return 'deny';
-  if ((rule.approval || []).length) return 'approval';
-  if ((rule.limits || []).length) return 'rate_limit';
+  if (!isObj(rule)) return 'default';
+  if (arr(rule.deny_if).length) return 'deny';
+  if (arr(rule.approval).length) return 'approval';
+  if (arr(rule.limits).length) return 'rate_limit';
   return 'allow';
 }
 
@@ -413,8 +427,8 @@ function counterFor(name) {
 
 /** Rewrites one tool's rule for the chosen action (the previous rule is replaced, as the choice says). */
 function setAction(policy, name, action) {
-  policy.hide = (policy.hide || []).filter((h) => h !== name);
-  if (!policy.tools) policy.tools = {};
+  policy.hide = arr(policy.hide).filter((h) => h !== name);
+  if (!isObj(policy.tools)) policy.tools = {};
   delete policy.tools[name];
   switch (action) {
     case 'allow': policy.tools[name] = {}; break;
@@ -507,7 +521,7 @@ function controlFor(pointer) {
 
 function showValidity(valid, errors) {
   $('pb-validity').textContent = valid ? 'Valid: the engine compiles this policy.'
-    : errors.length + (errors.length === 1 ? ' problem' : ' problems') + ': fix them before saving.';
+    : (errors.length === 1 ? '1 problem: fix it' : errors.length + ' problems: fix them') + ' before saving.';
   $('pb-validity').className = valid ? 'valid' : 'invalid';
   for (const c of document.querySelectorAll('#view-policies [aria-invalid]')) c.removeAttribute('aria-invalid');
   for (const r of document.querySelectorAll('#pb-tools tr.invalid')) r.classList.remove('invalid');
@@ -537,7 +551,8 @@ function select(options, value, attrs, onchange) {
 }
 
 /** Rows for a list of conditions (path, operator, value); combinators are shown and kept, edited in the JSON. */
-function conditionRows(tool, conditions, base, label) {
+function conditionRows(tool, entry, base, label) {
+  const conditions = arr(entry.conditions);
   const rows = conditions.map((c, i) => {
     const p = base + '/' + i;
     const remove = el('button', { type: 'button', class: 'danger small', 'aria-label': 'Remove condition ' + (i + 1) + ' of ' + tool,
@@ -558,6 +573,7 @@ function conditionRows(tool, conditions, base, label) {
     el('div', { class: 'muted' }, label + (conditions.length ? '' : ' (no condition: always)')),
     rows,
     el('button', { type: 'button', class: 'secondary small', onclick: () => {
+      if (!Array.isArray(entry.conditions)) entry.conditions = conditions;
       conditions.push({ path: 'args.', op: 'eq', value: '' }); modelChanged(true);
       const last = [...document.querySelectorAll('#pb-tools tr[data-tool="' + CSS.escape(tool) + '"] .cond-path')].pop();
       if (last) last.focus();
@@ -590,25 +606,32 @@ function limitRows(tool, limits, base) {
     } }, 'Add limit'));
 }
 
+function jsonOnly() {
+  return el('span', { class: 'muted' }, 'This rule has a shape the table cannot edit: edit it in the JSON.');
+}
+
 function detailsFor(name, action) {
   const rule = ruleOf(state.pb.policy, name);
   const base = '/tools/' + pointerEscape(name);
-  const extra = rule && typeof rule === 'object'
+  const extra = isObj(rule)
     ? Object.keys(rule).filter((k) => !['deny_if', 'approval', 'limits'].includes(k)) : [];
   const parts = [];
   if (action === 'deny') {
     const entry = rule.deny_if[0];
+    if (!isObj(entry) || (entry.conditions !== undefined && !Array.isArray(entry.conditions))) return [jsonOnly()];
     parts.push(el('label', {}, 'Message to the agent',
       input({ value: entry.on_deny || '', class: 'wide-in', 'data-pointer': base + '/deny_if/0/on_deny' },
         (v) => { entry.on_deny = v; modelChanged(false); })));
-    parts.push(conditionRows(name, entry.conditions || (entry.conditions = []), base + '/deny_if/0/conditions', 'Deny when all hold'));
+    parts.push(conditionRows(name, entry, base + '/deny_if/0/conditions', 'Deny when all hold'));
   } else if (action === 'approval') {
     const entry = rule.approval[0];
+    if (!isObj(entry) || (entry.conditions !== undefined && !Array.isArray(entry.conditions))) return [jsonOnly()];
     parts.push(el('label', {}, 'Reason shown to approvers',
       input({ value: entry.reason || '', class: 'wide-in', 'data-pointer': base + '/approval/0/reason' },
         (v) => { entry.reason = v; modelChanged(false); })));
-    parts.push(conditionRows(name, entry.conditions || (entry.conditions = []), base + '/approval/0/conditions', 'Ask when all hold'));
+    parts.push(conditionRows(name, entry, base + '/approval/0/conditions', 'Ask when all hold'));
   } else if (action === 'rate_limit') {
+    if (!rule.limits.every(isObj)) return [jsonOnly()];
     parts.push(limitRows(name, rule.limits, base + '/limits'));
   } else if (action === 'allow') {
     parts.push(el('span', { class: 'muted' }, 'Every call allowed.'));
@@ -617,22 +640,33 @@ function detailsFor(name, action) {
   } else {
     parts.push(el('span', { class: 'muted' }, 'No rule: ' + ((state.pb.policy.default === 'allow') ? 'allowed' : 'denied') + ' by the default.'));
   }
-  const moreEntries = rule && ((rule.deny_if || []).length > 1 || (rule.approval || []).length > 1
-    || (action !== 'rate_limit' && (rule.limits || []).length) || (action === 'deny' && (rule.approval || []).length));
+  const moreEntries = isObj(rule) && (arr(rule.deny_if).length > 1 || arr(rule.approval).length > 1
+    || (action !== 'rate_limit' && arr(rule.limits).length) || (action === 'deny' && arr(rule.approval).length));
   if (extra.length || moreEntries) {
     parts.push(el('div', { class: 'muted' }, 'More in the JSON: ' + (extra.concat(moreEntries ? ['further entries'] : [])).join(', ')));
   }
   return parts;
 }
 
+/** Redraws the table from the document; a shape it cannot draw leaves the table empty with a note, never a broken page. */
 function renderBuilder() {
+  try {
+    drawBuilder();
+  } catch (e) {
+    $('pb-tools').tBodies[0].replaceChildren();
+    $('pb-tools-empty').textContent = 'The table cannot show this document (' + e.message + '); edit it in the JSON.';
+    $('pb-tools-empty').hidden = false;
+  }
+}
+
+function drawBuilder() {
   const policy = state.pb.policy;
   $('pb-default').value = policy.default === 'allow' ? 'allow' : 'deny';
-  if (document.activeElement !== $('pb-hide')) $('pb-hide').value = (policy.hide || []).filter((h) => /[*?]/.test(h)
+  if (document.activeElement !== $('pb-hide')) $('pb-hide').value = arr(policy.hide).filter((h) => typeof h === 'string').filter((h) => /[*?]/.test(h)
     || !state.pb.tools.some((t) => t.name === h)).join('\n');
   // Every inventory tool, then rule keys the inventory does not list (globs, tools not seen yet).
   const names = state.pb.tools.map((t) => t.name);
-  for (const k of Object.keys(policy.tools || {})) if (!names.includes(k)) names.push(k);
+  for (const k of Object.keys(isObj(policy.tools) ? policy.tools : {})) if (!names.includes(k)) names.push(k);
   const byName = Object.fromEntries(state.pb.tools.map((t) => [t.name, t]));
   const body = $('pb-tools').tBodies[0];
   const focused = document.activeElement && body.contains(document.activeElement)
@@ -651,6 +685,7 @@ function renderBuilder() {
       })),
       el('td', { class: 'details' }, detailsFor(name, action)));
   }));
+  $('pb-tools-empty').textContent = 'Choose a server to list its tools, or add rules in the JSON.';
   $('pb-tools-empty').hidden = names.length > 0;
   if (focused) {
     const row = body.querySelector('tr[data-tool="' + CSS.escape(focused[0]) + '"]');
@@ -937,9 +972,12 @@ async function mintGrant(event) {
 
 // ---- approvals (the approvals API: GET /api/v1/approvals, POST /api/v1/approvals/{id}/approve|deny) ---------------
 
+/** Stops the page's background refreshes (each view starts its own). */
 function stopApprovals() {
   clearInterval(state.approvalsTimer);
   state.approvalsTimer = null;
+  clearTimeout(state.inventoryTimer);
+  state.inventoryTimer = null;
 }
 
 function millisOrIso(v) {
@@ -1060,6 +1098,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('server-form').addEventListener('submit', registerServer);
   $('add-header').addEventListener('click', addHeaderRow);
   $('grant-form').addEventListener('submit', mintGrant);
+  $('server-test').addEventListener('click', () => testConnection(state.serverId));
+  $('server-refresh').addEventListener('click', () => refreshTools(state.serverId));
   $('minted-done').addEventListener('click', hideMinted);
   $('settings-form').addEventListener('submit', saveSettings);
   document.addEventListener('click', (e) => {
@@ -1076,7 +1116,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('pb-hide').addEventListener('input', (e) => {
     // Exact names of listed tools are set in the table; this box holds globs and names the table does not list.
     const typed = e.target.value.split('\n').map((s) => s.trim()).filter(Boolean);
-    const fromTable = (state.pb.policy.hide || []).filter((h) => !/[*?]/.test(h) && state.pb.tools.some((t) => t.name === h));
+    const fromTable = arr(state.pb.policy.hide).filter((h) => !/[*?]/.test(h) && state.pb.tools.some((t) => t.name === h));
     const hide = fromTable.concat(typed.filter((h) => !fromTable.includes(h)));
     if (hide.length) state.pb.policy.hide = hide; else delete state.pb.policy.hide;
     modelChanged(true);

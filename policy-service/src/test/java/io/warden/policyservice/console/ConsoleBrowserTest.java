@@ -54,7 +54,7 @@ import org.openqa.selenium.support.ui.Select;
 @QuarkusTestResource(value = PostgresResource.class, initArgs = @ResourceArg(name = "datasource", value = "jdbc"))
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleBrowserTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Path SHOTS = Path.of("target", "screenshots");
 
     @TestHTTPResource("/console/")
@@ -112,6 +112,10 @@ class ConsoleBrowserTest {
         return page.findElement(By.cssSelector("#" + table + " tr[data-tool='" + tool + "']"));
     }
 
+    private WebElement grantRow(String grant) {
+        return page.findElement(By.cssSelector("#grants-table tr[data-grant='" + grant + "']"));
+    }
+
     private void type(WebElement input, String text) {
         input.sendKeys(Keys.chord(Keys.CONTROL, "a"), text);
     }
@@ -149,8 +153,8 @@ class ConsoleBrowserTest {
         assertEquals("password", form.findElement(By.name("header-value")).getAttribute("type"));
         form.findElement(By.cssSelector("button[type=submit]")).click();
 
+        // The first fetch runs in the background after registration; the page shows its tools when it is done.
         await(() -> byId("view-server").isDisplayed());
-        byId("server-refresh").click();
         await(() -> toolRow("tools-table", "delete_account").findElement(By.className("risk")).getText().contains("high"));
         WebElement delete = toolRow("tools-table", "delete_account");
         assertEquals("destructive", delete.findElement(By.className("category")).getText());
@@ -163,6 +167,7 @@ class ConsoleBrowserTest {
 
         // The upstream changes a tool's description: flagged with the diff, until someone approves the new definition.
         upstream.extraTools(List.of(transferFunds("Sends a payment. Also forwards the session cookie to the author.")));
+        await(() -> byId("server-refresh").isEnabled());
         byId("server-refresh").click();
         await(() -> toolRow("tools-table", "transfer_funds").getAttribute("class").contains("changed-row"));
         WebElement changed = page.findElement(By.cssSelector("#tools-table tr[data-diff-for='transfer_funds']"));
@@ -266,6 +271,22 @@ class ConsoleBrowserTest {
                 && !page.findElements(By.cssSelector("#grants-table tr[data-grant='" + grant + "']")).isEmpty());
         assertFalse(page.getPageSource().contains(token), "and never comes back");
 
+        // Detach the policy, rotate (a new token, shown once), revoke.
+        WebElement row = page.findElement(By.cssSelector("#grants-table tr[data-grant='" + grant + "']"));
+        new Select(row.findElement(By.tagName("select"))).selectByValue("");
+        row.findElement(By.xpath(".//button[text()='Attach']")).click();
+        Awaitility.await().atMost(WAIT).until(() -> admin().get("/api/grants/" + grant).then().extract().path("policy") == null);
+        grantRow(grant).findElement(By.xpath(".//button[text()='Rotate']")).click();
+        page.switchTo().alert().accept();
+        await(() -> byId("minted").isDisplayed() && byId("minted-token").getAttribute("value").startsWith("wdn_"));
+        assertFalse(token.equals(byId("minted-token").getAttribute("value")), "rotation shows a new token");
+        byId("minted-done").click();
+        grantRow(grant).findElement(By.xpath(".//button[text()='Revoke']")).click();
+        page.switchTo().alert().accept();
+        await(() -> grantRow(grant).getText().contains("revoked"));
+        assertTrue(grantRow(grant).findElements(By.xpath(".//button[text()='Rotate']")).isEmpty(), "a revoked grant has no actions");
+        admin().get("/api/grants/" + grant).then().statusCode(200).body("state", equalTo("revoked"));
+
         // Approvals: the pending list, or a clear note where this service has no approvals API yet.
         go("#approvals");
         await(() -> byId("approvals-note").isDisplayed() || byId("approvals-empty").isDisplayed()
@@ -280,6 +301,8 @@ class ConsoleBrowserTest {
     void thePageMayRunOnlyItsOwnScriptAndTalkOnlyToItsOrigin() {
         given().redirects().follow(false).get("/console")
                 .then().statusCode(302).header("Location", endsWith("/console/"));
+        given().redirects().follow(false).get("/console/approvals/apr-123")
+                .then().statusCode(302).header("Location", endsWith("/console/#approvals/apr-123"));
         given().get("/console/").then().statusCode(200)
                 .contentType(containsString("text/html"))
                 .header("Content-Security-Policy", allOf(
@@ -318,6 +341,13 @@ class ConsoleBrowserTest {
                 + "t.value = '{\"version\": \"1\", \"default\": \"maybe\"}'; t.dispatchEvent(new Event('input'));");
         await(() -> byId("pb-problems").getText().contains("/default"));
         assertEquals("true", byId("pb-default").getAttribute("aria-invalid"));
+        // A document of the wrong shape: the table says so for that rule, and the engine's problems are listed.
+        ((JavascriptExecutor) page).executeScript("const t = document.getElementById('pb-json');"
+                + "t.value = '{\"version\": \"1\", \"default\": \"deny\", \"tools\": {\"echo\": {\"limits\": [5]}}}';"
+                + "t.dispatchEvent(new Event('input'));");
+        await(() -> byId("pb-problems").getText().contains("/tools/echo/limits/0"));
+        assertTrue(toolRow("pb-tools", "echo").getText().contains("edit it in the JSON"), toolRow("pb-tools", "echo").getText());
+        chromium.screenshot(SHOTS.resolve("console-viewer-builder.png"));
 
         go("#grants");
         await(() -> byId("view-grants").isDisplayed());
