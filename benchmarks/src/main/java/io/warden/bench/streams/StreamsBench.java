@@ -165,6 +165,7 @@ public final class StreamsBench {
         int directHeld = directRamp.held();
         directRamp.close();
         awaitUpstreamStreams(upstreamPort, 0);
+        Latency directAfter = latency(direct, measure);
 
         latency(through, warmup);
         Latency gatewayIdle = latency(through, measure);
@@ -172,12 +173,17 @@ public final class StreamsBench {
         Latency gatewayBusy = latency(through, measure);
         int gatewayHeld = gatewayRamp.held();
         gatewayRamp.close();
+        awaitUpstreamStreams(upstreamPort, 0);
+        // Once more without streams, now that the gateway is as warm as when they were held.
+        Latency gatewayAfter = latency(through, measure);
 
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
-        report.append("| | streams held | call p50 / p99 / max, no streams (ms) | call p50 / p99 / max, streams held (ms) |\n");
-        report.append("|---|---:|---|---|\n");
-        report.append(row(direct.label(), directHeld, directIdle, directBusy));
-        report.append(row(through.label(), gatewayHeld, gatewayIdle, gatewayBusy));
+        report.append("Echo calls, ").append(workers).append(" closed-loop callers on one session, ")
+                .append(measure.toSeconds()).append(" s each; p50 / p99 / max in ms:\n\n");
+        report.append("| | streams held | no streams, before the ramp | streams held | no streams, after the ramp (warm) |\n");
+        report.append("|---|---:|---|---|---|\n");
+        report.append(row(direct.label(), directHeld, directIdle, directBusy, directAfter));
+        report.append(row(through.label(), gatewayHeld, gatewayIdle, gatewayBusy, gatewayAfter));
         report.append("\nGateway memory by streams held (RSS; heap used after a full GC; `warden_streams_active`):\n\n");
         report.append("| streams | RSS MiB | heap MiB | gauge | RSS KiB / stream | heap KiB / stream |\n|---:|---:|---:|---:|---:|---:|\n");
         Step zero = gatewayRamp.steps().get(0);
@@ -209,10 +215,13 @@ public final class StreamsBench {
         return report.toString();
     }
 
-    private static String row(String label, int held, Latency idle, Latency busy) {
-        return String.format("| %s | %d | %.2f / %.2f / %.1f (%d calls, %d errors%s) | %.2f / %.2f / %.1f (%d calls, %d errors%s) |%n",
-                label, held, idle.p50ms(), idle.p99ms(), idle.maxMs(), idle.calls(), idle.errors(), own(idle), busy.p50ms(),
-                busy.p99ms(), busy.maxMs(), busy.calls(), busy.errors(), own(busy));
+    private static String row(String label, int held, Latency... phases) {
+        StringBuilder r = new StringBuilder("| ").append(label).append(" | ").append(held).append(" |");
+        for (Latency l : phases) {
+            r.append(String.format(" %.2f / %.2f / %.1f (%d calls, %d errors%s) |", l.p50ms(), l.p99ms(), l.maxMs(),
+                    l.calls(), l.errors(), own(l)));
+        }
+        return r.append("\n").toString();
     }
 
     private static String own(Latency l) {
