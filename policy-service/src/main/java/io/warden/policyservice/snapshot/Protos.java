@@ -51,7 +51,8 @@ final class Protos {
 
     private static Server server(Entries.ServerEntry e) {
         return Server.newBuilder().setId(e.id()).setName(e.name()).setUrl(e.url()).setEra(e.era())
-                .putAllSealedHeaders(e.sealedHeaders()).build();
+                .putAllSealedHeaders(e.sealedHeaders()).setToolPinning(e.toolPinning()).putAllToolPins(e.toolPins())
+                .addAllChangedTools(e.changedTools()).build();
     }
 
     private static Grant grant(Entries.GrantEntry e) {
