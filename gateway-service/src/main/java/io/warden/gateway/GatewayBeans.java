@@ -117,7 +117,9 @@ public class GatewayBeans {
             throw new IllegalStateException(e.getMessage());
         }
         GrpcSnapshotSource grpc = new GrpcSnapshotSource(new GrpcSnapshotSource.Settings(endpoints, key, config.id(),
-                c.reconnectMin(), c.reconnectMax()), new ConnectedSnapshots(keyring, Clock.systemUTC()),
+                c.reconnectMin(), c.reconnectMax(), new GrpcSnapshotSource.Transport(c.keepAliveTime(),
+                        c.keepAliveTimeout(), c.tls().enabled(), c.tls().trustCertificates())),
+                new ConnectedSnapshots(keyring, Clock.systemUTC()),
                 new SnapshotFile(c.snapshotFile()), Clock.systemUTC());
         Gauge.builder(SNAPSHOT_REVISION, grpc, g -> g.revision().map(Long::doubleValue).orElse(Double.NaN))
                 .register(registry);

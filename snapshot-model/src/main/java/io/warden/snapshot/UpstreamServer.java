@@ -7,14 +7,21 @@ import java.util.Map;
 /**
  * An upstream MCP server as the gateway sees it. {@code headers} are injected into every upstream request;
  * {@code categories} pins the risk category of named tools, overriding what annotations and names suggest;
- * {@code era} is what the operator pinned the upstream's protocol era to ({@link EraPin#AUTO}: probe it).
+ * {@code era} is what the operator pinned the upstream's protocol era to ({@link EraPin#AUTO}: probe it);
+ * {@code toolPins} which tool definitions were approved, when the server hides changed tools ({@link ToolPins}).
  */
 public record UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories,
-                             EraPin era) {
+                             EraPin era, ToolPins toolPins) {
     public UpstreamServer {
         headers = Map.copyOf(headers);
         categories = Map.copyOf(categories);
         era = era == null ? EraPin.AUTO : era;
+        toolPins = toolPins == null ? ToolPins.NONE : toolPins;
+    }
+
+    public UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories,
+                          EraPin era) {
+        this(id, name, url, headers, categories, era, ToolPins.NONE);
     }
 
     public UpstreamServer(String id, String name, URI url, Map<String, String> headers, Map<String, String> categories) {

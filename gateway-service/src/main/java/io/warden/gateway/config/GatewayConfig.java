@@ -146,6 +146,32 @@ public interface GatewayConfig {
         @WithDefault("10s")
         Duration reconnectMax();
 
+        /**
+         * An HTTP/2 ping after this long without traffic: a connection that died silently (a vanished pod, a NAT or
+         * load balancer that dropped it) is noticed and replaced. Pings go on while the stream is idle between changes.
+         */
+        @WithDefault("30s")
+        Duration keepAliveTime();
+
+        /** How long a ping may go unanswered before the connection is closed and the gateway reconnects. */
+        @WithDefault("10s")
+        Duration keepAliveTimeout();
+
+        /** TLS to policy-service. */
+        Tls tls();
+
+        interface Tls {
+            /** Speak TLS to the endpoints (policy-service's HTTPS port). Off: plaintext, for a private network only. */
+            @WithDefault("false")
+            boolean enabled();
+
+            /**
+             * PEM file of the certificates to trust (a private CA, or a self-signed certificate); unset: the JVM's
+             * default trust store.
+             */
+            Optional<Path> trustCertificates();
+        }
+
         interface Crypto {
             /** Key version to the base64 of 32 bytes (AES-256). */
             java.util.Map<String, String> keys();

@@ -13,6 +13,7 @@ import io.warden.snapshot.EraPin;
 import io.warden.snapshot.GatewaySnapshot;
 import io.warden.snapshot.Grant;
 import io.warden.snapshot.PolicyEntry;
+import io.warden.snapshot.ToolPins;
 import io.warden.snapshot.UpstreamServer;
 import java.net.URI;
 import java.time.Clock;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Connected mode's pure core: turns policy-service's full snapshot into a {@link GatewaySnapshot}, and applies one
@@ -193,6 +195,10 @@ public final class ConnectedSnapshots {
                 problems.add(at + " header " + h.getKey() + ": " + e.getMessage());
             }
         }
-        return new UpstreamServer(s.getId(), s.getName().isEmpty() ? s.getId() : s.getName(), url, headers, Map.of(), era);
+        ToolPins pins = s.getToolPinning() || s.getToolPinsCount() > 0
+                ? new ToolPins(s.getToolPinning(), s.getToolPinsMap(), Set.copyOf(s.getChangedToolsList()))
+                : ToolPins.NONE;
+        return new UpstreamServer(s.getId(), s.getName().isEmpty() ? s.getId() : s.getName(), url, headers, Map.of(), era,
+                pins);
     }
 }

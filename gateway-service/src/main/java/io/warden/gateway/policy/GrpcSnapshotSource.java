@@ -40,7 +40,22 @@ public final class GrpcSnapshotSource implements SnapshotSource {
 
     /** Connection settings. */
     public record Settings(List<String> endpoints, String gatewayKey, String gatewayId, Duration reconnectMin,
-                           Duration reconnectMax) {}
+                           Duration reconnectMax, Transport transport) {
+        public Settings(List<String> endpoints, String gatewayKey, String gatewayId, Duration reconnectMin,
+                        Duration reconnectMax) {
+            this(endpoints, gatewayKey, gatewayId, reconnectMin, reconnectMax, Transport.DEFAULT);
+        }
+    }
+
+    /**
+     * How the channel talks: HTTP/2 keepalive pings (a dead connection is noticed and replaced instead of waiting on a
+     * stream that will never speak again), and TLS, trusting {@code trustCertificates} (PEM) or else the JVM's CAs.
+     */
+    public record Transport(Duration keepAliveTime, Duration keepAliveTimeout, boolean tls,
+                            Optional<java.nio.file.Path> trustCertificates) {
+        public static final Transport DEFAULT = new Transport(Duration.ofSeconds(30), Duration.ofSeconds(10), false,
+                Optional.empty());
+    }
 
     private final Settings settings;
     private final ConnectedSnapshots snapshots;
@@ -58,6 +73,9 @@ public final class GrpcSnapshotSource implements SnapshotSource {
     private int failures;
     private int next;
     private Stream stream;
+    // The next connect asks for a full snapshot (after a resume that did not fit).
+    private boolean noResume;
+    private volatile long resumes;
 
     public GrpcSnapshotSource(Settings settings, ConnectedSnapshots snapshots, SnapshotFile file, Clock clock) {
         this.settings = settings;
@@ -77,9 +95,31 @@ public final class GrpcSnapshotSource implements SnapshotSource {
                 throw new IllegalArgumentException("warden.gateway.connected.endpoints: '" + endpoint
                         + "' is not host:port");
             }
-            ManagedChannel channel = NettyChannelBuilder.forAddress(at.getHost(), at.getPort()).usePlaintext()
-                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth(settings.gatewayKey()))).build();
-            channels.add(channel);
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(at.getHost(), at.getPort())
+                    .keepAliveTime(settings.transport().keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                    .keepAliveTimeout(settings.transport().keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    // The stream is idle between changes: pings must go on without a call in flight too.
+                    .keepAliveWithoutCalls(true)
+                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth(settings.gatewayKey())));
+            if (settings.transport().tls()) {
+                builder.sslContext(sslContext(settings.transport().trustCertificates()));
+            } else {
+                builder.usePlaintext();
+            }
+            channels.add(builder.build());
+        }
+    }
+
+    private static io.netty.handler.ssl.SslContext sslContext(Optional<java.nio.file.Path> trust) {
+        try {
+            io.netty.handler.ssl.SslContextBuilder b = io.grpc.netty.GrpcSslContexts.forClient();
+            if (trust.isPresent()) {
+                b.trustManager(trust.get().toFile());
+            }
+            return b.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("warden.gateway.connected.tls.trust-certificates: cannot use "
+                    + trust.map(Object::toString).orElse("the JVM's trust store") + " (" + e.getMessage() + ")", e);
         }
     }
 
@@ -118,6 +158,11 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         return state != null;
     }
 
+    /** How many streams resumed after the revision this gateway ran, instead of sending a whole snapshot. */
+    public long resumes() {
+        return resumes;
+    }
+
     private void loadFromDisk() {
         try {
             Optional<WatchEvent> saved = file.read();
@@ -147,8 +192,11 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         int index = next++ % channels.size();
         Stream s = new Stream(index);
         stream = s;
-        SnapshotServiceGrpc.newStub(channels.get(index))
-                .watch(WatchRequest.newBuilder().setGatewayId(settings.gatewayId()).build(), s);
+        // Resume after what runs (from the stream or from disk): only the changes since come, not a whole snapshot.
+        long resumeAfter = state == null || noResume ? 0 : state.revision();
+        noResume = false;
+        SnapshotServiceGrpc.newStub(channels.get(index)).watch(WatchRequest.newBuilder()
+                .setGatewayId(settings.gatewayId()).setResumeAfter(resumeAfter).build(), s);
     }
 
     private void onEvent(Stream from, WatchEvent event) {
@@ -156,6 +204,22 @@ public final class GrpcSnapshotSource implements SnapshotSource {
             return;
         }
         failures = 0;
+        if (event.hasResumed()) {
+            if (state != null && state.revision() == event.getRevision()) {
+                freshMillis = clock.millis();
+                live = true;
+                resumes++;
+                acknowledge(from.index, state.revision());
+            } else {
+                // Not what this gateway runs (it cannot happen unless the server is wrong): start over, in full.
+                LOG.warnf("policy-service resumed at revision %d, but this gateway runs %s; reconnecting for a snapshot",
+                        event.getRevision(), state == null ? "none" : state.revision());
+                noResume = true;
+                from.cancel();
+                onEnd(from, null);
+            }
+            return;
+        }
         ConnectedSnapshots.Outcome o;
         if (event.hasSnapshot()) {
             o = snapshots.fromSnapshot(event.getRevision(), event.getSnapshot(), state);
@@ -233,11 +297,24 @@ public final class GrpcSnapshotSource implements SnapshotSource {
     }
 
     /** One Watch call; its callbacks run on gRPC's threads and only hand over to the worker. */
-    private final class Stream implements StreamObserver<WatchEvent> {
+    private final class Stream implements io.grpc.stub.ClientResponseObserver<WatchRequest, WatchEvent> {
         final int index;
+        private volatile io.grpc.stub.ClientCallStreamObserver<WatchRequest> call;
 
         Stream(int index) {
             this.index = index;
+        }
+
+        @Override
+        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchRequest> requestStream) {
+            call = requestStream;
+        }
+
+        void cancel() {
+            io.grpc.stub.ClientCallStreamObserver<WatchRequest> c = call;
+            if (c != null) {
+                c.cancel("restarting without resume", null);
+            }
         }
 
         @Override

@@ -23,6 +23,9 @@ import java.util.Optional;
  */
 public final class PolicyGate {
 
+    /** The rule id of a call refused because the tool's definition is not the approved one. */
+    public static final String TOOL_PIN_RULE = "(tool pin)";
+
     private final ToolCatalog catalog;
     private final Clock clock;
 
@@ -72,6 +75,12 @@ public final class PolicyGate {
         if ("tools/call".equals(m.method())) {
             String tool = m.target();
             JsonNode args = m.params().get("arguments");
+            String unpinned = server.toolPins().refusal(tool, catalog.liveHash(server, tool));
+            if (unpinned != null) {
+                // Before the policy: a tool that changed is not the tool the policy was written for.
+                return new Verdict(new Decision(Outcome.DENY, TOOL_PIN_RULE, unpinned, List.of(), null, List.of()),
+                        tool, args, policy.orElse(null));
+            }
             if (policy.isEmpty()) {
                 return new Verdict(Decision.noPolicy(), tool, args, null);
             }
@@ -114,8 +123,10 @@ public final class PolicyGate {
         for (int i = tools.size() - 1; i >= 0; i--) {
             JsonNode tool = tools.get(i);
             var info = catalog.learn(server, tool);
+            boolean unpinned = server.toolPins().enabled()
+                    && server.toolPins().refusal(info.name(), catalog.learnHash(server, tool)) != null;
             // No policy: the grant may call nothing, so it is shown nothing either.
-            if (policy.isEmpty() || !policy.get().compiled().isListed(info, subject)) {
+            if (unpinned || policy.isEmpty() || !policy.get().compiled().isListed(info, subject)) {
                 tools.remove(i);
                 changed = true;
             }

@@ -2,6 +2,7 @@ package io.warden.gateway.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.policy.ToolInfo;
+import io.warden.snapshot.ToolDefinitions;
 import io.warden.snapshot.UpstreamServer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,8 @@ public final class ToolCatalog {
     private static final int MAX_TOOLS_PER_SERVER = 10_000;
 
     private final Map<String, Map<String, ToolInfo>> byServer = new ConcurrentHashMap<>();
+    /** Hash of each tool's definition as last listed (only for servers that pin their tools). */
+    private final Map<String, Map<String, String>> hashes = new ConcurrentHashMap<>();
 
     /** What is known of a tool; an operator's pinned category always wins over what was learned. */
     public ToolInfo lookup(UpstreamServer server, String tool) {
@@ -30,6 +33,24 @@ public final class ToolCatalog {
     /** Drops what was learned from a server whose URL or headers changed: it may be another server now. */
     public void forget(String serverId) {
         byServer.remove(serverId);
+        hashes.remove(serverId);
+    }
+
+    /** The hash of the tool's definition as this gateway last saw it listed, or null. */
+    public String liveHash(UpstreamServer server, String tool) {
+        Map<String, String> tools = hashes.get(server.id());
+        return tools == null ? null : tools.get(tool);
+    }
+
+    /** Records (and returns) the hash of one tools/list entry's definition, for servers that pin their tools. */
+    public String learnHash(UpstreamServer server, JsonNode tool) {
+        String name = tool.path("name").asText("");
+        String hash = ToolDefinitions.hash(tool);
+        Map<String, String> tools = hashes.computeIfAbsent(server.id(), k -> new ConcurrentHashMap<>());
+        if (tools.size() < MAX_TOOLS_PER_SERVER || tools.containsKey(name)) {
+            tools.put(name, hash);
+        }
+        return hash;
     }
 
     /** Records one tools/list entry and returns what policy needs to judge it. */

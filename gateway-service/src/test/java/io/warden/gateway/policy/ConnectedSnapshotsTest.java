@@ -91,6 +91,21 @@ class ConnectedSnapshotsTest {
     }
 
     @Test
+    void aServersToolPinsArriveWithIt() {
+        ConnectedSnapshots.State before = base();
+        assertEquals(io.warden.snapshot.ToolPins.NONE, before.view().server("s1").orElseThrow().toolPins());
+        Server pinned = server("s1", "http://127.0.0.1:9/mcp", "X-Key", "secret-1").toBuilder().setToolPinning(true)
+                .putToolPins("echo", "sha256:e").putToolPins("add", "sha256:a").addChangedTools("add").build();
+        ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.apply(before, 8, Change.newBuilder().setServer(pinned).build())).state();
+        io.warden.snapshot.ToolPins pins = after.view().server("s1").orElseThrow().toolPins();
+        assertTrue(pins.enabled());
+        assertEquals(Map.of("echo", "sha256:e", "add", "sha256:a"), pins.approved());
+        assertEquals(java.util.Set.of("add"), pins.changed());
+        assertNotSame(before.view().servers().get("s1"), after.view().servers().get("s1"), "a pin change is a change");
+    }
+
+    @Test
     void aChangeGivesANewStateAndRecompilesOnlyWhatItNames() {
         ConnectedSnapshots.State before = base();
         ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class, snapshots.apply(before, 8,

@@ -111,6 +111,26 @@ public interface PolicyServiceConfig {
          * token hashes, real upstream URLs and sealed secrets.
          */
         Optional<java.util.List<String>> gatewayKeys();
+
+        /** How much of the change log is kept, for gateways that reconnect and resume after the revision they run. */
+        ChangeLog changeLog();
+    }
+
+    interface ChangeLog {
+        /**
+         * Changes kept in any case: the last this many revisions. A gateway further behind gets a full snapshot when
+         * it reconnects (always correct, only larger).
+         */
+        @WithDefault("10000")
+        long keepRevisions();
+
+        /** Changes younger than this are kept too, however many there are. */
+        @WithDefault("24H")
+        java.time.Duration keepFor();
+
+        /** How often each replica prunes what is older than both; {@code 0S} never prunes. */
+        @WithDefault("10M")
+        java.time.Duration pruneInterval();
     }
 
     interface Crypto {

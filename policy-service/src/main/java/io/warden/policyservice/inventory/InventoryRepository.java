@@ -56,4 +56,36 @@ public class InventoryRepository {
                     rs.getBoolean("ok"), rs.getString("era"), rs.getString("error"))) : Optional.empty();
         }
     }
+
+    /** What gateways need of a server's inventory: the option, the approved hashes, the tools waiting for approval. */
+    public record Pins(boolean enabled, Map<String, String> approved, java.util.List<String> changed) {
+    }
+
+    public Pins pins(Connection c, String serverId) throws SQLException {
+        Map<String, String> approved = new java.util.TreeMap<>();
+        java.util.List<String> changed = new java.util.ArrayList<>();
+        for (ToolRow row : tools(c, serverId).values()) {
+            approved.put(row.name(), row.approvedHash());
+            if (row.changed() && row.listed()) {
+                changed.add(row.name());
+            }
+        }
+        return new Pins(pinning(c, serverId), approved, changed);
+    }
+
+    boolean pinning(Connection c, String serverId) throws SQLException {
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement(
+                "SELECT enabled FROM tool_pinning WHERE server_id = ?"), serverId); ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    void setPinning(Connection c, String serverId, boolean enabled, java.time.Instant at, String by)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tool_pinning (server_id, enabled, changed_at,"
+                + " changed_by) VALUES (?, ?, ?, ?) ON CONFLICT (server_id) DO UPDATE SET enabled = EXCLUDED.enabled,"
+                + " changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by")) {
+            Sql.bind(ps, serverId, enabled, at, by).executeUpdate();
+        }
+    }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.warden.policyservice.security.CurrentCaller;
 import io.warden.policyservice.security.Requires;
 import io.warden.policyservice.security.Role;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -48,6 +50,16 @@ public class InventoryResource {
     @Operation(summary = "Accept a changed tool's current definition")
     public InventoryViews.Tool approve(@PathParam("id") String id, @PathParam("name") String name) {
         return inventory.approve(id, name, caller.get());
+    }
+
+    @PUT
+    @Path("/tools/pinning")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Requires(Role.POLICY_MANAGER)
+    @Operation(summary = "Hide changed tools until approved: when enabled, gateways drop from tools/list and refuse"
+            + " tools/call every tool of this server whose definition is not the approved one")
+    public InventoryViews.Pinning pinning(@PathParam("id") String id, InventoryViews.Pinning request) {
+        return inventory.setPinning(id, request, caller.get());
     }
 
     @GET

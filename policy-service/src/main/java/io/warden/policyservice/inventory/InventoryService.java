@@ -13,7 +13,10 @@ import io.warden.policyservice.security.Role;
 import io.warden.policyservice.servers.Server;
 import io.warden.policyservice.servers.ServerRepository;
 import io.warden.policyservice.servers.ServerService;
+import io.warden.policyservice.snapshot.ChangeLog;
+import io.warden.policyservice.snapshot.SnapshotReader;
 import io.warden.policyservice.store.Database;
+import io.warden.snapshot.ToolDefinitions;
 import io.warden.policyservice.web.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.http.HttpClient;
@@ -49,10 +52,14 @@ public class InventoryService {
     private final Clock clock;
     private final ObjectMapper json;
     private final McpToolsClient client;
+    private final ChangeLog changes;
+    private final SnapshotReader entries;
 
     public InventoryService(Database db, ServerRepository servers, ServerService serverService,
                             InventoryRepository inventory, AuditTrail audit, Clock clock, ObjectMapper json,
-                            PolicyServiceConfig config) {
+                            PolicyServiceConfig config, ChangeLog changes, SnapshotReader entries) {
+        this.changes = changes;
+        this.entries = entries;
         this.db = db;
         this.servers = servers;
         this.serverService = serverService;
@@ -103,6 +110,7 @@ public class InventoryService {
             throws SQLException {
         String serverId = server.id();
         requireUnchanged(c, server);
+        InventoryRepository.Pins pinsBefore = inventory.pins(c, serverId);
         Instant now = clock.instant();
         Map<String, ToolRow> known = inventory.tools(c, serverId);
         Map<String, ObjectNode> listed = new LinkedHashMap<>();
@@ -148,6 +156,7 @@ public class InventoryService {
         }
         FetchOutcome outcome = new FetchOutcome(serverId, now, true, listing.era(), null);
         inventory.recordFetch(c, outcome);
+        publishPins(c, serverId, pinsBefore);
         return new InventoryViews.Refresh(serverId, fetch(outcome), listed.size(), added, changed, removed);
     }
 
@@ -163,7 +172,7 @@ public class InventoryService {
                 }
             }
             InventoryViews.Fetch last = inventory.lastFetch(c, serverId).map(InventoryService::fetch).orElse(null);
-            return new InventoryViews.Inventory(serverId, last, pending, views);
+            return new InventoryViews.Inventory(serverId, last, inventory.pinning(c, serverId), pending, views);
         });
     }
 
@@ -196,12 +205,46 @@ public class InventoryService {
             }
             ToolRow approved = new ToolRow(serverId, name, row.definition(), row.hash(), row.definition(), row.hash(),
                     row.firstSeen(), row.lastChanged(), row.lastSeen(), row.listed());
+            InventoryRepository.Pins pinsBefore = inventory.pins(c, serverId);
             inventory.upsert(c, approved);
+            publishPins(c, serverId, pinsBefore);
             audit.record(c, caller, "approve", ENTITY, serverId + "/" + name,
                     change(serverId, name, row.approvedHash(), row.approvedDefinition()),
                     change(serverId, name, row.hash(), row.definition()));
             return view(approved);
         });
+    }
+
+    /**
+     * Turns the server's tool pinning on or off: when on, gateways hide (tools/list) and refuse (tools/call) every
+     * tool whose definition is not the approved one.
+     */
+    public InventoryViews.Pinning setPinning(String serverId, InventoryViews.Pinning request, Caller caller) {
+        if (request == null || request.enabled() == null) {
+            throw ProblemException.invalid(List.of(new io.warden.policyservice.web.FieldError("/enabled",
+                    "required (true or false)")));
+        }
+        return db.inTransaction(c -> {
+            if (servers.find(c, serverId, true).isEmpty()) {
+                throw ProblemException.notFound("server", serverId);
+            }
+            InventoryRepository.Pins before = inventory.pins(c, serverId);
+            inventory.setPinning(c, serverId, request.enabled(), clock.instant(), caller.id());
+            InventoryViews.Pinning after = new InventoryViews.Pinning(request.enabled());
+            if (before.enabled() != request.enabled()) {
+                audit.record(c, caller, request.enabled() ? "pin-tools" : "unpin-tools", "server", serverId,
+                        new InventoryViews.Pinning(before.enabled()), after);
+            }
+            publishPins(c, serverId, before);
+            return after;
+        });
+    }
+
+    /** A change for the gateways when what they enforce of the server's tools is different now. */
+    private void publishPins(Connection c, String serverId, InventoryRepository.Pins before) throws SQLException {
+        if (!inventory.pins(c, serverId).equals(before)) {
+            changes.server(c, serverId, entries.server(c, serverId).orElseThrow());
+        }
     }
 
     /** Reachability and era of the server, as a result (never an error for an unreachable upstream). */

@@ -21,8 +21,15 @@ public final class InventoryViews {
                        boolean changed, String category, String risk, List<String> reasons, Recommended recommended,
                        JsonNode definition, JsonNode previousDefinition) {}
 
-    /** A server's inventory and the state of its last fetch. */
-    public record Inventory(String server, Fetch lastFetch, List<String> pendingApproval, List<Tool> tools) {}
+    /**
+     * A server's inventory and the state of its last fetch. {@code toolPinning}: gateways hide the tools pending
+     * approval.
+     */
+    public record Inventory(String server, Fetch lastFetch, boolean toolPinning, List<String> pendingApproval,
+                            List<Tool> tools) {}
+
+    /** The tool pinning option of a server (the request and the answer). */
+    public record Pinning(Boolean enabled) {}
 
     public record Fetch(Instant at, boolean ok, String era, String error) {}
 

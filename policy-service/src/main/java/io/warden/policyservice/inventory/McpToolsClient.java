@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Lists an upstream MCP server's tools over Streamable HTTP in either protocol era, following {@code nextCursor}.
+ * Lists an upstream MCP server's tools over Streamable HTTP in either protocol era, or over the deprecated HTTP+SSE
+ * transport (2024-11-05) for servers pinned to it, following {@code nextCursor}.
  * Modern (2026-07-28): every request carries its envelope in {@code _meta} and the routing headers; legacy: an
  * {@code initialize} handshake opens a session, closed again with {@code DELETE}. Blocking: callers run it on worker
  * threads. Error messages name what went wrong but never the URL (its query may hold credentials) or a header value.
@@ -75,7 +76,7 @@ public final class McpToolsClient {
         return switch (eraPin == null ? "auto" : eraPin) {
             case "modern", "dual" -> listModern(uri, headers, discover(uri, headers));
             case "legacy" -> listLegacy(uri, headers);
-            case "http+sse" -> throw new UpstreamException("the inventory does not list HTTP+SSE (2024-11-05) servers yet");
+            case "http+sse" -> listHttpSse(uri, headers);
             default -> {
                 JsonNode discovered = discover(uri, headers);
                 yield discovered != null ? listModern(uri, headers, discovered) : listLegacy(uri, headers);
@@ -131,6 +132,87 @@ public final class McpToolsClient {
                 closeSession(uri, headers, session);
             }
         }
+    }
+
+    /**
+     * The 2024-11-05 transport: a GET opens an event stream whose first {@code endpoint} event names where to POST;
+     * every answer then arrives on the stream as a {@code message} event, never in the POST's own answer.
+     */
+    private Listing listHttpSse(URI sseUri, Map<String, String> headers) throws UpstreamException {
+        try (SseStream stream = SseStream.open(http, sseUri, headers, timeout)) {
+            String endpoint = stream.next("endpoint", deadline()).data();
+            URI post;
+            try {
+                post = sseUri.resolve(endpoint.strip());
+            } catch (IllegalArgumentException e) {
+                throw new UpstreamException("the HTTP+SSE endpoint event does not hold a URL");
+            }
+            // The static headers are the server's secrets: they go nowhere but the origin the operator registered.
+            if (!sameOrigin(sseUri, post)) {
+                throw new UpstreamException("the HTTP+SSE endpoint event names another origin; refused");
+            }
+            ObjectNode init = json.createObjectNode().put("protocolVersion", "2024-11-05");
+            init.putObject("capabilities");
+            init.putObject("clientInfo").put("name", "warden-policy-service").put("version", "1");
+            postOnly(post, headers, request(1, "initialize", init), "initialize");
+            JsonNode initialized = result(new Answer(200, null, awaitResponse(stream, 1)), "initialize");
+            postOnly(post, headers, json.createObjectNode().put("jsonrpc", "2.0").put("method",
+                    "notifications/initialized"), "notifications/initialized");
+            long[] id = {1};
+            List<JsonNode> tools = pages(cursor -> {
+                ObjectNode params = json.createObjectNode();
+                if (cursor != null) {
+                    params.put("cursor", cursor);
+                }
+                long next = ++id[0];
+                postOnly(post, headers, request(next, "tools/list", params), "tools/list");
+                return result(new Answer(200, null, awaitResponse(stream, next)), "tools/list");
+            });
+            return new Listing("http+sse", initialized.path("protocolVersion").asText("2024-11-05"),
+                    initialized.get("serverInfo"), tools);
+        }
+    }
+
+    private long deadline() {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    /** The response to {@code id} among the stream's message events (requests and notifications skipped). */
+    private JsonNode awaitResponse(SseStream stream, long id) throws UpstreamException {
+        long deadline = deadline();
+        while (true) {
+            SseStream.Event e = stream.next("message", deadline);
+            try {
+                JsonNode m = json.readTree(e.data());
+                if (m != null && m.path("id").asLong(-1) == id && !m.has("method")
+                        && (m.has("result") || m.has("error"))) {
+                    return m;
+                }
+            } catch (IOException ex) {
+                // not JSON: not the response
+            }
+        }
+    }
+
+    private void postOnly(URI uri, Map<String, String> headers, ObjectNode body, String method)
+            throws UpstreamException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        addHeaders(b, headers);
+        int status = send(b.build()).statusCode();
+        if (status / 100 != 2) {
+            throw new UpstreamException(method + " answered HTTP " + status + " on the HTTP+SSE message endpoint");
+        }
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(String.valueOf(b.getScheme()))
+                && a.getHost().equalsIgnoreCase(String.valueOf(b.getHost())) && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() > 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     private interface Page {

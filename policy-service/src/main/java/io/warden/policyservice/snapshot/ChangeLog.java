@@ -67,6 +67,34 @@ public class ChangeLog {
         }
     }
 
+    /**
+     * True when every change after {@code revision} is still in the log, so a gateway running it can resume: revisions
+     * are contiguous (each is taken and logged in one transaction), so only the next one needs looking at.
+     */
+    public boolean holdsAfter(Connection c, long revision) throws SQLException {
+        long current = revision(c);
+        if (revision <= 0 || revision > current) {
+            return false; // nothing to resume from, or a revision this store never reached (another or restored store)
+        }
+        if (revision == current) {
+            return true;
+        }
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement("SELECT 1 FROM changes WHERE revision = ?"),
+                revision + 1); ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Deletes changes older than both the last {@code keepRevisions} revisions and {@code keepFor}; returns how many.
+     */
+    public int prune(Connection c, long keepRevisions, java.time.Duration keepFor) throws SQLException {
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement("DELETE FROM changes WHERE revision <= ? AND at < ?"),
+                revision(c) - keepRevisions, clock.instant().minus(keepFor))) {
+            return ps.executeUpdate();
+        }
+    }
+
     /** Changes after {@code revision}, oldest first, at most {@code limit}. */
     public List<Entries.Change> after(Connection c, long revision, int limit) throws SQLException {
         List<Entries.Change> out = new ArrayList<>();

@@ -8,8 +8,18 @@ public final class Entries {
     private Entries() {
     }
 
-    /** {@code sealedHeaders}: header name → versioned ciphertext, never plain text. */
-    public record ServerEntry(String id, String name, String url, String era, Map<String, String> sealedHeaders) {
+    /**
+     * {@code sealedHeaders}: header name → versioned ciphertext, never plain text. {@code toolPins}: tool name → hash
+     * of its approved definition; {@code changedTools}: tools waiting for approval; both enforced by gateways only
+     * when {@code toolPinning}. Entries logged before pins existed read back with none (and pinning off).
+     */
+    public record ServerEntry(String id, String name, String url, String era, Map<String, String> sealedHeaders,
+                              boolean toolPinning, Map<String, String> toolPins, List<String> changedTools) {
+        public ServerEntry {
+            toolPins = toolPins == null ? Map.of() : toolPins;
+            changedTools = changedTools == null ? List.of() : changedTools;
+        }
+
         @Override
         public String toString() {
             return "ServerEntry[" + id + "]";

@@ -3,6 +3,7 @@ package io.warden.policyservice.snapshot;
 import io.warden.api.snapshot.v1.Change;
 import io.warden.api.snapshot.v1.Grant;
 import io.warden.api.snapshot.v1.Policy;
+import io.warden.api.snapshot.v1.Resumed;
 import io.warden.api.snapshot.v1.Server;
 import io.warden.api.snapshot.v1.Snapshot;
 import io.warden.api.snapshot.v1.WatchEvent;
@@ -18,6 +19,11 @@ final class Protos {
         s.grants().forEach(e -> body.addGrants(grant(e)));
         s.policies().forEach(e -> body.addPolicies(policy(e)));
         return WatchEvent.newBuilder().setRevision(s.revision()).setSnapshot(body).build();
+    }
+
+    /** The first event of a resumed stream: the gateway keeps what it runs at {@code revision}. */
+    static WatchEvent resumed(long revision) {
+        return WatchEvent.newBuilder().setRevision(revision).setResumed(Resumed.getDefaultInstance()).build();
     }
 
     static WatchEvent change(Entries.Change c) {
@@ -51,7 +57,8 @@ final class Protos {
 
     private static Server server(Entries.ServerEntry e) {
         return Server.newBuilder().setId(e.id()).setName(e.name()).setUrl(e.url()).setEra(e.era())
-                .putAllSealedHeaders(e.sealedHeaders()).build();
+                .putAllSealedHeaders(e.sealedHeaders()).setToolPinning(e.toolPinning()).putAllToolPins(e.toolPins())
+                .addAllChangedTools(e.changedTools()).build();
     }
 
     private static Grant grant(Entries.GrantEntry e) {

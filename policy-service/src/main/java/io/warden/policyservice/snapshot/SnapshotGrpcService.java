@@ -56,7 +56,7 @@ public class SnapshotGrpcService implements SnapshotService {
                 feed.unsubscribe(stream);
                 LOG.debugf("snapshot stream of %s closed", gateway);
             });
-            stream.start();
+            stream.start(Math.max(0, request.getResumeAfter()));
             feed.subscribe(stream);
             stream.run(); // changes committed between the snapshot and the subscription
             LOG.debugf("snapshot stream of %s opened", gateway);

@@ -14,12 +14,15 @@ public class SnapshotMetrics {
     private final AtomicInteger open = new AtomicInteger();
     private final Counter snapshots;
     private final Counter changes;
+    private final Counter resumed;
 
     public SnapshotMetrics(MeterRegistry registry) {
         registry.gauge(STREAMS, open);
         snapshots = Counter.builder(EVENTS).tag("kind", "snapshot").description("Snapshot stream events sent")
                 .register(registry);
         changes = Counter.builder(EVENTS).tag("kind", "change").description("Snapshot stream events sent")
+                .register(registry);
+        resumed = Counter.builder(EVENTS).tag("kind", "resumed").description("Snapshot stream events sent")
                 .register(registry);
     }
 
@@ -33,6 +36,10 @@ public class SnapshotMetrics {
 
     void snapshotSent() {
         snapshots.increment();
+    }
+
+    void resumed() {
+        resumed.increment();
     }
 
     void changeSent() {

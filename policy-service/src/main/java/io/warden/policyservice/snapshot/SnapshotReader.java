@@ -2,6 +2,7 @@ package io.warden.policyservice.snapshot;
 
 import io.warden.policyservice.grants.Grant;
 import io.warden.policyservice.grants.GrantRepository;
+import io.warden.policyservice.inventory.InventoryRepository;
 import io.warden.policyservice.policies.CanonicalJson;
 import io.warden.policyservice.policies.PolicyRepository;
 import io.warden.policyservice.policies.PolicyVersion;
@@ -25,9 +26,11 @@ public class SnapshotReader {
     private final GrantRepository grants;
     private final PolicyRepository policies;
     private final ChangeLog changes;
+    private final InventoryRepository inventory;
 
     public SnapshotReader(ServerRepository servers, GrantRepository grants, PolicyRepository policies,
-                          ChangeLog changes) {
+                          ChangeLog changes, InventoryRepository inventory) {
+        this.inventory = inventory;
         this.servers = servers;
         this.grants = grants;
         this.policies = policies;
@@ -82,6 +85,8 @@ public class SnapshotReader {
         for (SealedHeader h : servers.headers(c, s.id())) {
             sealed.put(h.name(), h.ciphertext());
         }
-        return new Entries.ServerEntry(s.id(), s.name(), s.url(), s.era(), sealed);
+        InventoryRepository.Pins pins = inventory.pins(c, s.id());
+        return new Entries.ServerEntry(s.id(), s.name(), s.url(), s.era(), sealed, pins.enabled(), pins.approved(),
+                pins.changed());
     }
 }

@@ -34,8 +34,17 @@ final class SnapshotStream implements Runnable {
         this.executor = executor;
     }
 
-    /** Sends the snapshot; blocking (call on a worker thread). Afterwards {@link #run()} sends what follows. */
-    void start() {
+    /**
+     * Sends the snapshot, or only a Resumed event when the gateway runs {@code resumeAfter} and the change log holds
+     * everything after it; blocking (call on a worker thread). Afterwards {@link #run()} sends what follows.
+     */
+    void start(long resumeAfter) {
+        if (resumeAfter > 0 && db.read(c -> changes.holdsAfter(c, resumeAfter))) {
+            lastSent = resumeAfter;
+            emitter.emit(Protos.resumed(resumeAfter));
+            metrics.resumed();
+            return;
+        }
         Entries.Snapshot snapshot = db.consistentRead(reader::full);
         lastSent = snapshot.revision();
         emitter.emit(Protos.snapshot(snapshot));
@@ -55,6 +64,12 @@ final class SnapshotStream implements Runnable {
         try {
             while (pending.getAndSet(false) && !emitter.isCancelled()) {
                 List<Entries.Change> batch = db.read(c -> changes.after(c, lastSent, BATCH));
+                if (!batch.isEmpty() && batch.get(0).revision() != lastSent + 1) {
+                    // Pruned before this stream sent it: the gateway must start again from a full snapshot.
+                    emitter.fail(io.grpc.Status.ABORTED.withDescription("the change log no longer holds revision "
+                            + (lastSent + 1) + "; reconnect for a full snapshot").asRuntimeException());
+                    return;
+                }
                 for (Entries.Change change : batch) {
                     emitter.emit(Protos.change(change));
                     metrics.changeSent();
