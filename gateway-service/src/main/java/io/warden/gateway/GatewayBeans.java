@@ -11,6 +11,7 @@ import io.vertx.ext.web.Router;
 import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
+import io.warden.gateway.audit.EventSequence;
 import io.warden.gateway.audit.AsyncDecisionSink;
 import io.warden.gateway.audit.KafkaAppender;
 import io.warden.gateway.cluster.RedisMessageBus;
@@ -164,8 +165,16 @@ public class GatewayBeans {
             LOG.warn(keys.warning());
         }
         SessionCodec sessions = keys.codec();
-        AsyncDecisionSink log = decisionSink(config, registry);
-        recorder = new DecisionRecorder(log, config.id(), clock, log, argumentDigest(config.decisionLog()));
+        EventSequence sequence = EventSequence.forGateway(config.id());
+        AsyncDecisionSink log = decisionSink(config, registry)
+                .heartbeats(config.id(), sequence, config.decisionLog().heartbeatInterval(), clock);
+        LOG.infof("Decision events are numbered under instance %s", sequence.instance());
+        recorder = new DecisionRecorder(log, config.id(), sequence, clock, log, argumentDigest(config.decisionLog()));
+        if (config.decisionLog().onOutage() == GatewayConfig.DecisionLog.OnOutage.BLOCK) {
+            recorder.blockOnOutage(config.decisionLog().blockTimeout());
+            LOG.infof("decision-log.on-outage=block: calls wait up to %d ms for room in the audit queue, then are refused",
+                    config.decisionLog().blockTimeout().toMillis());
+        }
         shared = sharedState(vertx, config, clock, sessions.ttl());
         if (subscriber != null) {
             Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);
