@@ -7,8 +7,10 @@ const KEY_STORE = 'warden.audit.key';
 const LIVE_DECISIONS_MS = 3000;
 const LIVE_AGGREGATES_MS = 15000;
 const RANGES = { '1h': [3600e3, '5m'], '24h': [86400e3, '1h'], '7d': [7 * 86400e3, '1d'] };
-const COLORS = { allow: 'var(--allow)', deny: 'var(--deny)', hidden: 'var(--hidden)',
-  approval_required: 'var(--approval)', error: 'var(--error)' };
+const COLORS = { allowed: 'var(--allow)', denied: 'var(--deny)', hidden: 'var(--hidden)',
+  rate_limited: 'var(--limited)', approval_required: 'var(--approval)', approval_granted: 'var(--allow-light)',
+  approval_denied: 'var(--deny-light)', approval_expired: 'var(--approval-light)', unauthenticated: 'var(--anonymous)',
+  upstream_error: 'var(--error)', gateway_error: 'var(--gateway-error)' };
 const FILTERS = ['server', 'grant', 'tool', 'outcome', 'q'];
 
 const $ = (id) => document.getElementById(id);
@@ -108,7 +110,9 @@ function drawChart(data) {
   const totals = {};
   outcomes.forEach((o) => { totals[o] = buckets.reduce((s, b) => s + (b.counts[o] || 0), 0); });
   const total = buckets.reduce((s, b) => s + b.total, 0);
-  $('totals').textContent = total + ' decisions in range';
+  const c = data.completeness;
+  $('totals').textContent = total + ' decisions in range' + (!c ? '' : c.complete ? ' · record complete'
+    : ' · record INCOMPLETE: ' + c.gaps + ' missing, ' + c.drops + ' dropped by gateways (see /api/aggregates/completeness)');
   const legend = $('legend');
   legend.replaceChildren(...outcomes.map((o) => el('li', {},
     el('span', { class: 'swatch', style: 'background:' + color(o), 'aria-hidden': 'true' }), o + ' ' + totals[o])));
@@ -196,7 +200,7 @@ async function loadAggregates() {
     drawChart(outcomes);
     fillTable('denied-tools', tools.items.map((i) => [i.value, i.count]), 'No denials in this range.');
     fillTable('denied-rules', rules.items.map((i) => [i.value, i.count]), 'No denials in this range.');
-    fillTable('grants', grants.items.map((i) => [i.grant_id, i.total, i.counts.deny || 0]), 'No calls in this range.');
+    fillTable('grants', grants.items.map((i) => [i.grant_id, i.total, i.counts.denied || 0]), 'No calls in this range.');
     fillTable('latency', [['Gateway', micros(latency.gateway_micros.p50), micros(latency.gateway_micros.p99), micros(latency.gateway_micros.max)],
       ['Upstream', micros(latency.upstream_micros.p50), micros(latency.upstream_micros.p99), micros(latency.upstream_micros.max)]],
       'No calls in this range.');

@@ -49,7 +49,7 @@ public final class TestEvents {
                 .protocolVersion("2025-11-25")
                 .method("tools/call")
                 .tool("echo")
-                .outcome(DecisionEvent.Outcome.ALLOW, null, null)
+                .outcome(DecisionEvent.Outcome.ALLOWED, null, null)
                 .policy("read-only", "3")
                 .gatewayMicros(150)
                 .time(Instant.now());

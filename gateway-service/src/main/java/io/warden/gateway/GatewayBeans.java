@@ -17,6 +17,7 @@ import io.warden.gateway.approval.StateSeal;
 import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.audit.AuditMetrics;
 import io.warden.gateway.audit.DropCause;
+import io.warden.gateway.audit.EventSequence;
 import io.warden.gateway.audit.AsyncDecisionSink;
 import io.warden.gateway.audit.KafkaAppender;
 import io.warden.gateway.cluster.RedisMessageBus;
@@ -180,9 +181,17 @@ public class GatewayBeans {
             LOG.warn(keys.warning());
         }
         SessionCodec sessions = keys.codec();
-        AsyncDecisionSink log = decisionSink(config, registry);
+        EventSequence sequence = EventSequence.forGateway(config.id());
+        AsyncDecisionSink log = decisionSink(config, registry)
+                .heartbeats(config.id(), sequence, config.decisionLog().heartbeatInterval(), clock);
+        LOG.infof("Decision events are numbered under instance %s", sequence.instance());
         ArgumentDigest digest = argumentDigest(config.decisionLog());
-        recorder = new DecisionRecorder(log, config.id(), clock, log, digest);
+        recorder = new DecisionRecorder(log, config.id(), sequence, clock, log, digest);
+        if (config.decisionLog().onOutage() == GatewayConfig.DecisionLog.OnOutage.BLOCK) {
+            recorder.blockOnOutage(config.decisionLog().blockTimeout());
+            LOG.infof("decision-log.on-outage=block: calls wait up to %d ms for room in the audit queue, then are refused",
+                    config.decisionLog().blockTimeout().toMillis());
+        }
         shared = sharedState(vertx, config, clock, sessions.ttl());
         if (subscriber != null) {
             Gauge.builder(SHARED_STATE_CONNECTED, subscriber, s -> s.connected() ? 1 : 0).register(registry);

@@ -1,5 +1,6 @@
 package io.warden.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
@@ -22,12 +23,25 @@ import java.util.UUID;
  * <p>Never put argument values anywhere but {@code arguments}, and put them there only when the policy opts in; tokens
  * and credentials never belong in an event.
  *
- * @param schemaVersion   always {@link #SCHEMA_VERSION} for events of this shape
- * @param id              random UUID; also the id the caller sees in {@code _meta["io.warden/decision"]}
- * @param time            ISO-8601 instant (UTC) at which the decision was made
- * @param gatewayId       the gateway instance that decided
+ * <p>Schema version 2 (this build) adds {@code kind}, {@code instance}, {@code sequence}, {@code request_id} and
+ * {@code grant_label}, and renames the outcomes ({@link Outcome#fromWire} still reads version 1's). A decision is
+ * published when it is made ({@code kind: decision}); a call that went upstream is followed by a {@code completion}
+ * with the same id and time carrying how it ended (outcome, upstream status and latency, refund).
+ *
+ * @param schemaVersion   {@link #SCHEMA_VERSION} for events this build writes; 1 for older ones read back
+ * @param kind            {@code decision} or {@code completion}; a version-1 event is a decision
+ * @param id              time-ordered UUID (version 7); also the id the caller sees in {@code _meta["io.warden/decision"]}.
+ *                        A completion carries the id of the decision it completes
+ * @param time            ISO-8601 instant (UTC) at which the decision was made (a completion repeats it)
+ * @param gatewayId       the configured gateway id (shared by a deployment's replicas)
+ * @param instance        this gateway process: {@code sequence} counts within it; null in version 1
+ * @param sequence        per-instance number, from 1, one per event in the order they were enqueued, without gaps:
+ *                        a missing number is an event lost on the way; null in version 1
+ * @param requestId       the JSON-RPC id as a string (cut to {@link #MAX_REQUEST_ID_CHARS}); null for a notification
+ *                        or a request without a message
  * @param serverId        the upstream server addressed
- * @param grantId         the grant the request carried
+ * @param grantId         the grant the request carried; {@link #NO_GRANT} when it was refused before authentication
+ * @param grantLabel      that grant's label; null when none
  * @param era             the downstream transport era
  * @param protocolVersion the MCP protocol version spoken with the client
  * @param method          the JSON-RPC method, e.g. {@code tools/call}
@@ -54,11 +68,16 @@ import java.util.UUID;
  */
 public record DecisionEvent(
         @JsonProperty("schema_version") int schemaVersion,
+        @JsonProperty("kind") Kind kind,
         @JsonProperty("id") String id,
         @JsonProperty("time") String time,
         @JsonProperty("gateway_id") String gatewayId,
+        @JsonProperty("instance") String instance,
+        @JsonProperty("sequence") Long sequence,
+        @JsonProperty("request_id") String requestId,
         @JsonProperty("server_id") String serverId,
         @JsonProperty("grant_id") String grantId,
+        @JsonProperty("grant_label") String grantLabel,
         @JsonProperty("era") Era era,
         @JsonProperty("protocol_version") String protocolVersion,
         @JsonProperty("method") String method,
@@ -81,7 +100,11 @@ public record DecisionEvent(
         @JsonProperty("refund") Refund refund) {
 
     /** The version of this event shape, written as {@code schema_version}. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
+    /** The grant id of a request refused before authentication: there is no grant to name. */
+    public static final String NO_GRANT = "(none)";
+    /** Longest {@code request_id} kept: the client chooses it. */
+    public static final int MAX_REQUEST_ID_CHARS = 128;
     /** The name {@link #redacted()} lists when the argument snapshot was withheld. */
     public static final String ARGUMENTS = "arguments";
 
@@ -95,6 +118,7 @@ public record DecisionEvent(
         Objects.requireNonNull(protocolVersion, "protocolVersion");
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(outcome, "outcome");
+        kind = kind == null ? Kind.DECISION : kind; // schema version 1 had decisions only
         shadow = shadow == null ? List.of() : List.copyOf(shadow);
         argumentKeys = argumentKeys == null ? List.of() : sortedCopy(argumentKeys);
         redacted = redacted == null ? List.of() : List.copyOf(redacted);
@@ -121,8 +145,8 @@ public record DecisionEvent(
         if (!withheld.contains(ARGUMENTS)) {
             withheld.add(ARGUMENTS);
         }
-        return new DecisionEvent(schemaVersion, id, time, gatewayId, serverId, grantId, era, protocolVersion, method, tool,
-                outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, argumentDigestKey, null,
+        return new DecisionEvent(schemaVersion, kind, id, time, gatewayId, instance, sequence, requestId, serverId, grantId,
+                grantLabel, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId, policyVersion, argumentKeys, argumentDigest, argumentDigestKey, null,
                 withheld, upstreamStatus, gatewayMicros, upstreamMicros, flags, refund);
     }
 
@@ -138,7 +162,7 @@ public record DecisionEvent(
      * three digits, none when zero). Events come many per second, so the date and time of day are formatted once per
      * second; instants before 1970 or after 9999 take the general formatter.
      */
-    static String isoMicros(Instant time) {
+    public static String isoMicros(Instant time) {
         long second = time.getEpochSecond();
         int micros = time.getNano() / 1000;
         if (second < 0 || second >= YEAR_10000) {
@@ -185,11 +209,33 @@ public record DecisionEvent(
         }
     }
 
-    /** What the gateway did with the message. */
+    /** Whether an event records a decision or how an allowed call ended. */
+    public enum Kind {
+        DECISION("decision"), COMPLETION("completion");
+
+        private final String wire;
+
+        Kind(String wire) {
+            this.wire = wire;
+        }
+
+        @JsonValue
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /**
+     * What the gateway did with the message. Version 1 spelled five of them differently; {@link #fromWire} reads both
+     * ({@code allow}, {@code deny}, {@code hidden}, {@code approval_required}, {@code error}), so stored version-1 events
+     * map onto these. Version 1's {@code deny} also covered rate limits, so those read as {@link #DENIED}.
+     */
     public enum Outcome {
-        ALLOW("allow"), DENY("deny"), HIDDEN("hidden"), APPROVAL_REQUIRED("approval_required"), ERROR("error"),
-        // the steps of a held call after approval_required: an approver decided, or nobody did in time
-        APPROVAL_GRANTED("approval_granted"), APPROVAL_DENIED("approval_denied"), APPROVAL_EXPIRED("approval_expired");
+        ALLOWED("allowed"), DENIED("denied"), HIDDEN("hidden"), RATE_LIMITED("rate_limited"),
+        APPROVAL_REQUIRED("approval_required"), APPROVAL_GRANTED("approval_granted"), APPROVAL_DENIED("approval_denied"),
+        APPROVAL_EXPIRED("approval_expired"), UNAUTHENTICATED("unauthenticated"), UPSTREAM_ERROR("upstream_error"),
+        /** The gateway itself failed (a bug, or its rate-limit store could not be asked): the call was not run. */
+        GATEWAY_ERROR("gateway_error");
 
         private final String wire;
 
@@ -201,6 +247,25 @@ public record DecisionEvent(
         @JsonValue
         public String wire() {
             return wire;
+        }
+
+        /** The outcome a spelling names, version 2's or version 1's; null when none. */
+        @JsonCreator
+        public static Outcome fromWire(String wire) {
+            if (wire == null) {
+                return null;
+            }
+            for (Outcome o : values()) {
+                if (o.wire.equals(wire)) {
+                    return o;
+                }
+            }
+            return switch (wire) {
+                case "allow" -> ALLOWED;
+                case "deny" -> DENIED;
+                case "error" -> UPSTREAM_ERROR;
+                default -> null; // the record then refuses the event, naming "outcome"
+            };
         }
     }
 
@@ -234,11 +299,16 @@ public record DecisionEvent(
      * withheld.
      */
     public static final class Builder {
+        private Kind kind = Kind.DECISION;
         private String id;
         private Instant time;
         private String gatewayId;
+        private String instance;
+        private Long sequence;
+        private String requestId;
         private String serverId;
         private String grantId;
+        private String grantLabel;
         private Era era;
         private String protocolVersion;
         private String method;
@@ -275,6 +345,30 @@ public record DecisionEvent(
 
         public Builder gatewayId(String gatewayId) {
             this.gatewayId = gatewayId;
+            return this;
+        }
+
+        public Builder kind(Kind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /** The gateway process and the event's number within it. */
+        public Builder sequence(String instance, long sequence) {
+            this.instance = instance;
+            this.sequence = sequence;
+            return this;
+        }
+
+        /** The JSON-RPC id, cut to {@link #MAX_REQUEST_ID_CHARS}. */
+        public Builder requestId(String requestId) {
+            this.requestId = requestId == null || requestId.length() <= MAX_REQUEST_ID_CHARS ? requestId
+                    : requestId.substring(0, MAX_REQUEST_ID_CHARS);
+            return this;
+        }
+
+        public Builder grantLabel(String grantLabel) {
+            this.grantLabel = grantLabel;
             return this;
         }
 
@@ -384,9 +478,9 @@ public record DecisionEvent(
             if (argumentDigest != null && arguments == null && !withheld.contains(ARGUMENTS)) {
                 withheld.add(ARGUMENTS);
             }
-            return new DecisionEvent(SCHEMA_VERSION, id != null ? id : UUID.randomUUID().toString(),
-                    isoMicros(time != null ? time : Instant.now()), gatewayId, serverId,
-                    grantId, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
+            return new DecisionEvent(SCHEMA_VERSION, kind, id != null ? id : UUID.randomUUID().toString(),
+                    isoMicros(time != null ? time : Instant.now()), gatewayId, instance, sequence, requestId, serverId,
+                    grantId, grantLabel, era, protocolVersion, method, tool, outcome, rule, message, shadow, policyId,
                     policyVersion, argumentKeys, argumentDigest, argumentDigestKey, arguments, withheld, upstreamStatus,
                     gatewayMicros, upstreamMicros, flags, refund);
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.warden.api.DecisionEvent;
+import io.warden.api.GatewayHeartbeat;
 import io.warden.audit.store.StoredDecision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,10 @@ public final class EventParser {
             return new Rejected(Cause.UNSUPPORTED_SCHEMA_VERSION,
                     "schema_version must be 1.." + DecisionEvent.SCHEMA_VERSION);
         }
+        JsonNode kind = tree.get("kind");
+        if (kind != null && GatewayHeartbeat.KIND.equals(kind.asText())) {
+            return heartbeat(tree, value);
+        }
         DecisionEvent event;
         try {
             event = mapper.treeToValue(tree, DecisionEvent.class);
@@ -104,7 +109,36 @@ public final class EventParser {
         if (time.isBefore(EARLIEST) || !time.isBefore(LATEST)) {
             return new Rejected(Cause.INVALID_EVENT, "time is outside the years 1970 to 9999");
         }
-        return new Parsed(new StoredDecision(id, time, event, new String(value, StandardCharsets.UTF_8)));
+        // A version-1 event is stored in version 2's spelling of its outcome (its other properties read the same), so that
+        // one outcome filter and one dashboard cover old and new rows; newer events are kept exactly as they arrived.
+        String json = event.schemaVersion() == 1 ? v1Normalised(tree, event) : new String(value, StandardCharsets.UTF_8);
+        return new Parsed(new StoredDecision(id, time, event, json));
+    }
+
+    private Result heartbeat(JsonNode tree, byte[] value) {
+        GatewayHeartbeat beat;
+        try {
+            beat = mapper.treeToValue(tree, GatewayHeartbeat.class);
+        } catch (MismatchedInputException e) {
+            return new Rejected(Cause.INVALID_EVENT, "heartbeat: wrong type or value at " + path(e));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return new Rejected(Cause.INVALID_EVENT, "heartbeat: missing or invalid property: " + rootMessage(e));
+        }
+        Instant time;
+        try {
+            time = Instant.parse(beat.time());
+        } catch (DateTimeParseException e) {
+            return new Rejected(Cause.INVALID_EVENT, "heartbeat: time is not an ISO-8601 instant");
+        }
+        if (time.isBefore(EARLIEST) || !time.isBefore(LATEST)) {
+            return new Rejected(Cause.INVALID_EVENT, "heartbeat: time is outside the years 1970 to 9999");
+        }
+        return new Parsed(StoredDecision.heartbeat(time, beat, new String(value, StandardCharsets.UTF_8)));
+    }
+
+    private static String v1Normalised(JsonNode tree, DecisionEvent event) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("outcome", event.outcome().wire());
+        return tree.toString();
     }
 
     private static String path(MismatchedInputException e) {

@@ -86,7 +86,7 @@ public class AggregateQueries {
         if (!column.equals("tool") && !column.equals("rule")) {
             throw new IllegalArgumentException(column);
         }
-        SqlWhere where = SqlWhere.of(filter).and("outcome = ?", DecisionEvent.Outcome.DENY.wire())
+        SqlWhere where = SqlWhere.of(filter).and("outcome = ?", DecisionEvent.Outcome.DENIED.wire())
                 .and(column + " IS NOT NULL");
         String sql = "SELECT " + column + ", count(*) AS n FROM decisions" + where.sql() + " GROUP BY 1"
                 + " ORDER BY n DESC, 1 LIMIT ?";

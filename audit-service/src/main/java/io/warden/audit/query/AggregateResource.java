@@ -39,7 +39,8 @@ public class AggregateResource {
     private static final Set<String> BUCKET_PARAMS = QueryParams.filtersAnd("bucket");
     private static final int DEFAULT_TOP = 10;
 
-    public record OutcomeSeries(Instant from, Instant to, long bucketSeconds, List<AggregateQueries.Bucket> buckets) {
+    public record OutcomeSeries(Instant from, Instant to, long bucketSeconds, List<AggregateQueries.Bucket> buckets,
+                                CompletenessQueries.Completeness completeness) {
     }
 
     public record TopList(Instant from, Instant to, List<AggregateQueries.Count> items) {
@@ -53,12 +54,29 @@ public class AggregateResource {
     }
 
     private final AggregateQueries queries;
+    private final CompletenessQueries completeness;
     private final AuditConfig.Api config;
     private final Clock clock = Clock.systemUTC();
 
-    public AggregateResource(AggregateQueries queries, AuditConfig config) {
+    public AggregateResource(AggregateQueries queries, CompletenessQueries completeness, AuditConfig config) {
         this.queries = queries;
+        this.completeness = completeness;
         this.config = config.api();
+    }
+
+    @GET
+    @Path("completeness")
+    @Operation(summary = "Whether the record of a time range is complete",
+            description = "Per gateway instance: the event numbers seen in the range, how many are missing (gaps in "
+                    + "the gap-free per-instance sequence) and how many events the instance reported dropped (its "
+                    + "heartbeats). complete is true when no instance shows a gap or a drop. Range defaults to the last "
+                    + "24 hours; other filters are not accepted: a range is judged whole.")
+    public CompletenessQueries.Completeness completeness(@QueryParam("from") String fromDoc,
+                                                         @QueryParam("to") String toDoc,
+                                                         @Context UriInfo uri) throws SQLException {
+        QueryParams params = new QueryParams(uri.getQueryParameters(), Set.of("from", "to"));
+        DecisionFilter filter = ranged(params.filter());
+        return completeness.over(filter.from(), filter.to());
     }
 
     @GET
@@ -79,12 +97,12 @@ public class AggregateResource {
                     + " buckets; at most " + config.maxBuckets() + ": choose a wider bucket or a shorter range");
         }
         return new OutcomeSeries(filter.from(), filter.to(), bucket.toSeconds(),
-                queries.outcomesOverTime(filter, bucket));
+                queries.outcomesOverTime(filter, bucket), completeness.over(filter.from(), filter.to()));
     }
 
     @GET
     @Path("denied-tools")
-    @Operation(summary = "The tools denied most often (outcome deny)")
+    @Operation(summary = "The tools denied most often (outcome denied)")
     public TopList deniedTools(@BeanParam FilterParams documented,
                                @QueryParam("limit") @Parameter(description = "How many, default 10") String limitDoc,
                                @Context UriInfo uri) throws SQLException {
@@ -93,7 +111,7 @@ public class AggregateResource {
 
     @GET
     @Path("denied-rules")
-    @Operation(summary = "The rules that denied most often (outcome deny)")
+    @Operation(summary = "The rules that denied most often (outcome denied)")
     public TopList deniedRules(@BeanParam FilterParams documented,
                                @QueryParam("limit") @Parameter(description = "How many, default 10") String limitDoc,
                                @Context UriInfo uri) throws SQLException {

@@ -22,6 +22,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -49,15 +50,22 @@ public class DecisionResource {
     static final String JSON_LINES = "application/x-ndjson";
     static final String CSV = "text/csv";
 
-    /** A page of decisions; {@code next_cursor} is null on the last page. */
-    public record DecisionPage(List<RawJson> items, String nextCursor) {
+    /**
+     * A page of decisions; {@code next_cursor} is null on the last page. The first page (no cursor) also says whether the
+     * record of its range (from/to, else the last 24 hours) is complete; later pages leave it null.
+     */
+    public record DecisionPage(List<RawJson> items, String nextCursor, CompletenessQueries.Completeness completeness) {
     }
 
     private final DecisionQueries queries;
     private final AuditConfig.Api config;
     private final ObjectMapper mapper;
 
-    public DecisionResource(DecisionQueries queries, AuditConfig config, ObjectMapper mapper) {
+    private final CompletenessQueries completeness;
+
+    public DecisionResource(DecisionQueries queries, CompletenessQueries completeness, AuditConfig config,
+                            ObjectMapper mapper) {
+        this.completeness = completeness;
         this.queries = queries;
         this.config = config.api();
         this.mapper = mapper;
@@ -80,7 +88,12 @@ public class DecisionResource {
         String token = params.text("cursor");
         Cursor after = token == null ? null : Cursor.decode(token);
         DecisionQueries.Page page = queries.page(filter, after, limit);
-        return new DecisionPage(page.items(), page.next() == null ? null : page.next().encode());
+        CompletenessQueries.Completeness whole = null;
+        if (after == null) {
+            Instant to = filter.to() != null ? filter.to() : Instant.now();
+            whole = completeness.over(filter.from() != null ? filter.from() : to.minus(AggregateResource.DEFAULT_RANGE), to);
+        }
+        return new DecisionPage(page.items(), page.next() == null ? null : page.next().encode(), whole);
     }
 
     @GET

@@ -31,7 +31,8 @@ public class FilterParams {
     public String tool;
 
     @QueryParam("outcome")
-    @Parameter(description = "Outcome (allow, deny, hidden, approval_required, error); repeat to match any of several")
+    @Parameter(description = "Outcome (allowed, denied, hidden, rate_limited, approval_required, approval_granted, "
+            + "approval_denied, approval_expired, unauthenticated, upstream_error, gateway_error); repeat to match any of several")
     public List<String> outcome;
 
     @QueryParam("rule")

@@ -1,6 +1,7 @@
 package io.warden.audit.store;
 
 import io.warden.api.DecisionEvent;
+import io.warden.api.GatewayHeartbeat;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
 import java.sql.Connection;
@@ -20,10 +21,11 @@ public class DecisionWriter {
 
     private static final String INSERT = """
             INSERT INTO decisions (id, time, gateway_id, server_id, grant_id, method, tool, outcome, rule, message,
-                                   policy_id, policy_version, upstream_status, gateway_micros, upstream_micros, event)
+                                   policy_id, policy_version, upstream_status, gateway_micros, upstream_micros, event,
+                                   instance, sequence, request_id, grant_label)
             SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                                  ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[],
-                                 ?::jsonb[])
+                                 ?::jsonb[], ?::text[], ?::int8[], ?::text[], ?::text[])
             ON CONFLICT DO NOTHING""";
     /** SQLSTATE of "no partition of relation found for row": a partition this pod believed in was dropped. */
     private static final String NO_PARTITION = "23514";
@@ -58,13 +60,29 @@ public class DecisionWriter {
     }
 
     private int insert(Connection connection, List<StoredDecision> batch) throws SQLException {
-        partitions.ensure(connection, Partitions.daysOf(batch.stream().map(StoredDecision::time).toList()));
+        List<StoredDecision> decisions = new ArrayList<>(batch.size());
+        List<StoredDecision> completions = new ArrayList<>();
+        List<StoredDecision> heartbeats = new ArrayList<>();
+        for (StoredDecision d : batch) {
+            (d.isHeartbeat() ? heartbeats : d.isCompletion() ? completions : decisions).add(d);
+        }
+        if (!decisions.isEmpty()) {
+            partitions.ensure(connection, Partitions.daysOf(decisions.stream().map(StoredDecision::time).toList()));
+        }
         connection.setAutoCommit(false);
-        try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
-            Columns columns = new Columns(batch.size());
-            batch.forEach(columns::add);
-            columns.bind(connection, statement);
-            int inserted = statement.executeUpdate();
+        try {
+            int inserted = 0;
+            if (!decisions.isEmpty()) {
+                try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
+                    Columns columns = new Columns(decisions.size());
+                    decisions.forEach(columns::add);
+                    columns.bind(connection, statement);
+                    inserted += statement.executeUpdate();
+                }
+            }
+            inserted += insertCompletions(connection, completions);
+            mergeCompletions(connection, batch);
+            inserted += insertHeartbeats(connection, heartbeats);
             connection.commit();
             return inserted;
         } catch (SQLException | RuntimeException e) {
@@ -72,6 +90,129 @@ public class DecisionWriter {
             throw e;
         } finally {
             connection.setAutoCommit(true);
+        }
+    }
+
+    private static final String INSERT_COMPLETIONS = """
+            INSERT INTO completions (id, time, instance, sequence, outcome, upstream_status, gateway_micros,
+                                     upstream_micros, event)
+            SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::int8[], ?::text[], ?::int4[], ?::int8[],
+                                 ?::int8[], ?::jsonb[])
+            ON CONFLICT DO NOTHING""";
+
+    /**
+     * Applies every stored completion of the batch's ids to its decision row, whichever of the two came first; a row is
+     * completed once. The row's event gets the completion's view of how the call ended, and {@code completed: true}.
+     */
+    private static final String MERGE = """
+            UPDATE decisions d
+               SET outcome = c.outcome, upstream_status = c.upstream_status, gateway_micros = c.gateway_micros,
+                   upstream_micros = c.upstream_micros, completed = true,
+                   event = d.event || jsonb_build_object('outcome', c.outcome, 'upstream_status', c.upstream_status,
+                           'gateway_micros', c.gateway_micros, 'upstream_micros', c.upstream_micros,
+                           'flags', c.event -> 'flags', 'refund', c.event -> 'refund', 'completed', true)
+              FROM completions c
+             WHERE c.id = d.id AND c.time = d.time AND NOT d.completed
+               AND (d.id, d.time) IN (SELECT * FROM unnest(?::uuid[], ?::timestamptz[]))""";
+
+    private static final String INSERT_HEARTBEATS = """
+            INSERT INTO gateway_heartbeats (instance, time, gateway_id, sequence, dropped, dropped_total, last)
+            SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::int8[], ?::jsonb[], ?::int8[], ?::bool[])
+            ON CONFLICT DO NOTHING""";
+
+    private static int insertCompletions(Connection connection, List<StoredDecision> completions) throws SQLException {
+        if (completions.isEmpty()) {
+            return 0;
+        }
+        int n = completions.size();
+        String[] ids = new String[n], times = new String[n], instances = new String[n], outcomes = new String[n],
+                events = new String[n];
+        Long[] sequences = new Long[n], gateway = new Long[n], upstream = new Long[n];
+        Integer[] statuses = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            StoredDecision c = completions.get(i);
+            DecisionEvent e = c.event();
+            ids[i] = c.id().toString();
+            times[i] = c.time().toString();
+            instances[i] = e.instance();
+            sequences[i] = e.sequence();
+            outcomes[i] = e.outcome().wire();
+            statuses[i] = e.upstreamStatus();
+            gateway[i] = e.gatewayMicros();
+            upstream[i] = e.upstreamMicros();
+            events[i] = c.json();
+        }
+        try (PreparedStatement statement = connection.prepareStatement(INSERT_COMPLETIONS)) {
+            statement.setArray(1, connection.createArrayOf("uuid", ids));
+            statement.setArray(2, connection.createArrayOf("timestamptz", times));
+            statement.setArray(3, connection.createArrayOf("text", instances));
+            statement.setArray(4, connection.createArrayOf("int8", sequences));
+            statement.setArray(5, connection.createArrayOf("text", outcomes));
+            statement.setArray(6, connection.createArrayOf("int4", statuses));
+            statement.setArray(7, connection.createArrayOf("int8", gateway));
+            statement.setArray(8, connection.createArrayOf("int8", upstream));
+            statement.setArray(9, connection.createArrayOf("jsonb", events));
+            return statement.executeUpdate();
+        }
+    }
+
+    private static void mergeCompletions(Connection connection, List<StoredDecision> batch) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        List<String> times = new ArrayList<>();
+        for (StoredDecision d : batch) {
+            if (!d.isHeartbeat()) {
+                ids.add(d.id().toString());
+                times.add(d.time().toString());
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(MERGE)) {
+            statement.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
+            statement.setArray(2, connection.createArrayOf("timestamptz", times.toArray()));
+            statement.executeUpdate();
+        }
+    }
+
+    private static int insertHeartbeats(Connection connection, List<StoredDecision> heartbeats) throws SQLException {
+        if (heartbeats.isEmpty()) {
+            return 0;
+        }
+        int n = heartbeats.size();
+        String[] instances = new String[n], times = new String[n], gateways = new String[n], dropped = new String[n];
+        Long[] sequences = new Long[n], totals = new Long[n];
+        Boolean[] last = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            GatewayHeartbeat h = heartbeats.get(i).heartbeat();
+            instances[i] = h.instance();
+            times[i] = heartbeats.get(i).time().toString();
+            gateways[i] = h.gatewayId();
+            sequences[i] = h.sequence();
+            dropped[i] = droppedJson(h);
+            totals[i] = h.droppedTotal();
+            last[i] = h.last();
+        }
+        try (PreparedStatement statement = connection.prepareStatement(INSERT_HEARTBEATS)) {
+            statement.setArray(1, connection.createArrayOf("text", instances));
+            statement.setArray(2, connection.createArrayOf("timestamptz", times));
+            statement.setArray(3, connection.createArrayOf("text", gateways));
+            statement.setArray(4, connection.createArrayOf("int8", sequences));
+            statement.setArray(5, connection.createArrayOf("jsonb", dropped));
+            statement.setArray(6, connection.createArrayOf("int8", totals));
+            statement.setArray(7, connection.createArrayOf("bool", last));
+            return statement.executeUpdate();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The counts by cause as a JSON object (the causes come from the record: escaped by Jackson). */
+    private static String droppedJson(GatewayHeartbeat h) {
+        try {
+            return JSON.writeValueAsString(h.dropped());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings to numbers always serialises", e);
         }
     }
 
@@ -87,7 +228,7 @@ public class DecisionWriter {
     private static final class Columns {
         private final List<List<Object>> values = new ArrayList<>();
         private static final String[] TYPES = {"uuid", "timestamptz", "text", "text", "text", "text", "text", "text",
-                "text", "text", "text", "text", "int4", "int8", "int8", "jsonb"};
+                "text", "text", "text", "text", "int4", "int8", "int8", "jsonb", "text", "int8", "text", "text"};
 
         Columns(int rows) {
             for (int i = 0; i < TYPES.length; i++) {
@@ -99,7 +240,8 @@ public class DecisionWriter {
             DecisionEvent e = decision.event();
             Object[] row = {decision.id().toString(), decision.time().toString(), e.gatewayId(), e.serverId(),
                     e.grantId(), e.method(), e.tool(), e.outcome().wire(), e.rule(), e.message(), e.policyId(),
-                    e.policyVersion(), e.upstreamStatus(), e.gatewayMicros(), e.upstreamMicros(), decision.json()};
+                    e.policyVersion(), e.upstreamStatus(), e.gatewayMicros(), e.upstreamMicros(), decision.json(),
+                    e.instance(), e.sequence(), e.requestId(), e.grantLabel()};
             for (int i = 0; i < row.length; i++) {
                 values.get(i).add(row[i]);
             }

@@ -79,7 +79,16 @@ public class PartitionMaintenance {
         try (Connection connection = dataSource.getConnection()) {
             partitions.forget(); // another pod may have created or dropped some
             partitions.ensure(connection, ahead);
-            return partitions.dropEndedBefore(connection, now.minus(config.retention()));
+            List<String> dropped = partitions.dropEndedBefore(connection, now.minus(config.retention()));
+            // Completions and heartbeats are small beside the decisions: deleted by row, on the same retention.
+            for (String table : List.of("completions", "gateway_heartbeats")) {
+                try (java.sql.PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM " + table + " WHERE time < ?")) {
+                    delete.setTimestamp(1, java.sql.Timestamp.from(now.minus(config.retention())));
+                    delete.executeUpdate();
+                }
+            }
+            return dropped;
         }
     }
 }

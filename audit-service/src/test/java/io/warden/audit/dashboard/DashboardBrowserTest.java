@@ -78,7 +78,7 @@ class DashboardBrowserTest {
         String server = unique("dash");
         DecisionEvent allowed = event(server, "laptop").build();
         DecisionEvent denied = event(server, "ci-bot").tool("delete_repo")
-                .outcome(DecisionEvent.Outcome.DENY, "/tools/delete_repo", "Deleting repositories is not allowed").build();
+                .outcome(DecisionEvent.Outcome.DENIED, "/tools/delete_repo", "Deleting repositories is not allowed").build();
         DecisionEvent hidden = event(server, "ci-bot").tool("admin_reset")
                 .outcome(DecisionEvent.Outcome.HIDDEN, "(hidden)", null).build();
         produce(allowed, denied, hidden);
@@ -99,11 +99,11 @@ class DashboardBrowserTest {
 
         // Filter: this server's denials only.
         page.findElement(By.name("server")).sendKeys(server);
-        new Select(page.findElement(By.name("outcome"))).selectByValue("deny");
+        new Select(page.findElement(By.name("outcome"))).selectByValue("denied");
         page.findElement(By.cssSelector("#filters button[type=submit]")).click();
         Awaitility.await().atMost(WAIT).until(() -> rowTexts().size() == 1);
         assertTrue(rowTexts().get(0).contains("delete_repo"), rowTexts().toString());
-        assertTrue(page.getCurrentUrl().contains("outcome=deny"), "filters are in the address, so they can be linked");
+        assertTrue(page.getCurrentUrl().contains("outcome=denied"), "filters are in the address, so they can be linked");
 
         // One decision's full record.
         page.findElement(By.cssSelector("#decisions tbody tr")).click();
@@ -115,7 +115,7 @@ class DashboardBrowserTest {
 
         // Live: a new denial appears without a reload.
         DecisionEvent later = event(server, "ci-bot").tool("drop_table")
-                .outcome(DecisionEvent.Outcome.DENY, "/tools/drop_table", "Dropping tables is not allowed").build();
+                .outcome(DecisionEvent.Outcome.DENIED, "/tools/drop_table", "Dropping tables is not allowed").build();
         produce(later);
         Awaitility.await().atMost(WAIT).until(() -> rowTexts().stream().anyMatch(t -> t.contains("drop_table")));
         assertEquals(2, rowTexts().size());

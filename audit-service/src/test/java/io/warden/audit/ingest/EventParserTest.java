@@ -42,6 +42,17 @@ class EventParserTest {
         assertTrue(stored.json().contains("\"sequence\":7"));
     }
 
+    @Test
+    void aVersionOneEventIsStoredWithItsOutcomeInVersionTwoSpelling() {
+        String v2 = TestEvents.json(TestEvents.event("srv", "g").build());
+        String v1 = v2.replace("\"schema_version\":2", "\"schema_version\":1").replace("\"outcome\":\"allowed\"",
+                "\"outcome\":\"allow\"");
+        StoredDecision stored = assertInstanceOf(EventParser.Parsed.class, parse(v1)).decision();
+        assertEquals(io.warden.api.DecisionEvent.Outcome.ALLOWED, stored.event().outcome());
+        assertTrue(stored.json().contains("\"outcome\":\"allowed\""), stored.json());
+        assertTrue(stored.json().contains("\"schema_version\":1"), "the version it was written in stays");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "''                                   | NOT_JSON",
@@ -50,7 +61,8 @@ class EventParserTest {
             "[1,2]                                | INVALID_EVENT",
             "\"text\"                             | INVALID_EVENT",
             "{}                                   | UNSUPPORTED_SCHEMA_VERSION",
-            "{\"schema_version\":2}               | UNSUPPORTED_SCHEMA_VERSION",
+            "{\"schema_version\":3}               | UNSUPPORTED_SCHEMA_VERSION",
+            "{\"schema_version\":2}               | INVALID_EVENT",
             "{\"schema_version\":\"1\"}           | UNSUPPORTED_SCHEMA_VERSION",
             "{\"schema_version\":1}               | INVALID_EVENT",
     })
@@ -62,7 +74,7 @@ class EventParserTest {
     @Test
     void rejectionsNameTheFieldButNeverQuoteTheRecord() {
         String valid = TestEvents.json(TestEvents.event("srv", "g").build());
-        assertDetail(valid.replace("\"outcome\":\"allow\"", "\"outcome\":\"secret-value-1\""), "outcome");
+        assertDetail(valid.replace("\"outcome\":\"allowed\"", "\"outcome\":\"secret-value-1\""), "outcome");
         assertDetail(valid.replace("\"grant_id\":\"g\"", "\"grant_id\":null"), "grantId");
         assertDetail(valid.replaceFirst("\"id\":\"[^\"]+\"", "\"id\":\"secret-value-1\""), "id is not a UUID");
         assertDetail(valid.replaceFirst("\"time\":\"[^\"]+\"", "\"time\":\"secret-value-1\""), "time");

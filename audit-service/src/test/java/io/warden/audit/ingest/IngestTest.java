@@ -52,7 +52,7 @@ class IngestTest {
         String server = unique("srv");
         DecisionEvent denied = event(server, "laptop")
                 .tool("delete_file")
-                .outcome(DecisionEvent.Outcome.DENY, "/tools/delete_file", "deleting is not allowed")
+                .outcome(DecisionEvent.Outcome.DENIED, "/tools/delete_file", "deleting is not allowed")
                 .shadow("/tools/delete_file/deny_if/0", "would deny")
                 .argumentSummary(List.of("path", "force"), "hmac-sha256:" + "ab".repeat(32), "0a1b2c3d")
                 .upstream(200, 3400)
@@ -64,7 +64,7 @@ class IngestTest {
         await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
                 .until(() -> api().get("/api/decisions/" + denied.id()).statusCode() == 200);
         api().get("/api/decisions/" + denied.id()).then().statusCode(200)
-                .body("schema_version", equalTo(1))
+                .body("schema_version", equalTo(DecisionEvent.SCHEMA_VERSION))
                 .body("id", equalTo(denied.id()))
                 .body("time", equalTo(denied.time()))
                 .body("gateway_id", equalTo("gw-test"))
@@ -74,7 +74,7 @@ class IngestTest {
                 .body("protocol_version", equalTo("2025-11-25"))
                 .body("method", equalTo("tools/call"))
                 .body("tool", equalTo("delete_file"))
-                .body("outcome", equalTo("deny"))
+                .body("outcome", equalTo("denied"))
                 .body("rule", equalTo("/tools/delete_file"))
                 .body("message", equalTo("deleting is not allowed"))
                 .body("shadow[0].rule", equalTo("/tools/delete_file/deny_if/0"))
@@ -99,13 +99,13 @@ class IngestTest {
         String server = unique("srv");
         DecisionEvent event = event(server, "g").build();
         String withExtra = TestEvents.json(event).replaceFirst("\\{",
-                "{\"sequence\":42,\"completion\":{\"refund\":true},");
+                "{\"added_later\":42,\"completion_detail\":{\"refund\":true},");
         produceRaw(withExtra.getBytes(StandardCharsets.UTF_8));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> api().get("/api/decisions/" + event.id()).statusCode() == 200);
         api().get("/api/decisions/" + event.id()).then()
-                .body("sequence", equalTo(42))
-                .body("completion.refund", equalTo(true))
+                .body("added_later", equalTo(42))
+                .body("completion_detail.refund", equalTo(true))
                 .body("server_id", equalTo(server));
     }
 
@@ -138,7 +138,7 @@ class IngestTest {
         byte[] notAnEvent = ("{\"schema_version\":1,\"marker\":\"" + marker + "\"}").getBytes(StandardCharsets.UTF_8);
         byte[] futureVersion = ("{\"schema_version\":99,\"marker\":\"" + marker + "\"}").getBytes(StandardCharsets.UTF_8);
         // valid JSON and a valid event, but PostgreSQL refuses \u0000 in jsonb and text: found and set aside alone
-        DecisionEvent unstorable = event(server, "g").outcome(DecisionEvent.Outcome.DENY, "/x", "nul\u0000" + marker)
+        DecisionEvent unstorable = event(server, "g").outcome(DecisionEvent.Outcome.DENIED, "/x", "nul\u0000" + marker)
                 .build();
         DecisionEvent after = event(server, "g").build();
         double notJsonBefore = deadLetters("not_json");

@@ -63,7 +63,7 @@ class AggregateApiTest {
         for (int i = 0; i < 4; i++) {
             events.add(allowed("g3", hour2.plusSeconds(i)));
         }
-        events.add(with(event(SERVER, "g3").time(hour2.plusSeconds(9)).outcome(DecisionEvent.Outcome.ERROR, null, null)));
+        events.add(with(event(SERVER, "g3").time(hour2.plusSeconds(9)).outcome(DecisionEvent.Outcome.UPSTREAM_ERROR, null, null)));
         produce(events);
         await().atMost(Duration.ofSeconds(60)).until(() -> idsOf("server=" + SERVER).size() == 13);
         loaded = true;
@@ -79,7 +79,7 @@ class AggregateApiTest {
 
     private static DecisionEvent denied(String grant, Instant time, String tool, String rule) {
         return with(event(SERVER, grant).time(time).tool(tool)
-                .outcome(DecisionEvent.Outcome.DENY, rule, "no"));
+                .outcome(DecisionEvent.Outcome.DENIED, rule, "no"));
     }
 
     /** Gives the event the next gateway latency: 100, 200, … µs (produced in a shuffled order of values). */
@@ -98,6 +98,16 @@ class AggregateApiTest {
         return Map.of("from", H0.toString(), "to", H0.plus(Duration.ofHours(3)).toString());
     }
 
+    /** Every outcome with its count, zero for those not given. */
+    private static Map<String, Integer> counts(int allowed, int denied, int hidden, int upstreamError) {
+        Map<String, Integer> all = new java.util.LinkedHashMap<>();
+        for (DecisionEvent.Outcome o : DecisionEvent.Outcome.values()) {
+            all.put(o.wire(), 0);
+        }
+        all.putAll(Map.of("allowed", allowed, "denied", denied, "hidden", hidden, "upstream_error", upstreamError));
+        return all;
+    }
+
     @Test
     void outcomesPerHour() {
         JsonPath body = get("/api/aggregates/outcomes", Map.of("from", H0.toString(),
@@ -105,11 +115,11 @@ class AggregateApiTest {
         assertEquals(3600, body.getInt("bucket_seconds"));
         assertEquals(List.of(H0.toString(), H0.plusSeconds(3600).toString(), H0.plusSeconds(7200).toString()),
                 body.getList("buckets.start"));
-        assertEquals(Map.of("allow", 3, "deny", 2, "hidden", 0, "approval_required", 0, "error", 0),
+        assertEquals(counts(3, 2, 0, 0),
                 body.getMap("buckets[0].counts"));
-        assertEquals(Map.of("allow", 0, "deny", 2, "hidden", 1, "approval_required", 0, "error", 0),
+        assertEquals(counts(0, 2, 1, 0),
                 body.getMap("buckets[1].counts"));
-        assertEquals(Map.of("allow", 4, "deny", 0, "hidden", 0, "approval_required", 0, "error", 1),
+        assertEquals(counts(4, 0, 0, 1),
                 body.getMap("buckets[2].counts"));
         assertEquals(List.of(5, 3, 5), body.getList("buckets.total"));
     }
@@ -150,9 +160,9 @@ class AggregateApiTest {
         JsonPath body = get("/api/aggregates/grants", range());
         assertEquals(List.of("g1", "g3", "g2"), body.getList("items.grant_id"));
         assertEquals(List.of(5, 5, 3), body.getList("items.total"));
-        assertEquals(Map.of("allow", 3, "deny", 2, "hidden", 0, "approval_required", 0, "error", 0),
+        assertEquals(counts(3, 2, 0, 0),
                 body.getMap("items[0].counts"));
-        assertEquals(Map.of("allow", 0, "deny", 2, "hidden", 1, "approval_required", 0, "error", 0),
+        assertEquals(counts(0, 2, 1, 0),
                 body.getMap("items[2].counts"));
         // without a range: the last 24 hours, which hold all of it
         assertEquals(List.of(5, 5, 3), get("/api/aggregates/grants", Map.of()).getList("items.total"));

@@ -58,14 +58,14 @@ class DecisionApiTest {
         }
         e1 = event(server, "A").time(t0.minusSeconds(300)).policy("p1", "1").build();
         e2 = event(server, "A").time(t0.minusSeconds(240)).tool("delete_file").policy("p1", "2")
-                .outcome(DecisionEvent.Outcome.DENY, "/tools/delete_file", "Deleting files is NOT allowed").build();
+                .outcome(DecisionEvent.Outcome.DENIED, "/tools/delete_file", "Deleting files is NOT allowed").build();
         e3 = event(server, "B").time(t0.minusSeconds(180)).policy("p2", "1")
                 .outcome(DecisionEvent.Outcome.HIDDEN, "(hidden)", null).build();
         e4 = event(server, "B").time(t0.minusSeconds(120)).tool("search").policy("p2", "1")
                 .outcome(DecisionEvent.Outcome.APPROVAL_REQUIRED, "/tools/search/approval", "needs 50% approval_ok")
                 .build();
         e5 = event(server, "C").time(t0.minusSeconds(60)).policy(null, null)
-                .outcome(DecisionEvent.Outcome.ERROR, null, null).build();
+                .outcome(DecisionEvent.Outcome.UPSTREAM_ERROR, null, null).build();
         produce(e1, e2, e3, e4, e5);
         await().atMost(Duration.ofSeconds(60)).until(() -> idsOf("server=" + server).size() == 5);
     }
@@ -75,8 +75,8 @@ class DecisionApiTest {
             "''                                       | e5 e4 e3 e2 e1",
             "grant=A                                  | e2 e1",
             "tool=echo                                | e5 e3 e1",
-            "outcome=deny                             | e2",
-            "outcome=deny&outcome=hidden              | e3 e2",
+            "outcome=denied                           | e2",
+            "outcome=denied&outcome=hidden            | e3 e2",
             "rule=/tools/delete_file                  | e2",
             "rule=(hidden)                            | e3",
             "policy_id=p1                             | e2 e1",

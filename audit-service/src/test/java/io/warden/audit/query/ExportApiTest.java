@@ -58,7 +58,7 @@ class ExportApiTest {
     void csvQuotesWhatNeedsQuotingAndDisarmsFormulas() throws Exception {
         String server = unique("csv");
         DecisionEvent tricky = event(server, "g").tool("=HYPERLINK(\"x\")")
-                .outcome(DecisionEvent.Outcome.DENY, "/tools/x", "no, \"never\"\nnot today")
+                .outcome(DecisionEvent.Outcome.DENIED, "/tools/x", "no, \"never\"\nnot today")
                 .argumentSummary(List.of("b", "a"), null, null)
                 .shadow("/tools/x/deny_if/0", "shadow says no")
                 .upstream(502, 900)

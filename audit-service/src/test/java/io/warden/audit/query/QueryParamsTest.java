@@ -28,10 +28,10 @@ class QueryParamsTest {
     void everyFilterParses() {
         DecisionFilter filter = params(Map.of("from", List.of("2026-12-03T09:00:00+01:00"),
                 "to", List.of("2026-12-03T09:00:00Z"), "server", List.of("s"), "grant", List.of("g"),
-                "tool", List.of("t"), "outcome", List.of("deny", "hidden"), "rule", List.of("(default deny)"),
+                "tool", List.of("t"), "outcome", List.of("denied", "hidden"), "rule", List.of("(default deny)"),
                 "policy_id", List.of("p"), "policy_version", List.of("7"), "q", List.of("50%"))).filter();
         assertEquals(new DecisionFilter(Instant.parse("2026-12-03T08:00:00Z"), Instant.parse("2026-12-03T09:00:00Z"),
-                "s", "g", "t", List.of("deny", "hidden"), "(default deny)", "p", "7", "50%"), filter);
+                "s", "g", "t", List.of("denied", "hidden"), "(default deny)", "p", "7", "50%"), filter);
         assertEquals(DecisionFilter.all(), params(Map.of()).filter());
     }
 
@@ -41,7 +41,7 @@ class QueryParamsTest {
         assertEquals("grant", refused(() -> params(Map.of("grant", List.of("a", "b")))));
         assertEquals("q", refused(() -> params(Map.of("q", List.of("x".repeat(1001))))));
         assertEquals("server", refused(() -> params(Map.of("server", List.of(""))).filter()));
-        assertEquals("outcome", refused(() -> params(Map.of("outcome", List.of("allow", "ALLOW"))).filter()));
+        assertEquals("outcome", refused(() -> params(Map.of("outcome", List.of("allow", "ALLOWED"))).filter()));
         assertEquals("from", refused(() -> params(Map.of("from", List.of("2026-12-03"))).filter()));
         assertEquals("from", refused(() -> params(Map.of("from", List.of("2026-12-03T08:00:00"))).filter()));
         assertEquals("to", refused(() -> params(Map.of("from", List.of("2026-12-03T08:00:00Z"),

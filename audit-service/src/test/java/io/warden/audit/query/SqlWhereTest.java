@@ -19,10 +19,10 @@ class SqlWhereTest {
     void everyValueIsAParameterNeverSQL() {
         Instant from = Instant.parse("2026-12-03T08:00:00Z");
         SqlWhere where = SqlWhere.of(new DecisionFilter(from, null, "s'; DROP TABLE decisions; --", null, "t",
-                List.of("deny", "hidden"), null, "p", null, "100%_\\"));
+                List.of("denied", "hidden"), null, "p", null, "100%_\\"));
         assertEquals(" WHERE time >= ? AND server_id = ? AND tool = ? AND policy_id = ? AND outcome IN (?, ?)"
                 + " AND message ILIKE ?", where.sql());
         assertEquals(List.of(OffsetDateTime.of(2026, 12, 3, 8, 0, 0, 0, ZoneOffset.UTC),
-                "s'; DROP TABLE decisions; --", "t", "p", "deny", "hidden", "%100\\%\\_\\\\%"), where.params());
+                "s'; DROP TABLE decisions; --", "t", "p", "denied", "hidden", "%100\\%\\_\\\\%"), where.params());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.warden.api.DecisionEvent;
+import io.warden.api.GatewayHeartbeat;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -63,6 +64,15 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
     private volatile boolean closed;
     /** Events of the current batch the appender reported lost; only the writer thread touches it. */
     private int appenderLost;
+    /** Whether the appender could take more, as the writer thread last asked it. */
+    private volatile boolean appenderRoom = true;
+    /** Set once by {@link #heartbeats}; read by the writer thread. */
+    private volatile Heartbeats heartbeats;
+    /** When the writer sends the next heartbeat ({@link System#nanoTime()}); only the writer thread touches it. */
+    private long nextHeartbeat;
+
+    /** What a heartbeat needs: whose sequence it reports, how often, and the clock its time comes from. */
+    private record Heartbeats(String gatewayId, EventSequence sequence, long everyNanos, java.time.Clock clock) {}
 
     /**
      * Opens (creating it and its directories if needed) the file for appending and starts the writer thread.
@@ -89,6 +99,25 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Sends a {@link GatewayHeartbeat} every {@code every} (and a last one on close) through the same appender as the
+     * events, so the audit service learns this instance's sequence and drops even while no decisions flow.
+     */
+    public AsyncDecisionSink heartbeats(String gatewayId, EventSequence sequence, java.time.Duration every,
+                                        java.time.Clock clock) {
+        this.heartbeats = new Heartbeats(gatewayId, sequence, every.toNanos(), clock);
+        return this;
+    }
+
+    /** Events lost so far, by cause tag. */
+    public java.util.Map<String, Long> dropsByCause() {
+        java.util.Map<String, Long> byCause = new java.util.TreeMap<>();
+        for (DropCause cause : DropCause.values()) {
+            byCause.put(cause.tag(), drops.get(cause.ordinal()));
+        }
+        return byCause;
+    }
+
     @Override
     public void publish(DecisionEvent event) {
         if (event == null) {
@@ -99,6 +128,16 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
         } else if (!queue.offer(event)) {
             drop(DropCause.QUEUE_FULL, 1, null);
         }
+    }
+
+    @Override
+    public void countDrop(DropCause cause) {
+        drop(cause, 1, null);
+    }
+
+    @Override
+    public boolean hasRoom() {
+        return !closed && appenderRoom && queue.remainingCapacity() > 0;
     }
 
     /** Events lost, all causes together. */
@@ -173,6 +212,8 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
             }
             if (first == null) {
                 idle();
+                appenderRoom = accepting();
+                heartbeat(false);
                 continue;
             }
             batch.add(first);
@@ -192,6 +233,33 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
             }
             append(out);
             batch.clear();
+            appenderRoom = accepting();
+            heartbeat(false);
+        }
+        heartbeat(true);
+    }
+
+    /**
+     * Appends a heartbeat when one is due (always when {@code last}), in a batch of its own, keyed by the instance. A
+     * heartbeat is not an event: a lost one counts nowhere, the next one carries the same totals.
+     */
+    private void heartbeat(boolean last) {
+        Heartbeats h = heartbeats;
+        long now = System.nanoTime();
+        if (h == null || !last && now - nextHeartbeat < 0) {
+            return;
+        }
+        nextHeartbeat = now + h.everyNanos();
+        GatewayHeartbeat beat = GatewayHeartbeat.of(h.clock().instant(), h.gatewayId(), h.sequence().instance(),
+                h.sequence().last(), dropsByCause(), last);
+        Batch one = new Batch((cause, count) -> { });
+        try {
+            byte[] json = writer.writeValueAsBytes(beat);
+            one.lines.write(json, 0, json.length);
+            one.add(beat.instance());
+            appender.append(one);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "decision sink {0}: heartbeat not written: {1}", name, e.toString());
         }
     }
 
@@ -208,6 +276,14 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
             drop(DropCause.WRITE_ERROR, count, e);
         } finally {
             out.reset();
+        }
+    }
+
+    private boolean accepting() {
+        try {
+            return appender.accepting();
+        } catch (RuntimeException e) {
+            return true; // unknown: the drop counters will tell
         }
     }
 
@@ -369,6 +445,8 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
             case WRITE_ERROR -> "writing failed (" + error + "); check the path, its permissions and free space";
             case ENCODE_ERROR -> "an event could not be serialised even without its arguments; this is a bug";
             case CLOSED -> "events published after the log was closed";
+            case UNAUTHENTICATED_EXCESS -> "more requests without a valid grant token than are recorded per second; "
+                    + "the rest are counted only";
             case SPOOL_FULL -> "the broker has been unreachable for so long that the disk spool is full; raise "
                     + "warden.gateway.decision-log.kafka.spool-max-bytes or bring Kafka back";
         };
@@ -381,6 +459,11 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
 
         /** Called when no event came for a while: time for retries. */
         default void idle() {
+        }
+
+        /** Whether an event appended now would be kept; asked by the writer thread after each batch and idle call. */
+        default boolean accepting() {
+            return true;
         }
     }
 
@@ -400,6 +483,11 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
             public void idle() {
                 first.idle();
                 second.idle();
+            }
+
+            @Override
+            public boolean accepting() {
+                return first.accepting() && second.accepting();
             }
 
             @Override

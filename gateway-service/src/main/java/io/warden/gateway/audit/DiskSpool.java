@@ -40,6 +40,11 @@ final class DiskSpool implements Closeable {
         this.delivered = delivered;
     }
 
+    /** Most bytes of undelivered events kept. */
+    long maxBytes() {
+        return maxBytes;
+    }
+
     /** Opens (or creates) the spool in {@code dir}; at most {@code maxBytes} of undelivered events are kept. */
     static DiskSpool open(Path dir, long maxBytes) throws IOException {
         Files.createDirectories(dir);

@@ -11,7 +11,9 @@ public enum DropCause {
     /** Published after the sink was closed. */
     CLOSED("closed"),
     /** Kafka was unreachable and the disk spool that holds events for it was full. */
-    SPOOL_FULL("spool_full");
+    SPOOL_FULL("spool_full"),
+    /** An event for a request refused before authentication, beyond the per-second allowance for them. */
+    UNAUTHENTICATED_EXCESS("unauthenticated_excess");
 
     private final String tag;
 

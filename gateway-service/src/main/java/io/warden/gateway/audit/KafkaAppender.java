@@ -128,6 +128,16 @@ public final class KafkaAppender implements AsyncDecisionSink.Appender {
         }
     }
 
+    /**
+     * False when the broker is away and the spool could not take one more event of the largest size: what is published
+     * now would be dropped. Called by the writer thread.
+     */
+    @Override
+    public boolean accepting() {
+        long pending = spooledBytes();
+        return !spooling || pending >= 0 && pending + AsyncDecisionSink.MAX_LINE_BYTES <= spool.maxBytes();
+    }
+
     /** True while events go to the spool because the broker is (or was lately) unreachable. */
     public boolean spooling() {
         return spooling;

@@ -319,9 +319,30 @@ public interface GatewayConfig {
          */
         Optional<String> digestKey();
 
+        /**
+         * How often this instance reports its last sequence number and its drops (a {@code heartbeat} record beside the
+         * events), so the audit service can tell a complete record from one with losses.
+         */
+        @WithDefault("10s")
+        Duration heartbeatInterval();
+
+        /**
+         * What an audit outage (no room in the queue, or Kafka away with its spool full) does to calls:
+         * {@code never-block} (default) lets them through and counts the lost events; {@code block} makes a call that
+         * would reach an upstream wait up to {@link #blockTimeout()} for room, then refuses it (JSON-RPC error, 503).
+         */
+        @WithDefault("never-block")
+        OnOutage onOutage();
+
+        /** With {@code on-outage=block}: the longest a call waits for room in the audit queue or spool. */
+        @WithDefault("2s")
+        Duration blockTimeout();
+
         Kafka kafka();
 
         enum Destination { FILE, KAFKA }
+
+        enum OnOutage { NEVER_BLOCK, BLOCK }
 
         interface Kafka {
             /** Bootstrap servers ({@code host:port}, comma-separated); required when {@code kafka} is a destination. */

@@ -46,6 +46,9 @@ final class Exchange {
     Integer upstreamStatus;
     /** Set when the route translates between eras (or watches for a changed era); null on the plain path. */
     EraBridge.Translation translation;
+    /** Set when an allowed call's decision was published as it went upstream: its completion reuses both. */
+    String decisionId;
+    java.time.Instant decisionTime;
     /** Set once an upstream failure was answered, so a timeout and the reset it causes answer once. */
     boolean failed;
 

@@ -153,7 +153,13 @@ public final class McpProxy {
     }
 
     /** Takes the call's tokens (all limits at once), then goes on, or answers the denial. */
-    void withinLimits(Exchange ex, Runnable next) {
+    void withinLimits(Exchange ex, Runnable admitted) {
+        // The decision is published as the call leaves (how it ends follows as a completion); with
+        // decision-log.on-outage=block, only once the audit sink has room for it.
+        Runnable next = () -> recorder.whenRecordable(vertx, () -> guarded(ex, () -> {
+            recorder.decided(ex);
+            admitted.run();
+        }), () -> guarded(ex, () -> auditUnavailable(ex)));
         List<LimitCharge> charges = ex.verdict == null ? List.of() : ex.verdict.decision().limits();
         if (charges.isEmpty()) {
             next.run();
@@ -196,6 +202,21 @@ public final class McpProxy {
         ex.out.header("Retry-After", String.valueOf(LimiterFailure.RETRY_AFTER_SECONDS));
         reply(ex, 503, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR,
                 "Rate limits cannot be checked right now; the call was not run. Retry shortly"), "limiter_failed");
+    }
+
+    /** {@code on-outage=block} and no room for the decision within the bound: refused, tokens given back, never run. */
+    private void auditUnavailable(Exchange ex) {
+        if (ex.failed) {
+            return;
+        }
+        ex.failed = true;
+        refund(ex, RefundRule.afterFailure(false, DecisionRecorder.AUDIT_UNAVAILABLE));
+        recorder.record(ex, DecisionIds.next(), DecisionRecorder.AUDIT_UNAVAILABLE);
+        metrics.failure(ex.serverTag(), DecisionRecorder.AUDIT_UNAVAILABLE);
+        ex.out.header("Retry-After", "1");
+        reply(ex, 503, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, "The audit log cannot record this call right now"
+                + " (warden.gateway.decision-log.on-outage=block), so it was not run. Retry shortly"),
+                DecisionRecorder.AUDIT_UNAVAILABLE);
     }
 
     /**
@@ -398,13 +419,15 @@ public final class McpProxy {
             return true;
         }
         if (auth.failure() == GrantAuthenticator.Failure.WRONG_SERVER) {
-            reply(ex, 403, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST,
-                    "Forbidden: this grant token is not valid for server " + ex.server.id()), "forbidden");
+            String why = "Forbidden: this grant token is not valid for server " + ex.server.id();
+            recorder.unauthenticated(ex, "(wrong server)", why);
+            reply(ex, 403, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, why), "forbidden");
         } else {
             ex.out.header("WWW-Authenticate", "Bearer realm=\"warden\"");
-            String why = auth.failure() == GrantAuthenticator.Failure.MISSING
-                    ? "Unauthorized: send Authorization: Bearer <grant token>"
+            boolean missing = auth.failure() == GrantAuthenticator.Failure.MISSING;
+            String why = missing ? "Unauthorized: send Authorization: Bearer <grant token>"
                     : "Unauthorized: unknown grant token";
+            recorder.unauthenticated(ex, missing ? "(no token)" : "(unknown token)", why);
             reply(ex, 401, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, why), "unauthorized");
         }
         return false;

@@ -41,7 +41,7 @@ class AsyncDecisionSinkTest {
     @Test
     void writesOneSnakeCaseJsonObjectPerLine() throws IOException {
         Path file = dir.resolve("logs/decisions.jsonl");
-        DecisionEvent denied = TestEvents.deniedCall().outcome(Outcome.DENY, "(default deny)", "two\nlines").build();
+        DecisionEvent denied = TestEvents.deniedCall().outcome(Outcome.DENIED, "(default deny)", "two\nlines").build();
         try (AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 16, MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT))) {
             log.publish(denied);
             log.publish(TestEvents.minimal(1));
@@ -52,10 +52,10 @@ class AsyncDecisionSinkTest {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         assertEquals(3, lines.size(), "indentation of the shared mapper is ignored");
         JsonNode first = MAPPER.readTree(lines.get(0));
-        assertEquals(1, first.get("schema_version").intValue());
+        assertEquals(DecisionEvent.SCHEMA_VERSION, first.get("schema_version").intValue());
         assertEquals("gw-1", first.get("gateway_id").textValue());
         assertEquals("legacy", first.get("era").textValue());
-        assertEquals("deny", first.get("outcome").textValue());
+        assertEquals("denied", first.get("outcome").textValue());
         assertEquals("two\nlines", first.get("message").textValue());
         assertEquals("[\"owner\",\"repo\"]", first.get("argument_keys").toString());
         assertEquals("[\"arguments\"]", first.get("redacted").toString());

@@ -107,7 +107,7 @@ class DecisionEventTest {
     void builderFillsIdTimeAndVersionAndSortsArgumentKeys() {
         DecisionEvent event = TestEvents.deniedCall().build();
 
-        assertEquals(1, event.schemaVersion());
+        assertEquals(DecisionEvent.SCHEMA_VERSION, event.schemaVersion());
         assertEquals(event.id(), UUID.fromString(event.id()).toString());
         assertNotEquals(event.id(), TestEvents.deniedCall().build().id());
         assertEquals("2026-08-01T10:00:00.123456Z", event.time());
@@ -166,8 +166,8 @@ class DecisionEventTest {
     @Test
     void eventsAreImmutable() {
         List<String> flags = new ArrayList<>(List.of("a"));
-        DecisionEvent event = new DecisionEvent(1, "id", "t", "g", "s", "gr", Era.MODERN, "2026-07-28", "tools/list", null,
-                Outcome.ALLOW, null, null, null, null, null, null, null, null, null, null, null, 0, null, flags, null);
+        DecisionEvent event = new DecisionEvent(2, DecisionEvent.Kind.DECISION, "id", "t", "g", "g/1", 1L, null, "s", "gr", null, Era.MODERN, "2026-07-28", "tools/list", null,
+                Outcome.ALLOWED, null, null, null, null, null, null, null, null, null, null, null, 0, null, flags, null);
         flags.add("b");
 
         assertEquals(List.of("a"), event.flags());
@@ -179,8 +179,61 @@ class DecisionEventTest {
     void missingRequiredFieldIsNamed() {
         NullPointerException e = assertThrows(NullPointerException.class,
                 () -> DecisionEvent.builder().gatewayId("g").serverId("s").grantId("x").era(Era.LEGACY)
-                        .protocolVersion("2025-06-18").outcome(Outcome.ALLOW, null, null).build());
+                        .protocolVersion("2025-06-18").outcome(Outcome.ALLOWED, null, null).build());
         assertEquals("method", e.getMessage());
+    }
+
+    @Test
+    void aVersionOneEventReadsAsADecisionWithItsOutcomesMapped() throws IOException {
+        String v1 = """
+                {"schema_version":1,"id":"7d0c9f7e-3a51-4a6f-9f43-2a4f0a7f0c11","time":"2026-08-01T10:00:00Z",
+                 "gateway_id":"gw","server_id":"s","grant_id":"g","era":"legacy","protocol_version":"2025-06-18",
+                 "method":"tools/call","tool":"t","outcome":"%s","rule":null,"message":null,"shadow":[],"policy_id":null,
+                 "policy_version":null,"argument_keys":[],"argument_digest":null,"argument_digest_key":null,
+                 "arguments":null,"redacted":[],"upstream_status":null,"gateway_micros":3,"upstream_micros":null,
+                 "flags":[],"refund":null}""";
+        Map<String, Outcome> mapped = Map.of("allow", Outcome.ALLOWED, "deny", Outcome.DENIED, "hidden", Outcome.HIDDEN,
+                "approval_required", Outcome.APPROVAL_REQUIRED, "error", Outcome.UPSTREAM_ERROR);
+        for (Map.Entry<String, Outcome> e : mapped.entrySet()) {
+            DecisionEvent read = MAPPER.readValue(v1.formatted(e.getKey()), DecisionEvent.class);
+            assertEquals(e.getValue(), read.outcome(), e.getKey());
+            assertEquals(DecisionEvent.Kind.DECISION, read.kind());
+            assertNull(read.sequence());
+            assertNull(read.instance());
+        }
+        assertThrows(IOException.class, () -> MAPPER.readValue(v1.formatted("maybe"), DecisionEvent.class));
+    }
+
+    @Test
+    void theHeartbeatSchemaDescribesExactlyItsProperties() throws IOException {
+        JsonNode schema;
+        try (InputStream in = DecisionEvent.class.getResourceAsStream("/gateway-heartbeat.schema.json")) {
+            assertNotNull(in, "gateway-heartbeat.schema.json is packaged with warden-api");
+            schema = MAPPER.readTree(in);
+        }
+        io.warden.api.GatewayHeartbeat beat = io.warden.api.GatewayHeartbeat.of(TestEvents.TIME, "gw", "gw/1", 12,
+                Map.of("queue_full", 3L), false);
+        JsonNode json = MAPPER.valueToTree(beat);
+        assertEquals(names(json), names(schema.get("properties")));
+        Set<String> required = new TreeSet<>();
+        schema.get("required").forEach(n -> required.add(n.textValue()));
+        assertEquals(names(json), required);
+        assertEquals("heartbeat", json.get("kind").textValue());
+        assertEquals(3, json.get("dropped").get("queue_full").intValue());
+        for (DropCause cause : DropCause.values()) {
+            assertTrue(schema.get("properties").get("dropped").get("description").textValue().contains(cause.tag()),
+                    "the schema names drop cause " + cause.tag());
+        }
+        assertThrows(IllegalArgumentException.class, () -> io.warden.api.GatewayHeartbeat.of(TestEvents.TIME, "gw", "i",
+                -1, Map.of(), false));
+        assertThrows(IllegalArgumentException.class, () -> io.warden.api.GatewayHeartbeat.of(TestEvents.TIME, "gw", "i",
+                1, Map.of("x", -2L), false));
+    }
+
+    @Test
+    void requestIdsAreCutToABoundedLength() {
+        DecisionEvent e = TestEvents.deniedCall().requestId("x".repeat(10_000)).build();
+        assertEquals(DecisionEvent.MAX_REQUEST_ID_CHARS, e.requestId().length());
     }
 
     private static List<String> texts(JsonNode array) {

@@ -50,7 +50,7 @@ class KafkaAppenderTest {
     private static DecisionEvent event(String grant, int n) {
         return DecisionEvent.builder().time(TestEvents.TIME).gatewayId("gw-1").serverId("github").grantId(grant)
                 .era(DecisionEvent.Era.MODERN).protocolVersion("2026-07-28").method("tools/list")
-                .outcome(DecisionEvent.Outcome.ALLOW, null, null).gatewayMicros(n).build();
+                .outcome(DecisionEvent.Outcome.ALLOWED, null, null).gatewayMicros(n).build();
     }
 
     private AsyncDecisionSink sink(String bootstrap, String topic, Duration ackTimeout) throws IOException {

@@ -146,11 +146,11 @@ class GateBypassTest {
         refused(c.post("{\"jsonrpc\":\"2.0\",\"id\":19,\"method\":\"prompts/get\",\"params\":{\"name\":[\"test_simple_prompt\"]}}",
                 Map.of()), 200, -32602, "params.name must be a string");
         JsonNode d = decision(grant, "(request sent as notification)", marker);
-        assertEquals("deny", d.path("outcome").asText());
+        assertEquals("denied", d.path("outcome").asText());
         assertEquals("tools/call", d.path("method").asText());
         assertEquals("delete_account", d.path("tool").asText());
         assertTrue(d.path("upstream_status").isNull(), d.toString());
-        assertEquals("deny", decision(grant, "(malformed params)", null).path("outcome").asText());
+        assertEquals("denied", decision(grant, "(malformed params)", null).path("outcome").asText());
     }
 
     // ---- 2025-era Streamable HTTP, and the era bridges for legacy clients ------------------------
@@ -212,7 +212,7 @@ class GateBypassTest {
         assertEquals(200, c.post(modernMarker(25), modernHeaders("tools/list", null)).status());
         JsonNode d = decision(grant, "(request sent as notification)", marker);
         assertEquals("modern", d.path("era").asText());
-        assertEquals("deny", decision(grant, "(malformed params)", null).path("outcome").asText());
+        assertEquals("denied", decision(grant, "(malformed params)", null).path("outcome").asText());
     }
 
     @Test

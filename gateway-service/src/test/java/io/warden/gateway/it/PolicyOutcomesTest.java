@@ -82,7 +82,7 @@ class PolicyOutcomesTest {
             assertEquals("top-secret-value", text(r));
         }
         JsonNode d = decision("strict", "echo", "allowedMarker");
-        assertEquals("allow", d.get("outcome").asText());
+        assertEquals("allowed", d.get("outcome").asText());
         assertEquals("strict", d.get("policy_id").asText());
         assertFalse(d.get("policy_version").asText().isEmpty());
         assertEquals("[\"allowedMarker\",\"message\"]", d.get("argument_keys").toString());
@@ -106,7 +106,7 @@ class PolicyOutcomesTest {
             assertEquals("/tools/add/require/small", meta.get("rule"));
         }
         JsonNode d = decision("strict", "add", "requireMarker");
-        assertEquals("deny", d.get("outcome").asText());
+        assertEquals("denied", d.get("outcome").asText());
         assertEquals("/tools/add/require/small", d.get("rule").asText());
         assertTrue(d.get("upstream_status").isNull(), "a denied call never reaches the upstream");
     }
@@ -160,7 +160,7 @@ class PolicyOutcomesTest {
             assertEquals("shadowed", text(r));
         }
         JsonNode d = decision("shadow", "echo", "shadowMarker");
-        assertEquals("allow", d.get("outcome").asText());
+        assertEquals("allowed", d.get("outcome").asText());
         assertEquals("(default deny)", d.get("shadow").get(0).get("rule").asText());
     }
 

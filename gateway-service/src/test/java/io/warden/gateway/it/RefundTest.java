@@ -106,9 +106,10 @@ class RefundTest {
         return Optional.empty();
     }
 
-    /** The first decision recorded for {@code grant}, once the log has one. */
-    private static JsonNode firstDecision(String grant) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> decisions(grant), l -> !l.isEmpty()).get(0);
+    /** The first completion recorded for {@code grant} (how its first allowed call ended), once the log has one. */
+    private static JsonNode firstCompletion(String grant) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> decisions(grant).stream()
+                .filter(e -> e.path("kind").asText().equals("completion")).findFirst(), Optional::isPresent).get();
     }
 
     // ---- the attack: close before the answer -----------------------------------------------------
@@ -134,7 +135,7 @@ class RefundTest {
         assertEquals(2, RefundTestBed.fixture.callCount("sleep"), "calls that reached the upstream");
         assertEquals(4, answers.size());
         answers.forEach(a -> assertTrue(a.contains(LIMITED), a));
-        JsonNode closed = decision(RefundTestBed.DISCONNECT, "error");
+        JsonNode closed = decision(RefundTestBed.DISCONNECT, "upstream_error");
         assertEquals("upstream_reset", closed.get("message").asText());
         assertTrue(closed.get("refund").isNull(), closed.toString());
         assertTrue(!closed.get("flags").toString().contains("limit_refunded"), closed.toString());
@@ -184,7 +185,7 @@ class RefundTest {
         modernCall(grant, 1, "echo", "{\"message\":\"first\"}").then().statusCode(expectedStatus);
         assertEquals(false, secondCallAdmitted(grant), "the first call's tokens stay taken");
         assertEquals(0, RefundTestBed.fixture.callCount("echo"), "the second call never reached the upstream");
-        JsonNode first = decision(grant, "error");
+        JsonNode first = decision(grant, "upstream_error");
         assertTrue(first.get("refund").isNull(), first.toString());
     }
 
@@ -222,7 +223,7 @@ class RefundTest {
         for (int i = 0; i < 2; i++) {
             modernCall("refused", i, "echo", "{}").then().statusCode(502).body("error.message", containsString("unreachable"));
         }
-        JsonNode d = decision("refused", "error");
+        JsonNode d = decision("refused", "upstream_error");
         assertEquals("connect_failed", d.get("refund").get("reason").asText(), d.toString());
         assertTrue(d.get("refund").get("code").isNull());
         assertTrue(d.get("flags").toString().contains("limit_refunded"));
@@ -231,7 +232,7 @@ class RefundTest {
     @Test
     void decisionsCarryTheArgumentDigestUnderTheConfiguredKey() throws Exception {
         modernCall("digest", 7, "echo", "{\"message\":\"yes\",\"account\":42}").then().statusCode(200);
-        JsonNode d = await().atMost(Duration.ofSeconds(10)).until(() -> find("digest", "allow")
+        JsonNode d = await().atMost(Duration.ofSeconds(10)).until(() -> find("digest", "allowed")
                 .filter(e -> e.get("argument_keys").size() == 2),
                 Optional::isPresent).get();
         io.warden.gateway.audit.ArgumentDigest expected =
@@ -245,7 +246,7 @@ class RefundTest {
     void invalidParamsAnswerGivesTheTokensBack() {
         JsonPath first = answer(modernCall("unknown-tool", 1, "no_such_tool", "{}"));
         assertEquals(-32602, first.getInt("error.code"));
-        JsonNode d = decision("unknown-tool", "allow");
+        JsonNode d = decision("unknown-tool", "allowed");
         assertEquals("jsonrpc_error", d.get("refund").get("reason").asText(), d.toString());
         assertEquals(-32602, d.get("refund").get("code").asInt());
         assertTrue(secondCallAdmitted("unknown-tool"), "the -32602 proved the tool never ran");
@@ -257,7 +258,7 @@ class RefundTest {
         RefundTestBed.fixture.fault(Fault.HTTP_ERROR, 1, 400);
         modernCall("status400", 1, "echo", "{\"message\":\"first\"}").then().statusCode(400);
         assertTrue(secondCallAdmitted("status400"), "a 400 before any answer proves the tool never ran");
-        JsonNode d = firstDecision("status400");
+        JsonNode d = firstCompletion("status400");
         assertEquals("http_status", d.get("refund").get("reason").asText(), d.toString());
         assertEquals(400, d.get("refund").get("code").asInt());
     }

@@ -2,6 +2,7 @@ package io.warden.gateway.proxy;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +70,10 @@ class ProxyFailuresTest {
     HttpServer server;
     SimpleMeterRegistry registry;
     final List<DecisionEvent> events = new CopyOnWriteArrayList<>();
+    /** Whether the audit sink has room (on-outage=block waits for it). */
+    volatile boolean room = true;
+    final java.util.concurrent.atomic.AtomicInteger roomAsked = new java.util.concurrent.atomic.AtomicInteger();
+    DecisionRecorder recorder;
     volatile boolean sinkThrows;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -122,11 +128,20 @@ class ProxyFailuresTest {
         registry = new SimpleMeterRegistry();
         Clock clock = Clock.systemUTC();
         GatewayConfig.Limits limits = limits();
-        DecisionRecorder recorder = new DecisionRecorder(e -> {
-            if (sinkThrows) {
-                throw new IllegalStateException("sink bug");
+        recorder = new DecisionRecorder(new io.warden.gateway.audit.DecisionSink() {
+            @Override
+            public void publish(DecisionEvent e) {
+                if (sinkThrows && e.kind() == DecisionEvent.Kind.COMPLETION) { // after the upstream answered
+                    throw new IllegalStateException("sink bug");
+                }
+                events.add(e);
             }
-            events.add(e);
+
+            @Override
+            public boolean hasRoom() {
+                roomAsked.incrementAndGet();
+                return room;
+            }
         }, "gw-test", clock, () -> { }, io.warden.gateway.audit.ArgumentDigest.ephemeral());
         proxy = new McpProxy(vertx, new UpstreamClients(vertx, new HttpClientOptions(), 4), limits, snapshots,
                 SessionCodec.create(List.of(SessionKeys.generate()), Duration.ofHours(1), clock),
@@ -198,7 +213,7 @@ class ProxyFailuresTest {
         assertEquals(0, upstream.requests(), "the call never reached the upstream");
         assertEquals(2.0, failures("limiter_failed"));
         await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
-        assertEquals(DecisionEvent.Outcome.ERROR, events.get(0).outcome());
+        assertEquals(DecisionEvent.Outcome.GATEWAY_ERROR, events.get(0).outcome());
         assertEquals("limiter_failed", events.get(0).message());
     }
 
@@ -208,9 +223,58 @@ class ProxyFailuresTest {
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("echo: m3"), r.body());
         assertEquals(1.0, failures("limiter_failed"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
-        assertEquals(DecisionEvent.Outcome.ALLOW, events.get(0).outcome());
-        assertTrue(events.get(0).flags().contains("limiter_open"), events.get(0).flags().toString());
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
+        DecisionEvent decision = events.get(0);
+        DecisionEvent completion = events.get(1);
+        assertEquals(DecisionEvent.Kind.DECISION, decision.kind(), "published as the call left, before its answer");
+        assertEquals(DecisionEvent.Outcome.ALLOWED, decision.outcome());
+        assertTrue(decision.flags().contains("limiter_open"), decision.flags().toString());
+        assertNull(decision.upstreamStatus());
+        assertEquals(DecisionEvent.Kind.COMPLETION, completion.kind());
+        assertEquals(decision.id(), completion.id(), "the completion names its decision");
+        assertEquals(decision.time(), completion.time());
+        assertEquals(200, completion.upstreamStatus());
+        assertEquals(decision.sequence() + 1, completion.sequence(), "one number per event, no gaps");
+        assertEquals(decision.instance(), completion.instance());
+        assertEquals("3", decision.requestId());
+        assertEquals(DecisionEvent.Outcome.ALLOWED, completion.outcome());
+    }
+
+    @Test
+    void onOutageBlockRefusesACallWhoseDecisionCannotBeRecordedAndNeverRunsIt() throws Exception {
+        recorder.blockOnOutage(Duration.ofMillis(300));
+        room = false;
+        long start = System.nanoTime();
+        HttpResponse<String> r = call(PLAIN, 6);
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(503, r.statusCode(), r.body());
+        JsonNode answer = JSON.readTree(r.body());
+        assertEquals(-32603, answer.path("error").path("code").asInt());
+        assertEquals(6, answer.path("id").asInt());
+        assertTrue(answer.path("error").path("message").asText().contains("audit log cannot record"), r.body());
+        assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
+        assertTrue(waitedMs >= 300, "waited for room up to the bound first: " + waitedMs + " ms");
+        assertEquals(0, upstream.requests(), "the call never reached the upstream");
+
+        // room comes back while a call waits: it goes through, recorded as it leaves
+        recorder.blockOnOutage(Duration.ofSeconds(20));
+        int asked = roomAsked.get();
+        CompletableFuture<HttpResponse<String>> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call(PLAIN, 7);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> roomAsked.get() > asked + 2); // it is waiting, looking again
+        assertEquals(0, upstream.requests());
+        room = true;
+        assertEquals(200, waiting.get(10, TimeUnit.SECONDS).statusCode());
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(e -> "7".equals(e.requestId())
+                && e.kind() == DecisionEvent.Kind.COMPLETION));
+        DecisionEvent refused = events.stream().filter(e -> "6".equals(e.requestId())).findFirst().orElseThrow();
+        assertEquals(DecisionEvent.Outcome.GATEWAY_ERROR, refused.outcome());
+        assertEquals("audit_unavailable", refused.message());
     }
 
     @Test
