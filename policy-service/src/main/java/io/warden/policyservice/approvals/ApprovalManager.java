@@ -194,9 +194,20 @@ public class ApprovalManager {
         return total;
     }
 
-    /** Decrypted arguments of a pending approval, for approvers; empty once dropped. */
+    /**
+     * Decrypted arguments of a pending approval, for approvers; empty once dropped, and empty (logged) when they do
+     * not open, e.g. sealed with a key version since removed: the approval stays decidable on its keys and digest.
+     */
     public Optional<String> arguments(Approval a) {
-        return Optional.ofNullable(a.argumentsSealed()).map(s -> cipher.decrypt(s, Approval.sealContext(a.id())));
+        if (a.argumentsSealed() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(cipher.decrypt(a.argumentsSealed(), Approval.sealContext(a.id())));
+        } catch (RuntimeException e) {
+            LOG.warnf("approval %s: arguments not shown, they do not decrypt (%s)", a.id(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private int expired(Connection c, List<Approval> rows) throws SQLException {
