@@ -24,7 +24,8 @@ import java.util.UUID;
  * (test scope; see {@link KafkaBroker} for the set of three). Logs go to {@code kafka.log} in the data folder.
  */
 public final class KafkaProcess implements AutoCloseable {
-    private static final Duration STARTUP = Duration.ofSeconds(60);
+    // generous: a loaded 2-core CI machine has taken over a minute to restart a broker
+    private static final Duration STARTUP = Duration.ofSeconds(180);
 
     private final Path dir;
     private final int port;
