@@ -31,7 +31,7 @@ abstract class AdminCall {
         return Output.JSON.createObjectNode();
     }
 
-    /** {@code NAME=VALUE} pairs into an object; a usage failure for a pair without '='. */
+    /** {@code KEY=VALUE} pairs (picocli has split them) into an object. */
     static ObjectNode pairs(Map<String, String> pairs) {
         ObjectNode out = object();
         if (pairs != null) {

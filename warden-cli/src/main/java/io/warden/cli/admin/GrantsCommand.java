@@ -36,14 +36,11 @@ public final class GrantsCommand extends AdminCall {
     int create(@Mixin AdminOptions o,
                @Option(names = "--id", required = true) String id,
                @Option(names = "--server", required = true) String server,
-               @Option(names = "--label") String label,
+               @Option(names = "--label", required = true, description = "who the grant is for") String label,
                @Option(names = "--policy") String policy,
                @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "a tag policies can read") Map<String, String> tags,
                @Option(names = "--expires-at", paramLabel = "INSTANT", description = "e.g. 2026-12-31T00:00:00Z") String expiresAt) {
-        ObjectNode body = object().put("id", id).put("server", server);
-        if (label != null) {
-            body.put("label", label);
-        }
+        ObjectNode body = object().put("id", id).put("label", label).put("server", server);
         if (policy != null) {
             body.put("policy", policy);
         }

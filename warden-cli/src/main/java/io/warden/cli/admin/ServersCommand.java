@@ -34,15 +34,12 @@ public final class ServersCommand extends AdminCall {
     int create(@Mixin AdminOptions o,
                @Option(names = "--id", required = true) String id,
                @Option(names = "--upstream-url", required = true, paramLabel = "UPSTREAM_URL", description = "the MCP endpoint") String url,
-               @Option(names = "--name") String name,
+               @Option(names = "--name", required = true) String name,
                @Option(names = "--era", description = "auto (default), modern, legacy, dual or http+sse") String era,
                @Option(names = "--header-env", paramLabel = "NAME=VAR",
                        description = "send header NAME upstream, its value read from environment variable VAR")
                Map<String, String> headers) {
-        ObjectNode body = object().put("id", id).put("url", url);
-        if (name != null) {
-            body.put("name", name);
-        }
+        ObjectNode body = object().put("id", id).put("name", name).put("url", url);
         if (era != null) {
             body.put("era", era);
         }

@@ -168,21 +168,21 @@ class AdminCommandsTest {
     @Test
     void mintShowsTheTokenOnceAndReminds() {
         answer("POST /api/grants", 201, "{\"grant\":{\"id\":\"g\",\"server\":\"s\",\"state\":\"active\"},\"token\":\"wdn_secret\"}");
-        CliRun r = run("grants", "mint", "--id", "g", "--server", "s", "--tag", "team=a");
+        CliRun r = run("grants", "mint", "--id", "g", "--label", "Bot", "--server", "s", "--tag", "team=a");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("token:     wdn_secret"), r.out());
         assertTrue(r.err().contains("shown this once"), r.err());
-        assertEquals("{\"id\":\"g\",\"server\":\"s\",\"tags\":{\"team\":\"a\"}}", seen.get(0).body());
+        assertEquals("{\"id\":\"g\",\"label\":\"Bot\",\"server\":\"s\",\"tags\":{\"team\":\"a\"}}", seen.get(0).body());
     }
 
     @Test
     void headerValuesComeFromTheEnvironmentAndAreNeverPrinted() {
         answer("POST /api/servers", 201, "{\"id\":\"s\",\"headers\":{\"X-Api-Key\":\"********\"}}");
-        CliRun r = run("servers", "create", "--id", "s", "--upstream-url", "http://u/mcp", "--header-env", "X-Api-Key=UPSTREAM_KEY");
+        CliRun r = run("servers", "create", "--id", "s", "--name", "S", "--upstream-url", "http://u/mcp", "--header-env", "X-Api-Key=UPSTREAM_KEY");
         assertEquals(0, r.code(), r.toString());
         assertTrue(seen.get(0).body().contains("\"X-Api-Key\":\"upstream-s3cret\""));
         assertFalse(r.out().contains("upstream-s3cret") || r.err().contains("upstream-s3cret"));
-        CliRun missing = run("servers", "create", "--id", "s", "--upstream-url", "http://u/mcp", "--header-env", "K=NOT_SET");
+        CliRun missing = run("servers", "create", "--id", "s", "--name", "S", "--upstream-url", "http://u/mcp", "--header-env", "K=NOT_SET");
         assertEquals(2, missing.code());
     }
 
