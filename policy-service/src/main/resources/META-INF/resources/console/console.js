@@ -171,6 +171,7 @@ function signOut(message) {
   sessionStorage.removeItem(KEY_STORE);
   state.session = null;
   stopApprovals();
+  hideMinted();
   for (const v of document.querySelectorAll('.view')) v.hidden = true;
   $('nav').hidden = true;
   $('who').hidden = true;
@@ -187,7 +188,9 @@ const VIEWS = { servers: showServers, server: showServer, policies: showPolicies
 /** #servers, #servers/<id>, #policies[/<server>], #grants, #approvals, #settings. */
 function route() {
   if (!state.session) return;
-  const [first, arg] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
+  const [first, arg] = location.hash.replace(/^#/, '').split('/').map((part) => {
+    try { return decodeURIComponent(part); } catch (e) { return part; }
+  });
   const name = first === 'servers' && arg ? 'server' : (VIEWS[first] && first !== 'server' ? first : 'servers');
   stopApprovals();
   banner('');
