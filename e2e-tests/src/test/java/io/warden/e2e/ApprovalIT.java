@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.stack.Balancer;
 import io.warden.api.GrantTokens;
 import io.warden.e2e.EventStream.Event;
 import io.warden.gateway.audit.ArgumentDigest;
@@ -136,7 +137,7 @@ class ApprovalIT {
      */
     @Test
     void realClientsBehindARoundRobinFrontGetTheirApprovedCallsThrough() throws Exception {
-        try (RoundRobinProxy front = new RoundRobinProxy(List.of(a.port(), b.port()), token)) {
+        try (Balancer front = Balancer.perRequest(List.of(a.port(), b.port()), token)) {
             for (String sdk : new String[] {"v1", "v2"}) {
                 Commands.Result run = NodeTool.node(Duration.ofSeconds(90), "clients/approval-client.mjs", "--sdk", sdk,
                         "--era", "legacy", "--url", "http://127.0.0.1:" + front.port() + "/mcp/fixture", "--token", token,
@@ -152,7 +153,7 @@ class ApprovalIT {
                     assertEquals(1, call.get("forms").size(), sdk + ": " + call);
                 }
             }
-            List<Long> perPod = front.requestsPerBackend();
+            List<Long> perPod = front.servedPerBackend();
             assertTrue(perPod.get(0) > 0 && perPod.get(1) > 0, perPod.toString());
         }
     }

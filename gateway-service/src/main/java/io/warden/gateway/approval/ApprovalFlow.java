@@ -138,7 +138,7 @@ public final class ApprovalFlow {
             switch (a.getState()) {
                 case APPROVED -> runApproved(call, a, argumentDigest, null);
                 case PENDING -> pending(call, a, argumentDigest);
-                default -> call.deny(Outcome.DENY, "approval " + a.getId() + " cannot be used (" + stateName(a) + ")");
+                default -> call.deny(Outcome.DENIED, "approval " + a.getId() + " cannot be used (" + stateName(a) + ")");
             }
         });
     }
@@ -178,14 +178,14 @@ public final class ApprovalFlow {
         StateSeal.Opened opened = seal.open(params.get("requestState").asText(), call.grantId(), call.serverId(), call.tool(),
                 argumentDigest);
         if (!opened.valid()) {
-            call.deny(Outcome.DENY, "approval state refused (" + opened.refusal().wire + "): ask again with the original call");
+            call.deny(Outcome.DENIED, "approval state refused (" + opened.refusal().wire + "): ask again with the original call");
             return;
         }
         ApprovalTicket t = opened.ticket();
         boolean accepted = ApprovalTexts.accepted(params.path("inputResponses").get(INPUT_KEY));
         on(call, approvals.get(t.approvalId()), found -> {
             if (found.isEmpty()) {
-                call.deny(Outcome.DENY, "approval " + t.approvalId() + " no longer exists");
+                call.deny(Outcome.DENIED, "approval " + t.approvalId() + " no longer exists");
                 return;
             }
             Approval a = found.get();
@@ -228,8 +228,8 @@ public final class ApprovalFlow {
             }
             case DENIED -> call.deny(Outcome.APPROVAL_DENIED, deniedText(a));
             case EXPIRED -> call.deny(Outcome.APPROVAL_EXPIRED, expiredText(call, a));
-            case USED -> call.deny(Outcome.DENY, "approval " + a.getId() + " was already used: it lets one call through once");
-            default -> call.deny(Outcome.DENY, "approval " + a.getId() + " cannot be used");
+            case USED -> call.deny(Outcome.DENIED, "approval " + a.getId() + " was already used: it lets one call through once");
+            default -> call.deny(Outcome.DENIED, "approval " + a.getId() + " cannot be used");
         }
     }
 
@@ -327,7 +327,7 @@ public final class ApprovalFlow {
             }
             Approval a = found.orElse(null);
             if (a == null) {
-                end(h, held -> held.call.deny(Outcome.DENY, "approval " + held.approval.getId() + " no longer exists"));
+                end(h, held -> held.call.deny(Outcome.DENIED, "approval " + held.approval.getId() + " no longer exists"));
             } else if (a.getState() != ApprovalState.PENDING) {
                 decidedHere(h, a);
             } else if (expiryDue) {
@@ -387,7 +387,7 @@ public final class ApprovalFlow {
             if (t == null) {
                 decidedHere(h, decided);
             } else if (!(t instanceof Approvals.UserMayNotDecide)) {
-                end(h, held -> held.call.deny(Outcome.ERROR, "the approval could not be recorded right now; the call was not run"));
+                end(h, held -> held.call.deny(Outcome.GATEWAY_ERROR, "the approval could not be recorded right now; the call was not run"));
             }
         }));
     }
@@ -446,7 +446,7 @@ public final class ApprovalFlow {
             }
             LOG.warnf("approvals unavailable for server %s: %s", call.serverId(), t.toString());
             onFailure.run();
-            call.deny(Outcome.ERROR, "approvals cannot be reached right now; the call was not run. Retry shortly");
+            call.deny(Outcome.GATEWAY_ERROR, "approvals cannot be reached right now; the call was not run. Retry shortly");
         }));
     }
 
@@ -508,8 +508,8 @@ public final class ApprovalFlow {
     private static Outcome refusalOutcome(ConsumeReply r) {
         return switch (r.getRefusal()) {
             case "expired" -> Outcome.APPROVAL_EXPIRED;
-            case "not_approved" -> r.getState() == ApprovalState.DENIED ? Outcome.APPROVAL_DENIED : Outcome.DENY;
-            default -> Outcome.DENY;
+            case "not_approved" -> r.getState() == ApprovalState.DENIED ? Outcome.APPROVAL_DENIED : Outcome.DENIED;
+            default -> Outcome.DENIED;
         };
     }
 
