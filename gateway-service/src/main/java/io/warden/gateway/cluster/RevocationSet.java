@@ -53,17 +53,17 @@ public final class RevocationSet implements Revocations {
 
     /** The token's fingerprint: URL-safe base64 of the first {@value #FINGERPRINT_BYTES} bytes of its SHA-256. */
     static String fingerprint(String token) {
-        return digest(token, FINGERPRINT_BYTES);
+        return digest(token.getBytes(StandardCharsets.US_ASCII), FINGERPRINT_BYTES);
     }
 
     /** The grant's fingerprint, as stored beside its revocations and sent to other pods. */
     static String grantKey(String grantId) {
-        return digest(grantId, GRANT_BYTES);
+        return digest(grantId.getBytes(StandardCharsets.UTF_8), GRANT_BYTES);
     }
 
-    private static String digest(String s, int bytes) {
+    private static String digest(byte[] input, int bytes) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(input);
             return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);

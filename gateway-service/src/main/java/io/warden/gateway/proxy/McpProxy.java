@@ -657,8 +657,8 @@ public final class McpProxy {
             case "invalid_json" -> "Upstream MCP server sent a response that is not JSON-RPC";
             case "unreadable_tools" -> "Upstream MCP server sent a tool list the gateway cannot read, so cannot filter";
             case "too_large" -> "Upstream MCP server sent a response larger than " + limits.maxUpstreamBodyBytes() + " bytes";
-            case "buffer_exhausted" -> budget.message().replace("; retry shortly",
-                    ": the answer was dropped, the call may have run upstream");
+            case "buffer_exhausted" -> "The gateway holds as many answer bytes as it may (max-buffered-bytes "
+                    + limits.maxBufferedBytes() + "): the answer was dropped, the call may have run upstream";
             case "auth_401", "auth_403" -> "Upstream MCP server refused the gateway's credentials (check the server's configured headers)";
             case "session_unsealable" -> "Upstream MCP server's session id cannot be carried in the gateway's session token"
                     + " (longer than " + SessionCodec.MAX_FIELD_BYTES + " bytes)";
