@@ -41,8 +41,13 @@ public final class StandaloneConfigParser {
 
     // Duplicate keys are refused rather than silently letting the last one win: an attacker-supplied import or a
     // bad merge must not hide a second, different policy or header under the same name.
-    private static final ObjectMapper YAML = new ObjectMapper(
-            new YAMLFactory().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder().loaderOptions(loaderOptions())
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    /**
+     * SnakeYAML stops at 3 MB by default; a deployment with thousands of grants is larger than that. The bound stays
+     * (an upload is bounded before it gets here, by the receiver's body limit).
+     */
+    static final int MAX_CODE_POINTS = 64 * 1024 * 1024;
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -92,6 +97,12 @@ public final class StandaloneConfigParser {
         boolean isEmpty() {
             return list.isEmpty();
         }
+    }
+
+    private static org.yaml.snakeyaml.LoaderOptions loaderOptions() {
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        options.setCodePointLimit(MAX_CODE_POINTS);
+        return options;
     }
 
     private final UnaryOperator<String> env;
