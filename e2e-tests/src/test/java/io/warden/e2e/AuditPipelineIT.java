@@ -50,6 +50,12 @@ class AuditPipelineIT {
     private static final String LEGACY = "2025-11-25";
 
     private final String token = GrantTokens.mint();
+    /** A credential the gateway sends upstream: it must never reach the topic, the database or a log. */
+    private static final String UPSTREAM_SECRET = "upstream-secret-" + Long.toHexString(System.nanoTime());
+    private Map<String, String> auditSettings;
+    private int auditStarts;
+    private Path config;
+    private String sessionKey;
     private Path work;
     private PostgresServer postgres;
     private KafkaProcess kafka;
@@ -69,19 +75,18 @@ class AuditPipelineIT {
         fixture = NodeMcpServer.fixture();
 
         auditPort = FreePorts.next();
-        Map<String, String> settings = Map.of("quarkus.http.port", String.valueOf(auditPort), "quarkus.http.host", "127.0.0.1",
+        auditSettings = Map.of("quarkus.http.port", String.valueOf(auditPort), "quarkus.http.host", "127.0.0.1",
                 "quarkus.datasource.jdbc.url", jdbc, "quarkus.datasource.username", postgres.username(),
                 "quarkus.datasource.password", postgres.password(), "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "warden.audit.ingest.poll-timeout", "50ms",
                 "warden.audit.api-keys[0].name", "e2e", "warden.audit.api-keys[0].hash", GrantTokens.hash(AUDIT_KEY),
                 "warden.audit.api-keys[0].role", "viewer");
-        audit = ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"), settings),
-                work, Map.of(), work.resolve("audit-service.log"));
+        audit = startAudit();
 
         Path config = work.resolve("warden.yaml");
         Files.writeString(config, """
                 servers:
-                  - {id: fixture, url: "%s"}
+                  - {id: fixture, url: "%s", headers: {X-Upstream-Key: "%s"}}
                 grants:
                   - {id: pipeline, label: Audit pipeline agent, server: fixture, token_hash: "%s", policy: audited}
                 policies:
@@ -93,20 +98,35 @@ class AuditPipelineIT {
                       echo: {}
                       sleep:
                         limits: [{counter: sleeps, window: hour, max: 1, scope: grant}]
-                """.formatted(fixture.url(), GrantTokens.hash(token)));
-        String sessionKey = SessionKeys.generate();
+                """.formatted(fixture.url(), UPSTREAM_SECRET, GrantTokens.hash(token)));
+        this.config = config;
+        sessionKey = SessionKeys.generate();
         for (String name : List.of("audit-a", "audit-b")) {
-            gateways.add(GatewayProcess.launch(name, work, config, sessionKey, Map.of(
-                    "warden.gateway.decision-log.destinations", "file,kafka",
-                    "warden.gateway.decision-log.kafka.bootstrap-servers", kafka.bootstrapServers(),
-                    "warden.gateway.decision-log.kafka.spool-dir", work.resolve(name + "-spool").toString(),
-                    "warden.gateway.decision-log.kafka.ack-timeout", "2s",
-                    "warden.gateway.decision-log.kafka.retry-interval", "500ms")));
+            gateways.add(launchGateway(name));
         }
         gateways.forEach(GatewayProcess::awaitHealthy);
+        awaitAuditServing();
+    }
+
+    private ManagedProcess startAudit() {
+        return ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"),
+                auditSettings), work, Map.of(), work.resolve("audit-service-" + (auditStarts++) + ".log"));
+    }
+
+    private void awaitAuditServing() {
         ManagedProcess started = audit;
         Poll.until(Duration.ofSeconds(90), () -> status("/api/decisions?limit=1") == 200, () -> !started.isAlive(),
                 () -> "audit-service is not serving; log:\n" + started.logTail(4000));
+    }
+
+    private GatewayProcess launchGateway(String name) {
+        return GatewayProcess.launch(name, work, config, sessionKey, Map.of(
+                "warden.gateway.decision-log.destinations", "file,kafka",
+                "warden.gateway.decision-log.kafka.bootstrap-servers", kafka.bootstrapServers(),
+                "warden.gateway.decision-log.kafka.spool-dir", work.resolve(name + "-spool").toString(),
+                "warden.gateway.decision-log.kafka.ack-timeout", "2s",
+                "warden.gateway.decision-log.kafka.retry-interval", "500ms",
+                "warden.gateway.decision-log.heartbeat-interval", "1s"));
     }
 
     @AfterAll
@@ -163,6 +183,10 @@ class AuditPipelineIT {
 
     /** The ids of this grant's echo decisions in both gateways' own decision files. */
     private Set<String> echoDecisionsInFiles() {
+        return echoDecisionsInFiles(gateways);
+    }
+
+    private static Set<String> echoDecisionsInFiles(List<GatewayProcess> gateways) {
         Set<String> ids = new HashSet<>();
         for (GatewayProcess g : gateways) {
             for (String line : g.decisions()) {
@@ -209,7 +233,7 @@ class AuditPipelineIT {
         RawMcpClient viaA = client(gateways.get(0));
         RawMcpClient viaB = client(gateways.get(1));
         assertEquals(200, viaA.callTool("delete_account", Map.of("account_id", "secret-account-42")).status());
-        JsonNode denied = awaitDecision("delete_account", "deny", Duration.ofSeconds(2));
+        JsonNode denied = awaitDecision("delete_account", "denied", Duration.ofSeconds(2));
         assertEquals("fixture", denied.path("server_id").asText());
         assertEquals("audit-a", denied.path("gateway_id").asText());
         assertEquals("tools/call", denied.path("method").asText());
@@ -222,12 +246,23 @@ class AuditPipelineIT {
         assertEquals("audit-b", hidden.path("gateway_id").asText());
 
         viaB.callTool("sleep", Map.of("ms", 0));
-        JsonNode allowed = awaitDecision("sleep", "allow", Duration.ofSeconds(2));
+        JsonNode allowed = awaitDecision("sleep", "allowed", Duration.ofSeconds(2));
         assertEquals(200, allowed.path("upstream_status").asInt());
         viaB.callTool("sleep", Map.of("ms", 0)); // the same pod: without a shared Redis each pod limits alone
-        JsonNode limited = awaitDecision("sleep", "deny", Duration.ofSeconds(2));
+        JsonNode limited = awaitDecision("sleep", "rate_limited", Duration.ofSeconds(2));
         assertTrue(limited.path("rule").asText().contains("limits"), limited.toString());
-        System.out.println("[audit-e2e] deny, hidden, allow and rate-limited decisions queryable within 2 s each");
+        assertEquals("Audit pipeline agent", limited.path("grant_label").asText());
+        assertTrue(limited.path("sequence").asLong() > 0, limited.toString());
+        assertTrue(allowed.path("completed").asBoolean(), "the completion merged into the decision: " + allowed);
+
+        // refused before authentication: audited, without the token
+        String forged = GrantTokens.mint();
+        RawMcpClient anonymous = new RawMcpClient(gateways.get(0).mcpUrl("fixture")).header("Authorization", "Bearer " + forged);
+        assertEquals(401, anonymous.callTool("echo", Map.of("message", "x")).status());
+        Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() ->
+                get("/api/decisions?outcome=unauthenticated&server=fixture&limit=5").body().contains("(unknown token)"));
+        assertFalse(get("/api/decisions?outcome=unauthenticated&limit=200").body().contains(forged));
+        System.out.println("[audit-e2e] denied, hidden, allowed, rate-limited and unauthenticated decisions queryable within 2 s each");
     }
 
     /**
@@ -261,11 +296,166 @@ class AuditPipelineIT {
         Set<String> written = echoDecisionsInFiles();
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList().containsAll(written));
-        List<String> stored = decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList();
+        List<String> stored = decisions("&tool=echo").stream()
+                .filter(d -> !d.path("gateway_id").asText().equals("audit-c")) // the gateway another test stops
+                .map(d -> d.path("id").asText()).toList();
         assertEquals(stored.size(), new HashSet<>(stored).size(), "no decision stored twice");
         assertEquals(written, new HashSet<>(stored), "exactly the decisions the gateways made");
         assertTrue(written.size() >= before + calls, "every call made a decision: " + written.size() + " of " + (before + calls));
         System.out.println("[audit-e2e] broker killed mid-run: " + calls + " calls, " + written.size()
                 + " decisions written by the gateways, " + stored.size() + " stored, none twice");
+    }
+
+    /** Calls through both gateways until told to stop; returns how many were answered 200. */
+    private static final class Load implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        private final Thread thread;
+
+        Load(List<RawMcpClient> clients, String marker) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    for (RawMcpClient c : clients) {
+                        try {
+                            if (c.callTool("echo", Map.of("message", marker)).status() == 200) {
+                                answered.incrementAndGet();
+                            }
+                        } catch (RuntimeException e) {
+                            // a gateway going away mid-call: that call has no answer, so no promise either
+                        }
+                    }
+                }
+            }, "audit-e2e-load");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(30_000);
+        }
+    }
+
+    /** Every echo decision the gateways wrote to their own files is stored, and each once. */
+    private void assertStoredExactlyOnce(List<GatewayProcess> writers, Set<String> written) throws IOException {
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .until(() -> decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList().containsAll(written));
+        List<String> stored = decisions("&tool=echo").stream().map(d -> d.path("id").asText()).toList();
+        assertEquals(stored.size(), new HashSet<>(stored).size(), "no decision stored twice");
+        String dup = postgres.psql("warden_audit", "SELECT count(*) - count(DISTINCT id) FROM decisions");
+        assertEquals("0", dup, "one row per decision id");
+    }
+
+    /**
+     * audit-service dies (SIGKILL) while decisions keep flowing, and comes back: everything the gateways wrote is stored,
+     * once (offsets are committed only after the database commit, inserts ignore what is stored).
+     */
+    @Test
+    void anAuditServiceKilledMidStreamLosesNoDecisionAndStoresNoneTwice() throws Exception {
+        String marker = "kill9-" + Long.toHexString(System.nanoTime());
+        try (Load load = new Load(List.of(client(gateways.get(0)), client(gateways.get(1))), marker)) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= 20);
+            audit.killNow();
+            int atKill = load.answered.get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= atKill + 40);
+            audit = startAudit();
+            awaitAuditServing();
+            int atRestart = load.answered.get();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= atRestart + 20);
+        }
+        Set<String> written = echoDecisionsInFiles();
+        assertStoredExactlyOnce(gateways, written);
+        System.out.println("[audit-e2e] audit-service killed -9 mid-stream and restarted: " + written.size()
+                + " echo decisions written by the gateways, all stored once");
+    }
+
+    /** A gateway stopped with SIGTERM under load flushes (or spools) its queue: every decision it wrote is stored. */
+    @Test
+    void aGatewayStoppedGracefullyUnderLoadLosesNothing() throws Exception {
+        GatewayProcess leaving = launchGateway("audit-c").awaitHealthy();
+        String marker = "sigterm-" + Long.toHexString(System.nanoTime());
+        int answered;
+        try (Load load = new Load(List.of(client(leaving)), marker)) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= 50);
+            leaving.close(); // SIGTERM, while calls are in flight
+            answered = load.answered.get();
+        }
+        Set<String> written = echoDecisionsInFiles(List.of(leaving));
+        assertTrue(written.size() >= answered, "every answered call left a decision: " + written.size() + " of " + answered);
+        assertStoredExactlyOnce(List.of(leaving), written);
+        String last = leaving.decisions().get(leaving.decisions().size() - 1);
+        assertTrue(last.contains("\"kind\":\"heartbeat\"") && last.contains("\"last\":true"),
+                "the last record says the instance stopped: " + last);
+        System.out.println("[audit-e2e] gateway stopped with SIGTERM under load: " + answered + " calls answered, "
+                + written.size() + " decisions written, all stored");
+    }
+
+    /**
+     * Secrets planted in argument values, the grant token and an upstream credential never appear in the topic, the
+     * database or any file the run wrote (logs, decision files, spools).
+     */
+    @Test
+    void plantedSecretsNeverReachTheTopicTheDatabaseOrALog() throws Exception {
+        String argumentSecret = "argument-secret-" + Long.toHexString(System.nanoTime());
+        RawMcpClient c = client(gateways.get(0));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, c.callTool("echo", Map.of("message", argumentSecret)).status());
+            c.callTool("delete_account", Map.of("account_id", argumentSecret));
+        }
+        new RawMcpClient(gateways.get(1).mcpUrl("fixture")).header("Authorization", "Bearer " + token + "x")
+                .callTool("echo", Map.of("message", argumentSecret));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> decisions("&tool=delete_account").size() >= 5);
+        List<String> secrets = List.of(argumentSecret, token, UPSTREAM_SECRET);
+
+        for (String secret : secrets) {
+            String rows = postgres.psql("warden_audit", "SELECT count(*) FROM (SELECT d::text AS t FROM decisions d"
+                    + " UNION ALL SELECT c::text FROM completions c UNION ALL SELECT h::text FROM gateway_heartbeats h) x"
+                    + " WHERE strpos(t, '" + secret.replace("'", "''") + "') > 0");
+            assertEquals("0", rows, "a secret in PostgreSQL");
+        }
+        List<String> topic = topicContents();
+        assertTrue(topic.size() > 10, "the topic was read: " + topic.size());
+        for (String record : topic) {
+            for (String secret : secrets) {
+                assertFalse(record.contains(secret), "a secret in the Kafka topic");
+            }
+        }
+        try (var files = Files.walk(work)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                if (f.toString().endsWith(".yaml") || f.startsWith(work.resolve("kafka"))) {
+                    continue; // the gateways' configuration holds the upstream credential; Kafka's segments are read above
+                }
+                String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                for (String secret : secrets) {
+                    assertFalse(text.contains(secret), "a secret in " + work.relativize(f));
+                }
+            }
+        }
+        System.out.println("[audit-e2e] planted secrets absent from " + topic.size() + " topic records, the database and "
+                + "every file of the run");
+    }
+
+    /** Every record of the decision topic, from the beginning to its current end. */
+    private List<String> topicContents() {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("group.id", "secrets-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("enable.auto.commit", "false");
+        List<String> out = new ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            var partitions = consumer.partitionsFor("warden.decisions").stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.key() + " " + r.value()));
+                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
+        }
+        return out;
     }
 }

@@ -8,10 +8,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * time and index well. They must be unique, not unpredictable (nothing is authorised by them), so the 74 random bits
  * come from ThreadLocalRandom instead of SecureRandom on the hot path.
  */
-final class DecisionIds {
+public final class DecisionIds {
     private DecisionIds() {}
 
-    static String next() {
+    public static String next() {
         return at(System.currentTimeMillis()).toString();
     }
 

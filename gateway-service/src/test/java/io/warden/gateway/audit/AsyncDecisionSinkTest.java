@@ -65,6 +65,28 @@ class AsyncDecisionSinkTest {
     }
 
     @Test
+    void heartbeatsReportTheSequenceAndDropsAndALastOneOnClose() throws IOException {
+        Path file = dir.resolve("beats.jsonl");
+        EventSequence sequence = new EventSequence("gw-1/beat");
+        try (AsyncDecisionSink log = AsyncDecisionSink.toFile(file, 16, MAPPER)
+                .heartbeats("gw-1", sequence, Duration.ofMillis(20), java.time.Clock.systemUTC())) {
+            sequence.next();
+            sequence.next();
+            log.countDrop(DropCause.UNAUTHENTICATED_EXCESS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.readAllLines(file).stream()
+                    .anyMatch(l -> l.contains("\"sequence\":2")));
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        JsonNode last = MAPPER.readTree(lines.get(lines.size() - 1));
+        assertEquals("heartbeat", last.get("kind").textValue());
+        assertEquals("gw-1/beat", last.get("instance").textValue());
+        assertEquals(2, last.get("sequence").intValue());
+        assertEquals(1, last.get("dropped").get("unauthenticated_excess").intValue());
+        assertTrue(last.get("last").booleanValue(), "the report written while closing says so");
+        assertEquals(0, lines.stream().filter(l -> !l.contains("\"heartbeat\"")).count(), "heartbeats only, no events");
+    }
+
+    @Test
     void appendsToAnExistingFile() throws IOException {
         Path file = dir.resolve("decisions.jsonl");
         Files.writeString(file, "{\"earlier\":true}\n");
