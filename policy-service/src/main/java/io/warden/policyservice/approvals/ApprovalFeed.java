@@ -37,10 +37,11 @@ public class ApprovalFeed implements ChangeFeed.ChannelListener {
         return t;
     });
 
-    public ApprovalFeed(ChangeFeed feed, Database db, ApprovalRepository approvals) {
+    public ApprovalFeed(ChangeFeed feed, Database db, ApprovalRepository approvals, ApprovalMetrics metrics) {
         this.feed = feed;
         this.db = db;
         this.approvals = approvals;
+        metrics.watchStreams(streams);
     }
 
     void start(@Observes StartupEvent event) {
@@ -55,10 +56,6 @@ public class ApprovalFeed implements ChangeFeed.ChannelListener {
     public void add(MultiEmitter<? super io.warden.api.approval.v1.Approval> stream) {
         streams.add(stream);
         stream.onTermination(() -> streams.remove(stream));
-    }
-
-    public int open() {
-        return streams.size();
     }
 
     @Override

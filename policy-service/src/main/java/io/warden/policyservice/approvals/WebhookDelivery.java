@@ -38,9 +38,11 @@ public class WebhookDelivery {
     private final PolicyServiceConfig.Webhook config;
     private final ScheduledExecutorService executor;
     private final HttpClient http;
+    private final ApprovalMetrics metrics;
 
-    public WebhookDelivery(Database db, WebhookOutbox outbox, PolicyServiceConfig config) {
+    public WebhookDelivery(Database db, WebhookOutbox outbox, PolicyServiceConfig config, ApprovalMetrics metrics) {
         this.db = db;
+        this.metrics = metrics;
         this.outbox = outbox;
         this.config = config.approvals().webhook();
         if (this.config.url().isPresent() && this.config.secret().filter(s -> s.length() >= MIN_SECRET).isEmpty()) {
@@ -95,12 +97,14 @@ public class WebhookDelivery {
                 outbox.delivered(c, m.id());
                 return null;
             });
+            metrics.webhookAttempt("delivered");
             LOG.debugf("approval webhook for %s delivered (attempt %d)", m.approvalId(), m.attempt());
         } else if (m.attempt() >= config.maxAttempts()) {
             db.inTransaction(c -> {
                 outbox.gaveUp(c, m.id(), error);
                 return null;
             });
+            metrics.webhookAttempt("given_up");
             LOG.warnf("approval webhook for %s given up after %d attempts (%s); raise"
                     + " warden.policy.approvals.webhook.max-attempts or fix the receiver", m.approvalId(),
                     m.attempt(), error);
@@ -111,6 +115,7 @@ public class WebhookDelivery {
                 outbox.retryAfter(c, m.id(), wait, error);
                 return null;
             });
+            metrics.webhookAttempt("retry");
             executor.schedule(this::deliverDue, wait.toMillis(), TimeUnit.MILLISECONDS);
             LOG.infof("approval webhook for %s failed (attempt %d: %s); retrying in %d ms", m.approvalId(),
                     m.attempt(), error, wait.toMillis());

@@ -24,13 +24,8 @@ import io.warden.policyservice.testing.Api;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -97,7 +92,7 @@ class ApprovalGrpcTest {
     @Test
     void concurrentRequestsForOneCallOpenOneApproval() throws Exception {
         ApprovalRequest ask = Gateway.call().build();
-        List<String> ids = parallel(16, () -> gateway.stub().request(ask).getId());
+        List<String> ids = Concurrently.run(16, i -> gateway.stub().request(ask).getId());
         assertEquals(1, ids.stream().distinct().count(), ids.toString());
         assertEquals("1", postgres.psql("warden", "SELECT count(*) FROM approvals WHERE grant_id = '"
                 + ask.getGrantId() + "'"));
@@ -107,7 +102,7 @@ class ApprovalGrpcTest {
     void manyConcurrentConsumesOfOneApprovalLetExactlyOneCallThrough() throws Exception {
         Approval a = gateway.stub().request(Gateway.call().build());
         approve(a.getId());
-        List<ConsumeReply> replies = parallel(24, () -> gateway.stub().consume(spend(a)));
+        List<ConsumeReply> replies = Concurrently.run(24, i -> gateway.stub().consume(spend(a)));
         assertEquals(1, replies.stream().filter(ConsumeReply::getConsumed).count(), replies.toString());
         replies.stream().filter(r -> !r.getConsumed()).forEach(r -> {
             assertEquals("already_used", r.getRefusal());
@@ -330,12 +325,36 @@ class ApprovalGrpcTest {
     }
 
     /**
+     * The LISTEN connection lost (PostgreSQL stopped): decisions may be missed meanwhile, so open Watch streams end
+     * with UNAVAILABLE and gateways reconnect and Get; once the database is back, a new stream hears decisions.
+     */
+    @Test
+    void whenTheDecisionFeedIsLostTheStreamsEndSoGatewaysCatchUp() {
+        BlockingQueue<Object> events = gateway.watch("gw-outage");
+        awaitListening(events);
+        postgres.stop();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> events.stream().anyMatch(e ->
+                    e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE));
+        } finally {
+            postgres.start();
+        }
+        // a stream opened before the feed is back may be ended once more (the gateway's reconnect loop)
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            BlockingQueue<Object> again = gateway.watch("gw-after-outage");
+            Approval probe = gateway.stub().request(Gateway.call().build());
+            Api.admin().post("/api/v1/approvals/" + probe.getId() + "/deny").then().statusCode(200);
+            return next(again, probe.getId()).getState() == ApprovalState.DENIED;
+        });
+    }
+
+    /**
      * A Watch stream is registered after the call starts: until a decision made now reaches every stream, decide
      * fresh probe approvals.
      */
     @SafeVarargs
     private void awaitListening(BlockingQueue<Object>... streams) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             Approval probe = gateway.stub().request(Gateway.call().build());
             Api.admin().post("/api/v1/approvals/" + probe.getId() + "/deny").then().statusCode(200);
             Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
@@ -353,27 +372,5 @@ class ApprovalGrpcTest {
             return events.stream().filter(e -> e instanceof Approval a && a.getId().equals(id))
                     .map(Approval.class::cast).findFirst().orElse(null);
         }, java.util.Objects::nonNull);
-    }
-
-    private static <T> List<T> parallel(int n, java.util.concurrent.Callable<T> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return task.call();
-                }));
-            }
-            start.countDown();
-            List<T> out = new ArrayList<>();
-            for (Future<T> f : futures) {
-                out.add(f.get(60, TimeUnit.SECONDS));
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }

@@ -67,6 +67,11 @@ class ApprovalWebhookTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> postgres.psql("warden",
                 "SELECT attempts || ':' || (delivered_at IS NOT NULL) FROM approval_webhooks WHERE approval_id = '"
                         + a.getId() + "'"), "3:true"::equals);
+        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.matches("(?s).*warden_approval_webhook_attempts_total\\{outcome=\"retry\"} [1-9].*"),
+                "retries counted");
+        assertTrue(metrics.matches("(?s).*warden_approval_webhook_attempts_total\\{outcome=\"delivered\"} [1-9].*"));
+        assertTrue(metrics.contains("warden_approval_watch_streams "), "open Watch streams gauge");
         assertEquals("1", postgres.psql("warden", "SELECT count(*) FROM approval_webhooks WHERE approval_id IN"
                 + " (SELECT id FROM approvals WHERE grant_id = '" + a.getGrantId() + "')"));
     }

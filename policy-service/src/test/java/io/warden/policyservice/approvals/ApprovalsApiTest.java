@@ -21,14 +21,8 @@ import io.warden.api.approval.v1.ApprovalState;
 import io.warden.policyservice.testing.Api;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -178,35 +172,11 @@ class ApprovalsApiTest {
     @Test
     void concurrentDecisionsDecideOnce() throws Exception {
         Approval a = pending();
-        List<Integer> statuses = parallel(12, i -> admin().body(Map.of("comment", "decision " + i))
+        List<Integer> statuses = Concurrently.run(12, i -> admin().body(Map.of("comment", "decision " + i))
                 .post("/api/v1/approvals/" + a.getId() + (i % 2 == 0 ? "/approve" : "/deny")).statusCode());
         assertEquals(1, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
         assertTrue(statuses.stream().allMatch(s -> s == 200 || s == 409), statuses.toString());
         admin().queryParam("entity_type", "approval").queryParam("entity_id", a.getId()).get("/api/audit")
                 .then().statusCode(200).body("size()", equalTo(1));
-    }
-
-    private static <T> List<T> parallel(int n, java.util.function.IntFunction<T> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int index = i;
-                Callable<T> call = () -> {
-                    start.await();
-                    return task.apply(index);
-                };
-                futures.add(pool.submit(call));
-            }
-            start.countDown();
-            List<T> out = new ArrayList<>();
-            for (Future<T> f : futures) {
-                out.add(f.get(60, TimeUnit.SECONDS));
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }
