@@ -19,7 +19,7 @@ import java.util.function.Function;
  * A server process the benchmark starts and stops: its output goes to a log file, and it is ready once a line of its
  * output yields a value (a port, or just "started"). Also reads the process's CPU time from {@code /proc}.
  */
-final class ManagedProcess implements AutoCloseable {
+public final class ManagedProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
@@ -41,13 +41,13 @@ final class ManagedProcess implements AutoCloseable {
      * Starts {@code command}; {@link #awaitReady} returns the first non-null value of {@code readiness} applied to an
      * output line (standard output and standard error together).
      */
-    static ManagedProcess start(String name, List<String> command, Path workDir, Path log, Function<String, String> readiness)
+    public static ManagedProcess start(String name, List<String> command, Path workDir, Path log, Function<String, String> readiness)
             throws IOException {
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
         return new ManagedProcess(name, p, log, readiness);
     }
 
-    String awaitReady(Duration timeout) throws IOException {
+    public String awaitReady(Duration timeout) throws IOException {
         try {
             return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -60,11 +60,11 @@ final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
@@ -77,7 +77,7 @@ final class ManagedProcess implements AutoCloseable {
     }
 
     /** User plus system CPU time of the process so far, in clock ticks (see {@link CpuTime}). */
-    long cpuTicks() {
+    public long cpuTicks() {
         return CpuTime.ticks(process.pid());
     }
 
