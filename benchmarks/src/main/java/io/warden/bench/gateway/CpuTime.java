@@ -9,15 +9,15 @@ import java.nio.file.Path;
  * CPU time of a process from Linux's {@code /proc/<pid>/stat} (fields 14 and 15, user and system time, in clock ticks).
  * Elsewhere every reading is -1 and the report leaves the CPU columns empty.
  */
-final class CpuTime {
+public final class CpuTime {
 
     /** USER_HZ: 100 on every mainstream Linux build; {@code getconf CLK_TCK} shows it. */
-    static final double TICKS_PER_SECOND = 100.0;
+    public static final double TICKS_PER_SECOND = 100.0;
 
     private CpuTime() {
     }
 
-    static long ticks(long pid) {
+    public static long ticks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
             // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
@@ -32,7 +32,7 @@ final class CpuTime {
      * Busy time of the whole machine so far, in clock ticks, from the first line of {@code /proc/stat} (user, nice,
      * system, irq, softirq, steal); -1 when unreadable. Minus the benchmark's own processes it shows other load.
      */
-    static long machineTicks() {
+    public static long machineTicks() {
         try {
             String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
             String[] f = first.trim().split("\\s+");

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class EchoUpstream extends AbstractVerticle {
 
-    static final String READY_PREFIX = "ECHO_UPSTREAM_LISTENING port=";
+    public static final String READY_PREFIX = "ECHO_UPSTREAM_LISTENING port=";
 
     private static final JsonObject TOOLS = new JsonObject().put("tools", new JsonArray().add(new JsonObject()
             .put("name", "echo")

@@ -18,10 +18,10 @@ import org.HdrHistogram.Histogram;
  * echo of what was sent. Everything runs on one event loop of the driver's Vert.x instance, so the histogram and the
  * counters need no synchronisation.
  */
-final class LoadRun {
+public final class LoadRun {
 
     /** What happened at the two edges of the measured period, e.g. CPU counters of the processes involved. */
-    interface Edges {
+    public interface Edges {
         void measureStarted();
 
         void measureEnded();
@@ -35,18 +35,18 @@ final class LoadRun {
      * @param seconds      length of the measured period
      * @param latency      round-trip times of the counted calls, in nanoseconds
      */
-    record Result(Target target, int workers, long calls, long errors, long warmupErrors, String firstError, double seconds,
+    public record Result(Target target, int workers, long calls, long errors, long warmupErrors, String firstError, double seconds,
                   Histogram latency) {
 
-        double throughput() {
+        public double throughput() {
             return calls / seconds;
         }
 
-        boolean valid() {
+        public boolean valid() {
             return errors == 0 && warmupErrors == 0 && calls > 0;
         }
 
-        double millis(double percentile) {
+        public double millis(double percentile) {
             return latency.getValueAtPercentile(percentile) / 1e6;
         }
     }
@@ -81,7 +81,7 @@ final class LoadRun {
     }
 
     /** Starts the run on a context of {@code vertx}; {@code client} must belong to the same Vert.x instance. */
-    static Future<Result> start(Vertx vertx, HttpClient client, Target target, int workers, Duration warmup, Duration measure,
+    public static Future<Result> start(Vertx vertx, HttpClient client, Target target, int workers, Duration warmup, Duration measure,
                                 Edges edges) {
         LoadRun run = new LoadRun(vertx, client, target, workers, edges);
         vertx.getOrCreateContext().runOnContext(v -> run.begin(warmup, measure));

@@ -12,9 +12,9 @@ import io.vertx.core.MultiMap;
  * @param era       the protocol era of the calls
  * @param sessionId legacy era only: the session from {@code initialize}, else null
  */
-record Target(String label, int port, String path, String token, Era era, String sessionId) {
+public record Target(String label, int port, String path, String token, Era era, String sessionId) {
 
-    enum Era {
+    public enum Era {
         /** 2026-07-28: stateless, the version in {@code params._meta} and in headers that must agree with the body. */
         MODERN("2026-07-28"),
         /** 2025-11-25: initialize once, then every POST carries the session. */

@@ -58,7 +58,9 @@ public final class HttpGuard {
     /** POST: JSON body, and a client that accepts both answer shapes. */
     public Rejection checkPostHeaders(HttpServerRequest req) {
         String ct = req.getHeader("Content-Type");
-        if (ct == null || !ct.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
+        // two Content-Type headers that may disagree: which one a hop reads is ambiguous, so neither is trusted
+        if (ct == null || req.headers().getAll("Content-Type").size() > 1
+                || !ct.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
             return new Rejection(415, "Unsupported Media Type: Content-Type must be application/json", JsonRpc.BAD_REQUEST);
         }
         String accept = req.getHeader("Accept");

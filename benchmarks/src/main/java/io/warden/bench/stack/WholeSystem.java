@@ -1,0 +1,440 @@
+package io.warden.bench.stack;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.warden.bench.gateway.CpuTime;
+import io.warden.bench.gateway.EchoUpstream;
+import io.warden.bench.gateway.LoadRun;
+import io.warden.bench.gateway.ManagedProcess;
+import io.warden.bench.gateway.Target;
+import io.warden.stack.ApiClient;
+import io.warden.stack.PackagedService;
+import io.warden.stack.Stack;
+import io.warden.testsupport.Commands;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole system under load, in one run: Warden (the balancer, three gateways in connected mode with a policy, a
+ * Redis limit on the tool and decisions published to Kafka and stored by audit-service) against the echo upstream
+ * called directly and through nginx ({@code proxy_pass} with upstream keep-alive), at rising concurrency. Per target
+ * and level: throughput, p50/p99/p99.9, and CPU per 1,000 calls of every process involved (from {@code /proc}); then
+ * Warden's added CPU per call as a multiple of nginx's, and the gateways' memory per 1,000 open SSE streams.
+ *
+ * <pre>
+ * ./mvnw -B -ntp -pl benchmarks -am package -DskipTests
+ * ./mvnw -q -pl benchmarks exec:exec -Dexec.executable=java \
+ *   -Dexec.args="-cp %classpath io.warden.bench.stack.WholeSystem --workers 1,8,32 --warmup 5 --measure 10 --streams 1000"
+ * </pre>
+ */
+public final class WholeSystem {
+    private static final String POLICY = """
+            {"version": "1", "default": "deny",
+             "tools": {"echo": {"limits": [{"counter": "bench", "window": "second", "max": 1000000, "scope": "grant"}]}}}
+            """;
+
+    private final List<Integer> workers;
+    private final Duration warmup;
+    private final Duration measure;
+    private final int streams;
+    private final Path dir;
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private ManagedProcess echo;
+    private Process nginx;
+    private Stack stack;
+
+    private WholeSystem(List<Integer> workers, Duration warmup, Duration measure, int streams, Path dir) {
+        this.workers = workers;
+        this.warmup = warmup;
+        this.measure = measure;
+        this.streams = streams;
+        this.dir = dir.toAbsolutePath();
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> workers = List.of(1, 8, 32);
+        Duration warmup = Duration.ofSeconds(5);
+        Duration measure = Duration.ofSeconds(10);
+        int streams = 1000;
+        Path dir = Path.of("target", "whole-system");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--workers" -> workers = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+                case "--warmup" -> warmup = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--measure" -> measure = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--streams" -> streams = Integer.parseInt(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                default -> {
+                    System.err.println("usage: WholeSystem [--workers 1,8,32] [--warmup 5] [--measure 10] [--streams 1000]"
+                            + " [--dir target/whole-system]   (unknown " + args[i] + ")");
+                    System.exit(2);
+                }
+            }
+        }
+        WholeSystem bench = new WholeSystem(workers, warmup, measure, streams, dir);
+        int status;
+        try {
+            status = bench.run(args);
+        } finally {
+            bench.close();
+        }
+        System.exit(status);
+    }
+
+    private int run(String[] args) throws Exception {
+        Commands.deleteTree(dir);
+        Files.createDirectories(dir);
+        System.out.println("# Warden, whole system, " + Instant.now() + "  (args: " + String.join(" ", args) + ")");
+        System.out.println(machine());
+
+        echo = ManagedProcess.start("echo-upstream", List.of(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                EchoUpstream.class.getName(), "--threads", "1"), dir, dir.resolve("echo-upstream.log"),
+                line -> line.startsWith(EchoUpstream.READY_PREFIX) ? line.substring(EchoUpstream.READY_PREFIX.length()) : null);
+        int echoPort = Integer.parseInt(echo.awaitReady(Duration.ofSeconds(60)).trim());
+        int nginxPort = startNginx(echoPort);
+        stack = Stack.start(Stack.Options.of(dir.resolve("stack"), 3)
+                .withGatewaySettings(Map.of("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100)))
+                .withJvmOptions(List.of("-Xmx512m")));
+        ApiClient admin = stack.admin();
+        admin.call("POST", "/api/servers", ApiClient.JSON.createObjectNode().put("id", "echo").put("name", "Echo upstream")
+                .put("url", "http://127.0.0.1:" + echoPort + "/mcp").toString());
+        admin.call("POST", "/api/policies/bench", POLICY);
+        String token = admin.call("POST", "/api/grants", ApiClient.JSON.createObjectNode().put("id", "bench")
+                .put("label", "bench").put("server", "echo").put("policy", "bench").toString()).path("token").asText();
+        System.out.printf("processes: echo upstream pid %d, nginx pid %d, gateways %s, balancer in this JVM (pid %d)%n",
+                echo.pid(), nginx.pid(), stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
+                ProcessHandle.current().pid());
+
+        List<Target> targets = List.of(
+                new Target("direct", echoPort, "/mcp", null, Target.Era.MODERN, null),
+                new Target("nginx", nginxPort, "/mcp", null, Target.Era.MODERN, null),
+                new Target("warden", stack.balancer().port(), "/mcp/echo", token, Target.Era.MODERN, null));
+        // The grant reaches the gateways through the snapshot stream; then JIT warm-up of every path.
+        for (Target t : targets) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            LoadRun.Result r;
+            do {
+                r = once(t, 8, Duration.ofSeconds(3), Duration.ofSeconds(10));
+            } while (!r.valid() && System.nanoTime() < deadline);
+            System.out.printf(Locale.ROOT, "warm-up %-6s: %.0f calls/s%s%n", t.label(), r.throughput(),
+                    r.valid() ? "" : "  ERROR " + r.firstError());
+        }
+
+        System.out.println();
+        System.out.println("| target | workers | calls/s | p50 ms | p99 ms | p99.9 ms | errors | CPU ms per 1,000 calls: "
+                + "upstream | proxy (nginx / 3 gateways) | balancer | Redis | Kafka | audit-service | policy-service | other load (cores) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Map<String, double[]> added = new LinkedHashMap<>();
+        boolean ok = true;
+        for (int w : workers) {
+            for (Target t : targets) {
+                Sample s = measure(t, w);
+                ok &= s.result.valid();
+                System.out.println(s.row());
+                added.computeIfAbsent(String.valueOf(w), k -> new double[4]);
+                double[] a = added.get(String.valueOf(w));
+                if (t.label().equals("nginx")) {
+                    a[0] = s.perK(s.proxy);
+                } else if (t.label().equals("warden")) {
+                    a[1] = s.perK(s.proxy);
+                    a[2] = s.perK(s.proxy + s.balancer);
+                    a[3] = s.perK(s.proxy + s.balancer + s.redis + s.kafka + s.audit);
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("| workers | nginx ms/1k | gateways ms/1k | ×nginx | + balancer | ×nginx | + Redis, Kafka, audit | ×nginx |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        added.forEach((w, a) -> System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f× | %.1f | %.1f× | %.1f | %.1f× |%n",
+                w, a[0], a[1], a[1] / a[0], a[2], a[2] / a[0], a[3], a[3] / a[0]));
+        if (streams > 0) {
+            streamMemory();
+        }
+        return ok ? 0 : 1;
+    }
+
+    // ---- nginx
+
+    private int startNginx(int echoPort) throws IOException, InterruptedException {
+        Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
+                "no nginx: apt-get install -y nginx (the baseline proxy)"));
+        Path ndir = Files.createDirectories(dir.resolve("nginx"));
+        int port = io.warden.testsupport.FreePorts.next();
+        Files.writeString(ndir.resolve("nginx.conf"), """
+                worker_processes 1;
+                daemon off;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 4096; }
+                http {
+                    access_log off;
+                    client_body_temp_path %1$s/body;
+                    proxy_temp_path %1$s/proxy;
+                    fastcgi_temp_path %1$s/fastcgi;
+                    uwsgi_temp_path %1$s/uwsgi;
+                    scgi_temp_path %1$s/scgi;
+                    upstream echo { server 127.0.0.1:%2$d; keepalive 64; }
+                    server {
+                        listen 127.0.0.1:%3$d;
+                        location / {
+                            proxy_pass http://echo;
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_buffering off;
+                        }
+                    }
+                }
+                """.formatted(ndir, echoPort, port));
+        nginx = new ProcessBuilder(binary.toString(), "-p", ndir.toString(), "-c", ndir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true).redirectOutput(ndir.resolve("nginx.out").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return port;
+            } catch (IOException e) {
+                if (!nginx.isAlive()) {
+                    break;
+                }
+                Thread.sleep(100); // a start-up poll of a benchmark's own process, not test synchronisation
+            }
+        }
+        throw new IOException("nginx did not start; see " + ndir);
+    }
+
+    private long nginxTicks() {
+        long t = CpuTime.ticks(nginx.pid());
+        for (ProcessHandle h : nginx.descendants().toList()) {
+            t += CpuTime.ticks(h.pid());
+        }
+        return t;
+    }
+
+    // ---- one measured run
+
+    private LoadRun.Result once(Target t, int w, Duration warm, Duration meas) throws Exception {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(w));
+        try {
+            return LoadRun.start(vertx, client, t, w, warm, meas, new LoadRun.Edges() {
+                @Override
+                public void measureStarted() {
+                }
+
+                @Override
+                public void measureEnded() {
+                }
+            }).toCompletionStage().toCompletableFuture().get(meas.toSeconds() + warm.toSeconds() + 60, TimeUnit.SECONDS);
+        } finally {
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** CPU ticks (1/100 s) of every part, at one instant. */
+    private long[] ticks() {
+        long gateways = 0;
+        for (PackagedService g : stack.gateways()) {
+            gateways += CpuTime.ticks(g.pid());
+        }
+        return new long[] {CpuTime.ticks(echo.pid()), nginxTicks(), gateways, balancerTicks(),
+                CpuTime.ticks(stack.redis().pid()), CpuTime.ticks(stack.kafka().pid()),
+                CpuTime.ticks(stack.auditService().pid()), CpuTime.ticks(stack.policyService().pid()),
+                CpuTime.machineTicks(), CpuTime.ticks(ProcessHandle.current().pid())};
+    }
+
+    /** The balancer runs in this JVM: its threads' CPU, in clock ticks. */
+    private static long balancerTicks() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("balancer")) {
+                long n = mx.getThreadCpuTime(t.getId());
+                nanos += Math.max(0, n);
+            }
+        }
+        return Math.round(nanos / 1e7);
+    }
+
+    private final class Sample {
+        final LoadRun.Result result;
+        final long upstream;
+        final long proxy;
+        final long balancer;
+        final long redis;
+        final long kafka;
+        final long audit;
+        final long policy;
+        final double otherCores;
+
+        Sample(LoadRun.Result r, long[] a, long[] b, boolean warden) {
+            result = r;
+            upstream = b[0] - a[0];
+            proxy = warden ? b[2] - a[2] : b[1] - a[1];
+            balancer = warden ? b[3] - a[3] : 0;
+            redis = b[4] - a[4];
+            kafka = b[5] - a[5];
+            audit = b[6] - a[6];
+            policy = b[7] - a[7];
+            long ours = (b[0] - a[0]) + (b[1] - a[1]) + (b[2] - a[2]) + redis + kafka + audit + policy + (b[9] - a[9]);
+            otherCores = ((b[8] - a[8]) - ours) / CpuTime.TICKS_PER_SECOND / r.seconds();
+        }
+
+        double perK(long ticks) {
+            return result.calls() == 0 ? Double.NaN : ticks * 10.0 * 1000 / result.calls(); // ticks are 10 ms
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |",
+                    result.target().label(), result.workers(), result.throughput(), result.millis(50), result.millis(99),
+                    result.millis(99.9), result.errors() + result.warmupErrors(), perK(upstream), perK(proxy), perK(balancer),
+                    perK(redis), perK(kafka), perK(audit), perK(policy), otherCores);
+        }
+    }
+
+    private Sample measure(Target t, int w) throws Exception {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(w));
+        long[][] edges = new long[2][];
+        LoadRun.Result r;
+        try {
+            r = LoadRun.start(vertx, client, t, w, warmup, measure, new LoadRun.Edges() {
+                @Override
+                public void measureStarted() {
+                    edges[0] = ticks();
+                }
+
+                @Override
+                public void measureEnded() {
+                    edges[1] = ticks();
+                }
+            }).toCompletionStage().toCompletableFuture().get(measure.toSeconds() + warmup.toSeconds() + 60, TimeUnit.SECONDS);
+        } finally {
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        return new Sample(r, edges[0], edges[1], t.label().equals("warden"));
+    }
+
+    // ---- memory per open SSE stream
+
+    private void streamMemory() throws Exception {
+        String token = stack.demoToken();
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxInitialLineLength(8192),
+                new PoolOptions().setHttp1MaxSize(streams + 10));
+        String path = "/mcp/" + Stack.DEMO_SERVER;
+        long before = gatewaysRssAfterGc();
+        List<HttpClientResponse> open = new ArrayList<>();
+        int failed = 0;
+        for (int i = 0; i < streams; i++) {
+            try {
+                String session = initialize(client, path, token);
+                HttpClientResponse sse = client.request(new RequestOptions().setMethod(HttpMethod.GET)
+                                .setHost("127.0.0.1").setPort(stack.balancer().port()).setURI(path)
+                                .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream")
+                                .putHeader("Mcp-Session-Id", session).putHeader("MCP-Protocol-Version", "2025-11-25"))
+                        .compose(req -> req.send()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                if (sse.statusCode() == 200) {
+                    sse.pause();
+                    open.add(sse);
+                } else {
+                    failed++;
+                }
+            } catch (Exception e) {
+                failed++;
+            }
+        }
+        long after = gatewaysRssAfterGc();
+        double mibPerK = (after - before) / 1024.0 / 1024.0 * 1000.0 / Math.max(1, open.size());
+        System.out.println();
+        System.out.printf(Locale.ROOT, "SSE streams: %d open through the balancer (%d failed); 3 gateways' RSS after a GC "
+                        + "%.1f MiB → %.1f MiB: %.1f MiB per 1,000 open streams%n", open.size(), failed,
+                before / 1048576.0, after / 1048576.0, mibPerK);
+        client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private String initialize(HttpClient client, String path, String token) throws Exception {
+        Buffer body = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                + "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench-streams\",\"version\":\"1\"}}}");
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                .setPort(stack.balancer().port()).setURI(path).putHeader("Authorization", "Bearer " + token)
+                .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream");
+        String session = client.request(ro).compose(req -> req.send(body))
+                .compose(resp -> resp.body().map(b -> resp.getHeader("Mcp-Session-Id")))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (session == null) {
+            throw new IOException("no session");
+        }
+        Buffer initialized = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        client.request(new RequestOptions(ro).putHeader("Mcp-Session-Id", session)
+                        .putHeader("MCP-Protocol-Version", "2025-11-25"))
+                .compose(req -> req.send(initialized)).compose(HttpClientResponse::body)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return session;
+    }
+
+    private long gatewaysRssAfterGc() throws IOException {
+        long total = 0;
+        for (PackagedService g : stack.gateways()) {
+            Commands.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(g.pid()), "GC.run"), dir, Map.of(), Duration.ofSeconds(60));
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(g.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    total += Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        }
+        return total;
+    }
+
+    // ---- housekeeping
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String machine() {
+        String load = "?";
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return "machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
+                + ", load average at start " + load;
+    }
+
+    private void close() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (nginx != null) {
+            nginx.descendants().forEach(ProcessHandle::destroy);
+            nginx.destroy();
+        }
+        if (echo != null) {
+            echo.close();
+        }
+        vertx.close();
+    }
+}
