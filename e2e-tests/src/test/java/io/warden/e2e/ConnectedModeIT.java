@@ -21,7 +21,8 @@ class ConnectedModeIT extends ConnectedBed {
         awaitBoth(true, a, b);
         assertEquals("upstream-s3cret", fixture.lastHeaders().get("x-upstream-key"));
         await().atMost(WAIT).untilAsserted(() -> assertEquals("1", lastEchoDecision(a).path("policy_version").asText()));
-        assertEquals("team", lastEchoDecision(b).path("policy_id").asText());
+        // Decision events are written in the background: awaited like the rest.
+        await().atMost(WAIT).untilAsserted(() -> assertEquals("team", lastEchoDecision(b).path("policy_id").asText()));
 
         // A new policy version: the next calls follow it on both, and decisions name the version.
         policy.call("POST", "/api/policies/team/versions", DENY_ALL);
