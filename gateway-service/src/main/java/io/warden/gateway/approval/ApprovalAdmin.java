@@ -90,12 +90,12 @@ public final class ApprovalAdmin {
             by = b == null || ((String) b).isBlank() ? by : ApprovalTexts.plain((String) b);
         }
         String id = ctx.pathParam("id");
-        switch (approvals.decide(id, "approve".equals(decision), comment, by)) {
-            case DECIDED -> ctx.response().putHeader("Content-Type", "application/json")
-                    .end(view(approvals.find(id)).encode());
+        LocalApprovals.Decision d = approvals.decide(id, "approve".equals(decision), comment, by);
+        switch (d.outcome()) {
+            case DECIDED -> ctx.response().putHeader("Content-Type", "application/json").end(view(d.approval()).encode());
             case NOT_FOUND -> problem(ctx, 404, "Not Found", "No approval with this id.");
             case NOT_PENDING -> problem(ctx, 409, "Conflict", "The approval is no longer pending ("
-                    + approvals.find(id).getState().name().toLowerCase(java.util.Locale.ROOT) + ").");
+                    + d.approval().getState().name().toLowerCase(java.util.Locale.ROOT) + ").");
         }
     }
 

@@ -287,14 +287,21 @@ public final class ApprovalFlow {
         if (h == null) {
             return;
         }
-        bus.register(BUS_PREFIX + elicitationId, b -> h.context.runOnContext(v -> elicitationAnswered(h, b)))
-                .onFailure(t -> LOG.warnf("Warden's elicitation %s is reachable on this pod only: %s", elicitationId, t.toString()));
         ObjectNode request = JsonRpc.NODES.objectNode();
         request.put("jsonrpc", "2.0");
         request.put("id", elicitationId);
         request.put("method", "elicitation/create");
         request.set("params", ApprovalTexts.form(call, a, false));
-        call.send(request);
+        // Asked only once every pod can reach the holder, so a quick answer landing elsewhere is never lost.
+        bus.register(BUS_PREFIX + elicitationId, b -> h.context.runOnContext(v -> elicitationAnswered(h, b)))
+                .onComplete(ar -> h.context.runOnContext(v -> {
+                    if (ar.failed()) {
+                        LOG.warnf("Warden's elicitation %s is reachable on this pod only: %s", elicitationId, ar.cause().toString());
+                    }
+                    if (!h.done) {
+                        call.send(request);
+                    }
+                }));
     }
 
     /** Waits for the approval's decision, its expiry (checked again at the time), or the client leaving. */

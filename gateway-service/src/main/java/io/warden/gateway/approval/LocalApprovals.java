@@ -36,6 +36,9 @@ public final class LocalApprovals implements Approvals {
     /** What an operator's decision did. */
     public enum Decided { DECIDED, NOT_FOUND, NOT_PENDING }
 
+    /** The outcome of {@link #decide}, with the approval as the decision left it (null when not found). */
+    public record Decision(Decided outcome, Approval approval) {}
+
     private final Clock clock;
     private final int maxOpen;
     private final Map<String, Approval> byId = new HashMap<>();
@@ -139,20 +142,20 @@ public final class LocalApprovals implements Approvals {
     }
 
     /** An operator's decision through the admin endpoint. */
-    public Decided decide(String id, boolean approve, String comment, String by) {
+    public Decision decide(String id, boolean approve, String comment, String by) {
         Approval a;
         synchronized (this) {
             a = current(id);
             if (a == null) {
-                return Decided.NOT_FOUND;
+                return new Decision(Decided.NOT_FOUND, null);
             }
             if (a.getState() != ApprovalState.PENDING) {
-                return Decided.NOT_PENDING;
+                return new Decision(Decided.NOT_PENDING, a);
             }
             a = decideLocked(a, approve, comment, by);
         }
         publish(a);
-        return Decided.DECIDED;
+        return new Decision(Decided.DECIDED, a);
     }
 
     /** Pending approvals, oldest first. */

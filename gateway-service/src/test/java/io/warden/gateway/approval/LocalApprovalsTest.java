@@ -67,8 +67,8 @@ class LocalApprovalsTest {
         assertNotEquals(a.getId(), open("d2", Approver.OPERATOR).getId());
         assertEquals("not_approved", consume(a, "g1", "d1").getRefusal());
 
-        assertEquals(LocalApprovals.Decided.DECIDED, approvals.decide(a.getId(), true, "ok", "alice"));
-        assertEquals(LocalApprovals.Decided.NOT_PENDING, approvals.decide(a.getId(), false, "", "bob"));
+        assertEquals(LocalApprovals.Decided.DECIDED, approvals.decide(a.getId(), true, "ok", "alice").outcome());
+        assertEquals(LocalApprovals.Decided.NOT_PENDING, approvals.decide(a.getId(), false, "", "bob").outcome());
         assertEquals(1, decisions.size());
         assertEquals("alice", decisions.get(0).getDecidedBy());
 
@@ -88,7 +88,7 @@ class LocalApprovalsTest {
         now.addAndGet(60_000);
         assertEquals(ApprovalState.EXPIRED, approvals.find(a.getId()).getState());
         assertEquals("expired", consume(a, "g1", "d1").getRefusal());
-        assertEquals(LocalApprovals.Decided.NOT_FOUND, approvals.decide("apr_nope", true, "", "x"));
+        assertEquals(LocalApprovals.Decided.NOT_FOUND, approvals.decide("apr_nope", true, "", "x").outcome());
     }
 
     @Test

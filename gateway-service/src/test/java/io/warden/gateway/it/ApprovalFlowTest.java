@@ -10,9 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeTool;
@@ -31,8 +32,21 @@ import org.junit.jupiter.api.Test;
  * official TypeScript SDK fixture, in standalone mode: approvals in memory, decided through the admin endpoint.
  */
 @QuarkusTest
-@QuarkusTestResource(ApprovalTestBed.class)
+@TestProfile(ApprovalFlowTest.Approvals.class)
 class ApprovalFlowTest {
+
+    /** Its own gateway: the global test bed's configuration stays out. */
+    public static class Approvals implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(ApprovalTestBed.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final Pattern APPROVAL_ID = Pattern.compile("apr_[0-9a-z]+");
