@@ -222,7 +222,8 @@ public class GatewayBeans {
         if (!endpoints.isEmpty()) {
             approvals = new GrpcApprovals(endpoints, config.connected().gatewayKey().orElse(""), config.id(),
                     cfg.callDeadline(), config.connected().reconnectMin(), config.connected().reconnectMax()).start();
-            howTo = id -> "An operator approves it through policy-service's approvals (console or API).";
+            howTo = id -> "An operator approves it in policy-service's console or with POST /api/approvals/" + id
+                    + "/approve on policy-service.";
         } else {
             LocalApprovals local = new LocalApprovals(clock, cfg.maxOpen());
             approvals = local;

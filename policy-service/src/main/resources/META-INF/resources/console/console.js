@@ -973,7 +973,7 @@ async function mintGrant(event) {
   await renderGrants();
 }
 
-// ---- approvals (the approvals API: GET /api/v1/approvals, POST /api/v1/approvals/{id}/approve|deny) ---------------
+// ---- approvals (the approvals API: GET /api/approvals, POST /api/approvals/{id}/approve|deny) ---------------
 
 /** Stops the page's background refreshes (each view starts its own). */
 function stopApprovals() {
@@ -999,7 +999,7 @@ function argumentsCell(a) {
 
 async function decide(a, verdict, comment) {
   try {
-    await api('POST', '/api/v1/approvals/' + encodeURIComponent(a.id) + '/' + verdict, { comment });
+    await api('POST', '/api/approvals/' + encodeURIComponent(a.id) + '/' + verdict, { comment });
     $('approvals-updated').textContent = (verdict === 'approve' ? 'Approved ' : 'Denied ') + a.tool + '.';
   } catch (e) {
     banner(e.status === 409 ? 'Already decided or expired: ' + describe(e) : describe(e));
@@ -1010,11 +1010,11 @@ async function decide(a, verdict, comment) {
 async function pollApprovals() {
   let answer;
   try {
-    answer = await api('GET', '/api/v1/approvals?state=pending');
+    answer = await api('GET', '/api/approvals?state=pending');
   } catch (e) {
     if (e.status === 404) {
       stopApprovals();
-      $('approvals-note').textContent = 'This policy-service has no approvals API (GET /api/v1/approvals answered 404), '
+      $('approvals-note').textContent = 'This policy-service has no approvals API (GET /api/approvals answered 404), '
         + 'so there is nothing to approve here. Run a policy-service version with approvals to decide calls that hit an '
         + '"approval" rule from this page.';
       $('approvals-note').hidden = false;

@@ -28,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * Operators' side of approvals: anyone with a key sees what waits (tool, grant, argument keys); approvers
  * (policy_manager, admin) also see argument values while an approval is pending, and decide.
  */
-@Path("/api/v1/approvals")
+@Path("/api/approvals")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Approvals")
 public class ApprovalResource {

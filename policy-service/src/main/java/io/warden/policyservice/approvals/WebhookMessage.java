@@ -40,7 +40,7 @@ public final class WebhookMessage {
     /** The console page of the approval, or the admin API's address of it when no console is configured. */
     static String link(String id, Optional<String> consoleBaseUrl) {
         return consoleBaseUrl.map(base -> stripSlash(base) + "/approvals/" + id)
-                .orElse("/api/v1/approvals/" + id);
+                .orElse("/api/approvals/" + id);
     }
 
     private static void section(ArrayNode blocks, String markdown) {

@@ -56,7 +56,7 @@ class ApprovalGrpcTest {
     }
 
     private static void approve(String id) {
-        Api.admin().body("{\"comment\":\"ok\"}").post("/api/v1/approvals/" + id + "/approve").then().statusCode(200);
+        Api.admin().body("{\"comment\":\"ok\"}").post("/api/approvals/" + id + "/approve").then().statusCode(200);
     }
 
     @Test
@@ -145,7 +145,7 @@ class ApprovalGrpcTest {
     @Test
     void aDeniedApprovalIsNeverSpent() {
         Approval a = gateway.stub().request(Gateway.call().build());
-        Api.admin().body("{\"comment\":\"not on prod\"}").post("/api/v1/approvals/" + a.getId() + "/deny")
+        Api.admin().body("{\"comment\":\"not on prod\"}").post("/api/approvals/" + a.getId() + "/deny")
                 .then().statusCode(200);
         ConsumeReply r = gateway.stub().consume(spend(a));
         assertFalse(r.getConsumed());
@@ -174,7 +174,7 @@ class ApprovalGrpcTest {
                 .build()).getState());
         assertEquals("", postgres.psql("warden", "SELECT coalesce(arguments_sealed, '') FROM approvals WHERE id = '"
                 + pending.getId() + "'"), "arguments dropped at expiry");
-        Api.admin().post("/api/v1/approvals/" + pending.getId() + "/approve").then().statusCode(409);
+        Api.admin().post("/api/approvals/" + pending.getId() + "/approve").then().statusCode(409);
         // every expiry is in the admin trail
         Api.admin().queryParam("entity_type", "approval").queryParam("entity_id", pending.getId())
                 .get("/api/audit").then().statusCode(200)
@@ -295,7 +295,7 @@ class ApprovalGrpcTest {
             Approval denied = gateway.stub().request(Gateway.call().build());
             Approval expires = gateway.stub().request(Gateway.call().setTimeoutMillis(200).build());
             approve(approved.getId());
-            Api.admin().body("{\"comment\":\"no\"}").post("/api/v1/approvals/" + denied.getId() + "/deny")
+            Api.admin().body("{\"comment\":\"no\"}").post("/api/approvals/" + denied.getId() + "/deny")
                     .then().statusCode(200);
             for (BlockingQueue<Object> events : List.of(a, b)) {
                 assertEquals(ApprovalState.APPROVED, next(events, approved.getId()).getState());
@@ -343,7 +343,7 @@ class ApprovalGrpcTest {
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             BlockingQueue<Object> again = gateway.watch("gw-after-outage");
             Approval probe = gateway.stub().request(Gateway.call().build());
-            Api.admin().post("/api/v1/approvals/" + probe.getId() + "/deny").then().statusCode(200);
+            Api.admin().post("/api/approvals/" + probe.getId() + "/deny").then().statusCode(200);
             return next(again, probe.getId()).getState() == ApprovalState.DENIED;
         });
     }
@@ -356,7 +356,7 @@ class ApprovalGrpcTest {
     private void awaitListening(BlockingQueue<Object>... streams) {
         Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             Approval probe = gateway.stub().request(Gateway.call().build());
-            Api.admin().post("/api/v1/approvals/" + probe.getId() + "/deny").then().statusCode(200);
+            Api.admin().post("/api/approvals/" + probe.getId() + "/deny").then().statusCode(200);
             Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
                     .until(() -> java.util.Arrays.stream(streams).allMatch(q -> q.stream()
                             .anyMatch(e -> e instanceof Approval x && x.getId().equals(probe.getId()))));

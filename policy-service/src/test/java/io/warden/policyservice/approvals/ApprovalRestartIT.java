@@ -54,7 +54,7 @@ class ApprovalRestartIT {
             try (ManagedProcess first = start(work, settings, 1); Gateway gateway = gateway(settings)) {
                 pending = gateway.stub().request(Gateway.call().build());
                 approved = gateway.stub().request(Gateway.call().build());
-                assertEquals(200, post(settings, "/api/v1/approvals/" + approved.getId() + "/approve"));
+                assertEquals(200, post(settings, "/api/approvals/" + approved.getId() + "/approve"));
                 first.stop(Duration.ofSeconds(20));
                 assertFalse(first.isAlive());
             }
@@ -79,7 +79,7 @@ class ApprovalRestartIT {
                 assertTrue(gateway.stub().consume(spend(approved)).getConsumed());
                 assertEquals("already_used", gateway.stub().consume(spend(approved)).getRefusal());
 
-                assertEquals(200, post(settings, "/api/v1/approvals/" + pending.getId() + "/approve"));
+                assertEquals(200, post(settings, "/api/approvals/" + pending.getId() + "/approve"));
                 assertTrue(gateway.stub().consume(spend(pending)).getConsumed());
                 assertFalse(gateway.stub().consume(spend(pending)).getConsumed());
 

@@ -54,7 +54,7 @@ class ApprovalsApiTest {
     @Test
     void everyoneSeesWhatWaitsButOnlyApproversSeeArgumentValues() {
         Approval a = pending();
-        String path = "/api/v1/approvals/" + a.getId();
+        String path = "/api/approvals/" + a.getId();
         as(key("viewer")).get(path).then().statusCode(200)
                 .body("id", equalTo(a.getId())).body("state", equalTo("pending"))
                 .body("tool", equalTo("delete_file")).body("server", equalTo("files"))
@@ -65,7 +65,7 @@ class ApprovalsApiTest {
                 .body("approver", equalTo("operator")).body("requested_at", not(nullValue()))
                 .body("expires_at", not(nullValue()))
                 .body("$", not(org.hamcrest.Matchers.hasKey("arguments")));
-        String viewerList = as(key("viewer")).queryParam("state", "pending").get("/api/v1/approvals")
+        String viewerList = as(key("viewer")).queryParam("state", "pending").get("/api/approvals")
                 .then().statusCode(200).body("id", hasItem(a.getId())).extract().asString();
         assertFalse(viewerList.contains("secret-report"), "a viewer never sees argument values");
 
@@ -73,22 +73,22 @@ class ApprovalsApiTest {
             as(approver).get(path).then().statusCode(200)
                     .body("arguments.path", equalTo("/srv/secret-report.pdf"))
                     .body("arguments.recursive", equalTo(true));
-            as(approver).queryParam("state", "pending").get("/api/v1/approvals").then().statusCode(200)
+            as(approver).queryParam("state", "pending").get("/api/approvals").then().statusCode(200)
                     .body("find { it.id == '" + a.getId() + "' }.arguments.path", equalTo("/srv/secret-report.pdf"));
         }
         // list filters
-        admin().queryParam("grant", a.getGrantId()).get("/api/v1/approvals").then().statusCode(200)
+        admin().queryParam("grant", a.getGrantId()).get("/api/approvals").then().statusCode(200)
                 .body("size()", equalTo(1));
-        admin().queryParam("state", "used").queryParam("grant", a.getGrantId()).get("/api/v1/approvals")
+        admin().queryParam("state", "used").queryParam("grant", a.getGrantId()).get("/api/approvals")
                 .then().statusCode(200).body("size()", equalTo(0));
-        admin().queryParam("limit", "1").get("/api/v1/approvals").then().statusCode(200).body("size()", equalTo(1));
+        admin().queryParam("limit", "1").get("/api/approvals").then().statusCode(200).body("size()", equalTo(1));
     }
 
     @Test
     void approversDecideWithACommentAndTheValuesAreDroppedThen() {
         Approval a = pending();
         as(key("policy_manager")).body(Map.of("comment", "checked with the owner"))
-                .post("/api/v1/approvals/" + a.getId() + "/approve").then().statusCode(200)
+                .post("/api/approvals/" + a.getId() + "/approve").then().statusCode(200)
                 .body("state", equalTo("approved")).body("comment", equalTo("checked with the owner"))
                 .body("decided_by", not(nullValue())).body("decided_at", not(nullValue()))
                 .body("$", not(org.hamcrest.Matchers.hasKey("arguments")));
@@ -103,7 +103,7 @@ class ApprovalsApiTest {
         assertFalse(trail.contains("secret-report"), "the admin trail holds no argument values");
 
         Approval b = pending();
-        admin().contentType("application/json").post("/api/v1/approvals/" + b.getId() + "/deny").then()
+        admin().contentType("application/json").post("/api/approvals/" + b.getId() + "/deny").then()
                 .statusCode(200).body("state", equalTo("denied")).body("comment", nullValue())
                 .body("decided_by", equalTo("bootstrap-admin"));
     }
@@ -111,25 +111,25 @@ class ApprovalsApiTest {
     @Test
     void aDecisionOnADecidedOrExpiredApprovalIsAConflict() {
         Approval a = pending();
-        admin().post("/api/v1/approvals/" + a.getId() + "/approve").then().statusCode(200);
+        admin().post("/api/approvals/" + a.getId() + "/approve").then().statusCode(200);
         for (String action : List.of("approve", "deny")) {
-            admin().post("/api/v1/approvals/" + a.getId() + "/" + action).then().statusCode(409)
+            admin().post("/api/approvals/" + a.getId() + "/" + action).then().statusCode(409)
                     .contentType(PROBLEM).body("type", equalTo("urn:warden:problem:conflict"))
                     .body("detail", equalTo("approval '" + a.getId() + "' is approved, not pending"));
         }
         Approval overdue = pending();
         postgres.psql("warden", "UPDATE approvals SET requested_at = now() - interval '1 hour', expires_at = now()"
                 + " - interval '1 second' WHERE id = '" + overdue.getId() + "'");
-        admin().post("/api/v1/approvals/" + overdue.getId() + "/approve").then().statusCode(409)
+        admin().post("/api/approvals/" + overdue.getId() + "/approve").then().statusCode(409)
                 .body("detail", equalTo("approval '" + overdue.getId() + "' is expired, not pending"));
-        admin().get("/api/v1/approvals/" + overdue.getId()).then().statusCode(200).body("state", equalTo("expired"));
+        admin().get("/api/approvals/" + overdue.getId()).then().statusCode(200).body("state", equalTo("expired"));
     }
 
     @Test
     void rolesAndKeysAreChecked() {
         Approval a = pending();
-        String path = "/api/v1/approvals/" + a.getId();
-        as(null).get("/api/v1/approvals").then().statusCode(401).contentType(PROBLEM);
+        String path = "/api/approvals/" + a.getId();
+        as(null).get("/api/approvals").then().statusCode(401).contentType(PROBLEM);
         as("wdk_not-a-real-key-000000000000000").get(path).then().statusCode(401);
         as(key("viewer")).post(path + "/approve").then().statusCode(403).contentType(PROBLEM)
                 .body("type", equalTo("urn:warden:problem:forbidden"));
@@ -141,18 +141,18 @@ class ApprovalsApiTest {
     @Test
     void badInputIsAProblemDocumentNeverA5xx() {
         Approval a = pending();
-        String path = "/api/v1/approvals/" + a.getId();
-        admin().queryParam("state", "waiting").get("/api/v1/approvals").then().statusCode(400).contentType(PROBLEM)
+        String path = "/api/approvals/" + a.getId();
+        admin().queryParam("state", "waiting").get("/api/approvals").then().statusCode(400).contentType(PROBLEM)
                 .body("type", equalTo("urn:warden:problem:bad-parameter"))
                 .body("detail", org.hamcrest.Matchers.containsString("pending"));
-        admin().queryParam("limit", "0").get("/api/v1/approvals").then().statusCode(400);
-        admin().queryParam("limit", "many").get("/api/v1/approvals").then().statusCode(400);
-        admin().queryParam("grant", "g".repeat(201)).get("/api/v1/approvals").then().statusCode(400);
-        admin().get("/api/v1/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404).contentType(PROBLEM)
+        admin().queryParam("limit", "0").get("/api/approvals").then().statusCode(400);
+        admin().queryParam("limit", "many").get("/api/approvals").then().statusCode(400);
+        admin().queryParam("grant", "g".repeat(201)).get("/api/approvals").then().statusCode(400);
+        admin().get("/api/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404).contentType(PROBLEM)
                 .body("type", equalTo("urn:warden:problem:not-found"));
-        admin().get("/api/v1/approvals/" + "x".repeat(500)).then().statusCode(404);
-        admin().get("/api/v1/approvals/'; DROP TABLE approvals; --").then().statusCode(404);
-        admin().post("/api/v1/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA/approve").then().statusCode(404);
+        admin().get("/api/approvals/" + "x".repeat(500)).then().statusCode(404);
+        admin().get("/api/approvals/'; DROP TABLE approvals; --").then().statusCode(404);
+        admin().post("/api/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA/approve").then().statusCode(404);
         admin().body("{\"comment\": 5}").post(path + "/approve").then().statusCode(400).contentType(PROBLEM)
                 .body("errors[0].pointer", equalTo("/comment"));
         admin().body("{\"comment\": \"a\", \"by\": \"me\"}").post(path + "/approve").then().statusCode(400)
@@ -173,7 +173,7 @@ class ApprovalsApiTest {
     void concurrentDecisionsDecideOnce() throws Exception {
         Approval a = pending();
         List<Integer> statuses = Concurrently.run(12, i -> admin().body(Map.of("comment", "decision " + i))
-                .post("/api/v1/approvals/" + a.getId() + (i % 2 == 0 ? "/approve" : "/deny")).statusCode());
+                .post("/api/approvals/" + a.getId() + (i % 2 == 0 ? "/approve" : "/deny")).statusCode());
         assertEquals(1, statuses.stream().filter(s -> s == 200).count(), statuses.toString());
         assertTrue(statuses.stream().allMatch(s -> s == 200 || s == 409), statuses.toString());
         admin().queryParam("entity_type", "approval").queryParam("entity_id", a.getId()).get("/api/audit")

@@ -48,6 +48,6 @@ class WebhookPartsTest {
         assertTrue(withConsole.contains("the agent's user may answer too"));
         assertTrue(!withConsole.contains("sealed"));
         String bare = WebhookMessage.body(a, Optional.empty());
-        assertTrue(bare.contains("POST /api/v1/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA/approve"), bare);
+        assertTrue(bare.contains("POST /api/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA/approve"), bare);
     }
 }

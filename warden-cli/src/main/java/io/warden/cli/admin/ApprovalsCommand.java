@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "approvals", mixinStandardHelpOptions = true,
         description = "List and show approval requests; approve or deny one with a comment.")
 public final class ApprovalsCommand extends AdminCall {
-    static final String BASE = "/api/v1/approvals";
+    static final String BASE = "/api/approvals";
     static final List<Output.Column> COLUMNS = Output.columns("id", "state", "tool", "grant", "server", "createdAt",
             "expiresAt");
 

@@ -188,8 +188,8 @@ class AdminCommandsTest {
 
     @Test
     void approvalsUseTheApprovalApi() {
-        answer("GET /api/v1/approvals?state=pending", 200, "[{\"id\":\"a-1\",\"state\":\"pending\",\"tool\":\"refund\"}]");
-        answer("POST /api/v1/approvals/a-1/deny", 200, "{\"id\":\"a-1\",\"state\":\"denied\"}");
+        answer("GET /api/approvals?state=pending", 200, "[{\"id\":\"a-1\",\"state\":\"pending\",\"tool\":\"refund\"}]");
+        answer("POST /api/approvals/a-1/deny", 200, "{\"id\":\"a-1\",\"state\":\"denied\"}");
         CliRun list = run("approvals", "list");
         assertEquals(0, list.code(), list.toString());
         assertTrue(list.out().lines().anyMatch(l -> l.startsWith("a-1") && l.contains("refund")), list.out());
