@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 public final class GrantAuthenticator {
 
-    public enum Failure { MISSING, UNKNOWN, WRONG_SERVER }
+    public enum Failure { MISSING, UNKNOWN, WRONG_SERVER, EXPIRED }
 
     public record Result(Grant grant, Failure failure) {
         public boolean ok() {
@@ -23,6 +23,11 @@ public final class GrantAuthenticator {
     private GrantAuthenticator() {}
 
     public static Result authenticate(String authorization, String serverId, GatewaySnapshot snapshot) {
+        return authenticate(authorization, serverId, snapshot, System.currentTimeMillis());
+    }
+
+    /** As above, at {@code nowMillis}: a grant past its expiry is refused like an unknown one, whatever the snapshot. */
+    public static Result authenticate(String authorization, String serverId, GatewaySnapshot snapshot, long nowMillis) {
         String token = bearer(authorization);
         if (token == null) {
             return new Result(null, Failure.MISSING);
@@ -31,6 +36,9 @@ public final class GrantAuthenticator {
         Optional<Grant> grant = snapshot.grantByTokenHash(hash);
         if (grant.isEmpty() || !GrantTokens.sameHash(hash, grant.get().tokenHash())) {
             return new Result(null, Failure.UNKNOWN);
+        }
+        if (grant.get().expiredAt(nowMillis)) {
+            return new Result(null, Failure.EXPIRED);
         }
         if (!grant.get().serverId().equals(serverId)) {
             return new Result(null, Failure.WRONG_SERVER);

@@ -142,7 +142,8 @@ public final class ConnectedSnapshots {
                 continue; // already expired: the store still lists it as active until someone looks
             }
             byHash.put(g.getTokenHash(), new Grant(g.getId(), g.getLabel().isEmpty() ? g.getId() : g.getLabel(),
-                    g.getServer(), g.getTokenHash(), g.getPolicy().isEmpty() ? null : g.getPolicy(), g.getTagsMap()));
+                    g.getServer(), g.getTokenHash(), g.getPolicy().isEmpty() ? null : g.getPolicy(), g.getTagsMap(),
+                    g.getExpiresAtMillis()));
         }
         if (!problems.isEmpty()) {
             return new Refused(problems);

@@ -424,10 +424,23 @@ public final class McpProxy {
             reply(ex, 403, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, why), "forbidden");
         } else {
             ex.out.header("WWW-Authenticate", "Bearer realm=\"warden\"");
-            boolean missing = auth.failure() == GrantAuthenticator.Failure.MISSING;
-            String why = missing ? "Unauthorized: send Authorization: Bearer <grant token>"
-                    : "Unauthorized: unknown grant token";
-            recorder.unauthenticated(ex, missing ? "(no token)" : "(unknown token)", why);
+            String why;
+            String rule;
+            switch (auth.failure()) {
+                case MISSING -> {
+                    why = "Unauthorized: send Authorization: Bearer <grant token>";
+                    rule = "(no token)";
+                }
+                case EXPIRED -> {
+                    why = "Unauthorized: this grant has expired";
+                    rule = "(expired grant)";
+                }
+                default -> {
+                    why = "Unauthorized: unknown grant token";
+                    rule = "(unknown token)";
+                }
+            }
+            recorder.unauthenticated(ex, rule, why);
             reply(ex, 401, JsonRpc.error(id(ex), JsonRpc.BAD_REQUEST, why), "unauthorized");
         }
         return false;
