@@ -91,21 +91,32 @@ class ApprovalIT {
         }
     }
 
-    /** Step by step on the wire: the call held on A, Warden's elicitation on its stream, the answer POSTed to B. */
-    @Test
-    void theAnswerToWardensElicitationReachesThePodHoldingTheCall() throws Exception {
-        RawMcpClient viaA = new RawMcpClient(a.mcpUrl("fixture")).header("Authorization", "Bearer " + token);
+    /**
+     * Opens a 2025-era session that declared form elicitation (initialize, then notifications/initialized) and returns
+     * the headers every later request of it carries: the grant token, the session id, the protocol version.
+     */
+    static Map<String, String> elicitingSession(String mcpUrl, String token) {
+        RawMcpClient client = new RawMcpClient(mcpUrl).header("Authorization", "Bearer " + token);
         String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + LEGACY
                 + "\",\"capabilities\":{\"elicitation\":{}},\"clientInfo\":{\"name\":\"approval-it\",\"version\":\"1\"}}}";
-        RawMcpClient.Exchange opened = viaA.post(init, Map.of());
+        RawMcpClient.Exchange opened = client.post(init, Map.of());
         assertEquals(200, opened.status(), opened.body());
         String session = opened.header("mcp-session-id");
         assertNotNull(session);
         Map<String, String> headers = Map.of("Authorization", "Bearer " + token, "Mcp-Session-Id", session,
                 "MCP-Protocol-Version", LEGACY);
+        RawMcpClient same = new RawMcpClient(mcpUrl);
+        headers.forEach(same::header);
+        assertEquals(202, same.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", Map.of()).status());
+        return headers;
+    }
+
+    /** Step by step on the wire: the call held on A, Warden's elicitation on its stream, the answer POSTed to B. */
+    @Test
+    void theAnswerToWardensElicitationReachesThePodHoldingTheCall() throws Exception {
+        Map<String, String> headers = elicitingSession(a.mcpUrl("fixture"), token);
         RawMcpClient viaB = new RawMcpClient(b.mcpUrl("fixture"));
         headers.forEach(viaB::header);
-        assertEquals(202, viaB.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", Map.of()).status());
 
         EventStream held = EventStream.post(a.mcpUrl("fixture"), headers,
                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"across pods\"}}}");

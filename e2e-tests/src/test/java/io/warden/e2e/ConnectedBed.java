@@ -6,18 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.warden.gateway.audit.ArgumentDigest;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.FreePorts;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.RawMcpClient;
 import io.warden.testsupport.postgres.PostgresServer;
+import io.warden.testsupport.redis.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -41,8 +44,10 @@ abstract class ConnectedBed {
 
     final String cryptoKey = randomKey();
     final String sessionKey = SessionKeys.generate();
+    final String digestKey = ArgumentDigest.generateKey();
     Path work;
     PostgresServer postgres;
+    RedisServer redis;
     NodeMcpServer fixture;
     PolicyServiceProcess policy;
     GatewayProcess a;
@@ -55,6 +60,14 @@ abstract class ConnectedBed {
         return Base64.getEncoder().encodeToString(k);
     }
 
+    /**
+     * True: the gateways are pods of one deployment, sharing a Redis (cluster bus, streams) and an argument-digest key, so
+     * a call's digest (and with it its approval) is the same on either.
+     */
+    boolean podsShareRedis() {
+        return false;
+    }
+
     @BeforeAll
     void start() throws Exception {
         work = Path.of("target", getClass().getSimpleName()).toAbsolutePath();
@@ -63,6 +76,9 @@ abstract class ConnectedBed {
         postgres = PostgresServer.launch();
         postgres.createDatabase("warden");
         fixture = NodeMcpServer.fixture();
+        if (podsShareRedis()) {
+            redis = RedisServer.launch();
+        }
         policy = new PolicyServiceProcess(FreePorts.next(), work, postgres.jdbcUrl("warden"), ADMIN_KEY, cryptoKey,
                 GATEWAY_KEY).start();
 
@@ -81,17 +97,22 @@ abstract class ConnectedBed {
     }
 
     GatewayProcess gateway(String name) {
-        return GatewayProcess.launch(name, work, work.resolve("no-standalone.yaml"), sessionKey, Map.of(
+        Map<String, String> settings = new LinkedHashMap<>(Map.of(
                 "warden.gateway.connected.endpoints", policy.endpoint(),
                 "warden.gateway.connected.gateway-key", GATEWAY_KEY,
                 "warden.gateway.connected.crypto.keys.v1", cryptoKey,
                 "warden.gateway.connected.snapshot-file", work.resolve(name + "-snapshot.bin").toString(),
                 "warden.gateway.connected.reconnect-max", "1s"));
+        if (redis != null) {
+            settings.put("warden.gateway.cluster.redis-url", redis.uri());
+            settings.put("warden.gateway.decision-log.digest-key", digestKey);
+        }
+        return GatewayProcess.launch(name, work, work.resolve("no-standalone.yaml"), sessionKey, settings);
     }
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, policy, fixture, postgres}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, policy, fixture, redis, postgres}) {
             try {
                 if (c != null) {
                     c.close();
@@ -104,6 +125,19 @@ abstract class ConnectedBed {
 
     /** One echo through a gateway with a fresh MCP session: true when it was relayed, false when policy denied it. */
     boolean echoAllowed(GatewayProcess gw) {
+        JsonNode result = echo(gw, "hello");
+        if (result == null || result.path("isError").asBoolean(false)) {
+            return false;
+        }
+        assertEquals("hello", result.path("content").path(0).path("text").asText(), result.toString());
+        return true;
+    }
+
+    /**
+     * One echo of {@code message} through a gateway, from a fresh 2025-era session that declared no capabilities: the
+     * call's result, or null when the grant is refused at the door.
+     */
+    JsonNode echo(GatewayProcess gw, String message) {
         RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + token);
         ObjectNode params = PolicyServiceProcess.JSON.createObjectNode().put("protocolVersion", "2025-11-25");
         params.putObject("capabilities");
@@ -111,15 +145,10 @@ abstract class ConnectedBed {
         RawMcpClient.Exchange probe = client.post(client.requestMessage("initialize", params), Map.of());
         if (probe.status() == 401) {
             assertTrue(probe.body().contains("unknown grant token"), probe.body());
-            return false; // a revoked grant is refused at the door
+            return null; // a revoked grant is refused at the door
         }
         client.initialize("2025-11-25");
-        JsonNode result = client.callTool("echo", Map.of("message", "hello")).result();
-        if (result.path("isError").asBoolean(false)) {
-            return false;
-        }
-        assertEquals("hello", result.path("content").path(0).path("text").asText(), result.toString());
-        return true;
+        return client.callTool("echo", Map.of("message", message)).result();
     }
 
     void awaitBoth(boolean allowed, GatewayProcess... gateways) {

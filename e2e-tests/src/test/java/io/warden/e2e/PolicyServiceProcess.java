@@ -78,9 +78,14 @@ public final class PolicyServiceProcess implements AutoCloseable {
 
     /** One admin API call; fails unless the status is 2xx. Returns the JSON answer (or null for 204). */
     public JsonNode call(String method, String path, String body) {
+        return call(method, path, body, adminKey);
+    }
+
+    /** The same with another member's API key (e.g. a policy_manager's), to exercise the roles. */
+    public JsonNode call(String method, String path, String body, String apiKey) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(20))
-                    .header("Authorization", "Bearer " + adminKey)
+                    .header("Authorization", "Bearer " + apiKey)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body));
             if (body != null) {

@@ -1,0 +1,180 @@
+package io.warden.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.e2e.EventStream.Event;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Approvals in connected mode, all packaged: two gateway pods (shared Redis and digest key) keep their approvals in
+ * policy-service over gRPC, an operator with a {@code policy_manager} key decides through policy-service's REST API.
+ * The team's policy makes every echo wait for an operator.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConnectedApprovalIT extends ConnectedBed {
+
+    /** The machine running this may be heavily loaded: a generous ceiling, never a sleep. */
+    static final Duration LONG = Duration.ofSeconds(60);
+    static final String ASK_AN_OPERATOR = """
+            {"version": "1", "default": "allow", "tools": {"echo": {"approval": [
+              {"name": "every-echo", "conditions": [], "reason": "An operator confirms every echo.", "timeout": "30m"}]}}}
+            """;
+    private static final Pattern APPROVAL_ID = Pattern.compile("apr_[A-Za-z0-9_-]+");
+
+    String managerKey;
+
+    @Override
+    boolean podsShareRedis() {
+        return true;
+    }
+
+    @BeforeAll
+    void everyEchoWaitsForAnOperator() {
+        managerKey = policy.call("POST", "/api/members", "{\"label\": \"approver\", \"role\": \"policy_manager\"}")
+                .path("key").asText();
+        policy.call("POST", "/api/policies/team/versions", ASK_AN_OPERATOR);
+        for (GatewayProcess gw : new GatewayProcess[] {a, b}) {
+            await().atMost(LONG).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertNotNull(pendingId(echo(gw, "probe")), gw + " does not ask for approvals yet"));
+        }
+    }
+
+    /** (a) and (d): a 2025-era client without elicitation, an out-of-band approval, one retry on the other pod. */
+    @Test
+    @Order(1)
+    void anApprovedCallRunsOnceOnAnyPodAndThenNeedsANewApproval() throws Exception {
+        String message = "refund-" + UUID.randomUUID();
+        JsonNode first = echo(a, message);
+        String id = pendingId(first);
+        assertNotNull(id, "the call waits for an approval: " + first);
+        assertTrue(text(first).contains("POST /api/approvals/" + id + "/approve"), "says how to approve: " + first);
+        assertFalse(text(first).contains(message), "never echoes the arguments while pending: " + first);
+
+        JsonNode listed = find(policy.call("GET", "/api/approvals?state=pending&grant=agent", null, managerKey), id);
+        assertEquals("echo", listed.path("tool").asText(), listed.toString());
+        assertEquals("fixture", listed.path("server").asText(), listed.toString());
+        assertTrue(listed.path("rule").asText().endsWith("/every-echo"), listed.toString());
+        assertEquals(message, listed.path("arguments").path("message").asText(), "an approver sees the values: " + listed);
+
+        // Retried before anyone decided: still the same pending approval, on either pod.
+        assertEquals(id, pendingId(echo(b, message)));
+
+        JsonNode approved = policy.call("POST", "/api/approvals/" + id + "/approve", "{\"comment\": \"fine\"}", managerKey);
+        assertEquals("approved", approved.path("state").asText(), approved.toString());
+
+        JsonNode retried = echo(b, message);
+        assertFalse(retried.path("isError").asBoolean(false), "the approved retry runs: " + retried);
+        assertEquals(message, text(retried), retried.toString());
+        assertEquals("used", policy.call("GET", "/api/approvals/" + id, null, managerKey).path("state").asText());
+
+        JsonNode third = echo(a, message);
+        String next = pendingId(third);
+        assertNotNull(next, "an approval lets one call through, once: " + third);
+        assertNotEquals(id, next);
+
+        // (d) each pod's decision log tells the story: asked for on A, granted on B.
+        await().atMost(LONG).untilAsserted(() -> {
+            assertTrue(echoEvents(a, "approval_required").stream().anyMatch(e -> e.path("message").asText().contains(
+                    "An operator confirms every echo.")), String.join("\n", a.decisions()));
+            assertTrue(echoEvents(b, "approval_granted").stream().anyMatch(e -> e.path("message").asText().contains(id)),
+                    String.join("\n", b.decisions()));
+        });
+    }
+
+    /** (b): a 2025-era client holding its call (it declared elicitation) hears the operator's denial and comment. */
+    @Test
+    @Order(2)
+    void aDenialEndsTheHeldCallWithTheOperatorsComment() throws Exception {
+        String message = "deny-" + UUID.randomUUID();
+        try (EventStream held = EventStream.post(a.mcpUrl("fixture"), ApprovalIT.elicitingSession(a.mcpUrl("fixture"), token),
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":"
+                        + "{\"message\":\"" + message + "\"}}}")) {
+            assertEquals(200, held.status());
+            Event ask = held.await(LONG, e -> e.data().contains("elicitation/create"));
+            Matcher m = APPROVAL_ID.matcher(PolicyServiceProcess.JSON.readTree(ask.data()).at("/params/message").asText());
+            assertTrue(m.find(), ask.data());
+            String id = m.group();
+
+            policy.call("POST", "/api/approvals/" + id + "/deny", "{\"comment\": \"not on a Friday\"}", managerKey);
+
+            Event result = held.await(LONG, e -> e.data().contains("\"id\":2"));
+            JsonNode answer = PolicyServiceProcess.JSON.readTree(result.data()).path("result");
+            assertTrue(answer.path("isError").asBoolean(), result.data());
+            assertTrue(text(answer).contains("denied") && text(answer).contains("not on a Friday"), result.data());
+            assertFalse(result.data().contains(message), "the upstream never ran: " + result.data());
+        }
+        await().atMost(LONG).untilAsserted(() -> assertFalse(echoEvents(a, "approval_denied").isEmpty(),
+                String.join("\n", a.decisions())));
+    }
+
+    /** (c): the approval is policy-service's durable record; restarting policy-service loses nothing. */
+    @Test
+    @Order(3)
+    void aPendingApprovalSurvivesAPolicyServiceRestart() {
+        String message = "restart-" + UUID.randomUUID();
+        String id = pendingId(echo(a, message));
+        assertNotNull(id);
+
+        policy.stop();
+        policy.start();
+
+        assertEquals("pending", policy.call("GET", "/api/approvals/" + id, null, managerKey).path("state").asText());
+        policy.call("POST", "/api/approvals/" + id + "/approve", null, managerKey);
+        // The pods reconnect on their own; until then a call is refused (never let through), so retry until it runs.
+        await().atMost(LONG).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode r = echo(b, message);
+            assertEquals(message, text(r), r.toString());
+        });
+        assertEquals("used", policy.call("GET", "/api/approvals/" + id, null, managerKey).path("state").asText());
+    }
+
+    /** The approval id of an "approval pending" isError result, or null for any other result. */
+    static String pendingId(JsonNode result) {
+        if (result == null || !result.path("isError").asBoolean(false) || !text(result).contains("approval pending: id ")) {
+            return null;
+        }
+        Matcher m = APPROVAL_ID.matcher(text(result));
+        return m.find() ? m.group() : null;
+    }
+
+    static String text(JsonNode result) {
+        return result.path("content").path(0).path("text").asText();
+    }
+
+    static JsonNode find(JsonNode list, String id) {
+        for (JsonNode n : list) {
+            if (id.equals(n.path("id").asText())) {
+                return n;
+            }
+        }
+        throw new AssertionError(id + " not listed: " + list);
+    }
+
+    /** A gateway's decision events for the echo tool with one outcome. */
+    static List<JsonNode> echoEvents(GatewayProcess gw, String outcome) throws Exception {
+        List<JsonNode> found = new ArrayList<>();
+        for (String line : gw.decisions()) {
+            JsonNode e = PolicyServiceProcess.JSON.readTree(line);
+            if ("echo".equals(e.path("tool").asText()) && outcome.equals(e.path("outcome").asText())) {
+                found.add(e);
+            }
+        }
+        return found;
+    }
+}
