@@ -77,11 +77,11 @@ class ExportApiTest {
                 + "policy_id,policy_version,shadow,argument_keys,argument_digest,redacted,upstream_status,"
                 + "gateway_micros,upstream_micros,flags\r\n";
         String first = tricky.id() + ",2026-12-01T10:00:00.123456Z,gw-test," + server + ",g,modern,2025-11-25,"
-                + "tools/call,\"'=HYPERLINK(\"\"x\"\")\",deny,/tools/x,\"no, \"\"never\"\"\nnot today\",read-only,3,"
+                + "tools/call,\"'=HYPERLINK(\"\"x\"\")\",denied,/tools/x,\"no, \"\"never\"\"\nnot today\",read-only,3,"
                 + "\"[{\"\"rule\"\":\"\"/tools/x/deny_if/0\"\",\"\"message\"\":\"\"shadow says no\"\"}]\",a;b,,,502,150,900,"
                 + "limiter_open;local_fallback\r\n";
         String second = plain.id() + ",2026-12-01T09:00:00Z,gw-test," + server + ",g,modern,2025-11-25,tools/call,echo,"
-                + "allow,,,read-only,3,,,,,,150,,\r\n";
+                + "allowed,,,read-only,3,,,,,,150,,\r\n";
         assertEquals(header + first + second, csv);
         JsonNode stored = MAPPER.readTree(api().get("/api/decisions/" + tricky.id()).asString());
         assertEquals("=HYPERLINK(\"x\")", stored.get("tool").asText(), "only the CSV disarms; the record is intact");
