@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,6 +122,13 @@ class ConnectedApprovalIT extends ConnectedBed {
         }
         await().atMost(LONG).untilAsserted(() -> assertFalse(echoEvents(a, "approval_denied").isEmpty(),
                 String.join("\n", a.decisions())));
+
+        // The same call retried on the other pod by a client without elicitation hears the standing denial and its
+        // comment, rather than a fresh "approval pending".
+        JsonNode retried = echo(b, message);
+        assertNull(pendingId(retried), "a denial stands: " + retried);
+        assertTrue(retried.path("isError").asBoolean(false), retried.toString());
+        assertTrue(text(retried).contains("not on a Friday"), retried.toString());
     }
 
     /** (c): the approval is policy-service's durable record; restarting policy-service loses nothing. */

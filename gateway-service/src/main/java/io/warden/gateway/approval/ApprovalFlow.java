@@ -138,7 +138,8 @@ public final class ApprovalFlow {
             switch (a.getState()) {
                 case APPROVED -> runApproved(call, a, argumentDigest, null);
                 case PENDING -> pending(call, a, argumentDigest);
-                default -> call.deny(Outcome.DENIED, "approval " + a.getId() + " cannot be used (" + stateName(a) + ")");
+                // a standing denial (with its comment), or a state that lets nothing through
+                default -> settle(call, a, argumentDigest, null, false);
             }
         });
     }
@@ -528,10 +529,6 @@ public final class ApprovalFlow {
             case "not_found" -> "approval " + a.getId() + " no longer exists";
             default -> "approval " + a.getId() + " is not approved";
         };
-    }
-
-    private static String stateName(Approval a) {
-        return a.getState().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String nz(String s) {

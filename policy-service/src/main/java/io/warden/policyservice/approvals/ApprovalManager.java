@@ -74,7 +74,8 @@ public class ApprovalManager {
     }
 
     /**
-     * The live approval of this exact call, opening one when there is none. The insert and the lookup race safely:
+     * The live approval of this exact call, opening one when there is none; a denial of this exact call that still
+     * stands (until the denied approval's expiry) is returned instead, so a retry is told the decision. The insert and the lookup race safely:
      * the unique index on live rows makes a concurrent second insert a no-op that then finds the first.
      */
     public Opened open(Ask ask) {
@@ -91,6 +92,11 @@ public class ApprovalManager {
         return db.inTransaction(c -> {
             expired(c, approvals.expireOverdueCall(c, ask.grantId(), ask.serverId(), ask.tool(),
                     ask.argumentDigest()));
+            Optional<Approval> denial = approvals.findStandingDenial(c, ask.grantId(), ask.serverId(), ask.tool(),
+                    ask.argumentDigest());
+            if (denial.isPresent()) {
+                return new Opened(denial.get(), false);
+            }
             Optional<Approval> inserted = approvals.insertUnlessLive(c, row);
             if (inserted.isPresent()) {
                 outbox.enqueue(c, inserted.get());

@@ -60,6 +60,19 @@ public class ApprovalRepository {
         }
     }
 
+    /**
+     * The newest denial of this exact call that still stands (the approval it denied has not reached its expiry), so
+     * an agent that retries a denied call hears the denial and its comment instead of opening a fresh approval.
+     */
+    public Optional<Approval> findStandingDenial(Connection c, String grant, String server, String tool, String digest)
+            throws SQLException {
+        try (PreparedStatement ps = Sql.bind(c.prepareStatement("SELECT " + COLUMNS + " FROM approvals WHERE"
+                + " grant_id = ? AND server_id = ? AND tool = ? AND argument_digest = ? AND state = 'denied'"
+                + " AND expires_at > now() ORDER BY decided_at DESC LIMIT 1"), grant, server, tool, digest)) {
+            return one(ps);
+        }
+    }
+
     public Optional<Approval> find(Connection c, String id) throws SQLException {
         try (PreparedStatement ps = Sql.bind(c.prepareStatement("SELECT " + COLUMNS + " FROM approvals WHERE id = ?"),
                 id)) {

@@ -155,6 +155,17 @@ class ApprovalGrpcTest {
         assertEquals("not on prod", denied.getComment());
         assertEquals("bootstrap-admin", denied.getDecidedBy());
         assertTrue(denied.getDecidedAtMillis() >= denied.getRequestedAtMillis());
+
+        // the same call asked again while the denial stands hears it (with the comment) and opens nothing new
+        Approval retried = gateway.stub().request(Gateway.call().setGrantId(a.getGrantId())
+                .setArgumentDigest(a.getArgumentDigest()).setRequestId("retry").build());
+        assertEquals(a.getId(), retried.getId());
+        assertEquals(ApprovalState.DENIED, retried.getState());
+        assertEquals("not on prod", retried.getComment());
+        // other arguments are another call: a fresh approval
+        Approval other = gateway.stub().request(Gateway.call().setGrantId(a.getGrantId())
+                .setArgumentDigest(Gateway.digest()).build());
+        assertEquals(ApprovalState.PENDING, other.getState());
     }
 
     @Test
