@@ -115,6 +115,8 @@ public final class McpProxy {
                 .failureHandler(this::failure);
         router.get("/mcp/:server").handler(this::get).failureHandler(this::failure);
         router.delete("/mcp/:server").handler(this::delete).failureHandler(this::failure);
+        // Any other method: a JSON-RPC error with Allow, instead of Vert.x's bare 405.
+        router.route("/mcp/:server").handler(this::methodNotAllowed);
         new SseBridge(this, vertx, sessions, guard, shared.streams()).register(router, limits.maxBodyBytes());
     }
 
@@ -724,6 +726,15 @@ public final class McpProxy {
     }
 
     /** CORS for browser clients: the MCP headers are allowed in and Mcp-Session-Id is exposed. */
+    private void methodNotAllowed(RoutingContext ctx) {
+        String method = printable(ctx.request().method().name());
+        metrics.request("unknown", "other_http_method", "bad_request"); // never the client's string: tags stay bounded
+        ctx.response().setStatusCode(405).putHeader("Allow", "GET, POST, DELETE, OPTIONS")
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(JsonRpc.bytes(JsonRpc.error(null, JsonRpc.BAD_REQUEST,
+                        "Method Not Allowed: " + method + " (an MCP endpoint takes GET, POST and DELETE)"))));
+    }
+
     private void cors(RoutingContext ctx) {
         String origin = ctx.request().getHeader("Origin");
         HttpServerResponse out = ctx.response();

@@ -56,6 +56,17 @@ class BadInputTest {
     }
 
     @Test
+    void otherHttpMethodsAre405WithAJsonRpcErrorAndAllow() {
+        for (String method : List.of("PUT", "PATCH")) {
+            Response r = Mcp.client(GatewayTestBed.ALLOW_TOKEN).body(PING).request(method, "/mcp/fixture");
+            assertEquals(405, r.statusCode(), method);
+            assertEquals("GET, POST, DELETE, OPTIONS", r.header("Allow"), method);
+            assertEquals(-32000, r.jsonPath().getInt("error.code"), method);
+            assertTrue(r.jsonPath().getString("error.message").contains(method), method);
+        }
+    }
+
+    @Test
     void unknownServerIs404() {
         Mcp.client(GatewayTestBed.ALLOW_TOKEN).body(PING).post("/mcp/nope")
                 .then().statusCode(404).body("error.message", containsString("Unknown MCP server")).body("id", equalTo(1));
