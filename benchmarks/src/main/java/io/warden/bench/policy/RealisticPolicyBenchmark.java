@@ -1,9 +1,6 @@
 package io.warden.bench.policy;
 
-import io.warden.policy.CompiledPolicy;
-import io.warden.policy.Decision;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -25,39 +22,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class RealisticPolicyBenchmark {
-    private CompiledPolicy policy;
-    private PolicyCalls calls;
-
+public class RealisticPolicyBenchmark extends PolicyCallBenchmarks {
     @Setup(Level.Trial)
     public void setUp() {
         policy = PolicyFixtures.realisticPolicy();
         calls = new PolicyCalls("create_refund");
         calls.verify(policy);
-    }
-
-    @Benchmark
-    public Decision allowedWithCharges() {
-        return policy.evaluateCall(calls.allowed);
-    }
-
-    @Benchmark
-    public Decision deniedByDenyIf() {
-        return policy.evaluateCall(calls.denied);
-    }
-
-    @Benchmark
-    public Decision unknownToolDefaultDeny() {
-        return policy.evaluateCall(calls.unknown);
-    }
-
-    @Benchmark
-    public Decision globMatched() {
-        return policy.evaluateCall(calls.glob);
-    }
-
-    @Benchmark
-    public boolean isListed() {
-        return policy.isListed(calls.listed, calls.allowed.subject());
     }
 }

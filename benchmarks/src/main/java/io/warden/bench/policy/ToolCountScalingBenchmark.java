@@ -1,9 +1,6 @@
 package io.warden.bench.policy;
 
-import io.warden.policy.CompiledPolicy;
-import io.warden.policy.Decision;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -28,45 +25,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class ToolCountScalingBenchmark {
+public class ToolCountScalingBenchmark extends PolicyCallBenchmarks {
     @Param({"10", "1000", "10000"})
     public int tools;
 
     @Param({"0"})
     public int extraGlobs;
 
-    private CompiledPolicy policy;
-    private PolicyCalls calls;
-
     @Setup(Level.Trial)
     public void setUp() {
         policy = PolicyFixtures.syntheticPolicy(tools, extraGlobs);
         calls = new PolicyCalls(PolicyFixtures.syntheticTarget(tools));
         calls.verify(policy);
-    }
-
-    @Benchmark
-    public Decision allowedWithCharges() {
-        return policy.evaluateCall(calls.allowed);
-    }
-
-    @Benchmark
-    public Decision deniedByDenyIf() {
-        return policy.evaluateCall(calls.denied);
-    }
-
-    @Benchmark
-    public Decision unknownToolDefaultDeny() {
-        return policy.evaluateCall(calls.unknown);
-    }
-
-    @Benchmark
-    public Decision globMatched() {
-        return policy.evaluateCall(calls.glob);
-    }
-
-    @Benchmark
-    public boolean isListed() {
-        return policy.isListed(calls.listed, calls.allowed.subject());
     }
 }
