@@ -252,11 +252,28 @@ abstract class Condition {
         }
     }
 
-    static final class Any extends Condition {
+    /** any-of and all-of: static when every child is, explained by the first child that cannot tell. */
+    abstract static class Group extends Condition {
         final Condition[] children;
 
-        Any(Condition[] children) {
+        Group(Condition[] children) {
             this.children = children;
+        }
+
+        @Override
+        boolean isStatic() {
+            return allStatic(children);
+        }
+
+        @Override
+        String explainIndeterminate(Path.Eval ctx) {
+            return firstExplanation(children, ctx);
+        }
+    }
+
+    static final class Any extends Group {
+        Any(Condition[] children) {
+            super(children);
         }
 
         @Override
@@ -278,23 +295,11 @@ abstract class Condition {
         String describe() {
             return "any of (" + join(children) + ")";
         }
-
-        @Override
-        boolean isStatic() {
-            return allStatic(children);
-        }
-
-        @Override
-        String explainIndeterminate(Path.Eval ctx) {
-            return firstExplanation(children, ctx);
-        }
     }
 
-    static final class All extends Condition {
-        final Condition[] children;
-
+    static final class All extends Group {
         All(Condition[] children) {
-            this.children = children;
+            super(children);
         }
 
         @Override
@@ -305,16 +310,6 @@ abstract class Condition {
         @Override
         String describe() {
             return "all of (" + join(children) + ")";
-        }
-
-        @Override
-        boolean isStatic() {
-            return allStatic(children);
-        }
-
-        @Override
-        String explainIndeterminate(Path.Eval ctx) {
-            return firstExplanation(children, ctx);
         }
     }
 
