@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
-/** The dashboard's aggregates, each one SQL statement over the filtered decisions. */
+/**
+ * The dashboard's aggregates, each one SQL statement over the filtered decisions: the per-minute rollups for whole
+ * minutes and the raw rows for the rest ({@link Rollups}).
+ */
 @ApplicationScoped
 public class AggregateQueries {
 
@@ -51,22 +54,27 @@ public class AggregateQueries {
 
     /**
      * Counts per outcome per bucket over [filter.from, filter.to) (both set), buckets aligned on multiples of the width
-     * since the epoch, empty buckets included.
+     * since the epoch, empty buckets included. Whole minutes come from the rollups when the width is whole minutes and
+     * the filter is one they keep (server and outcome; a grant from the per-grant rollup).
      */
     public List<Bucket> outcomesOverTime(DecisionFilter filter, Duration width) throws SQLException {
-        SqlWhere where = SqlWhere.of(filter);
-        String sql = "SELECT date_bin(make_interval(secs => ?), time, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket,"
-                + " outcome, count(*) FROM decisions" + where.sql() + " GROUP BY 1, 2";
+        List<SqlWhere> wheres = new ArrayList<>();
+        Rollups.Table table = width.toSeconds() % 60 != 0 ? null
+                : Rollups.fits(Rollups.OUTCOMES, filter) ? Rollups.OUTCOMES : Rollups.GRANTS;
+        String rows = Rollups.rows(filter, table, "minute AS t, outcome, n", "time AS t, outcome, 1 AS n", null, null,
+                wheres);
+        String sql = "SELECT date_bin(make_interval(secs => ?), t, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket,"
+                + " outcome, sum(n) FROM " + rows + " GROUP BY 1, 2";
         Map<Instant, Map<String, Long>> found = new TreeMap<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
             statement.setLong(1, width.toSeconds());
-            where.bind(statement, 2);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    found.computeIfAbsent(rows.getObject(1, OffsetDateTime.class).toInstant(), k -> new TreeMap<>())
-                            .merge(rows.getString(2), rows.getLong(3), Long::sum);
+            Rollups.bind(statement, wheres, 2);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    found.computeIfAbsent(result.getObject(1, OffsetDateTime.class).toInstant(), k -> new TreeMap<>())
+                            .merge(result.getString(2), result.getLong(3), Long::sum);
                 }
             }
         }
@@ -81,37 +89,49 @@ public class AggregateQueries {
         return buckets;
     }
 
-    /** The most frequent values of a column among denied decisions ({@code outcome = deny}), most frequent first. */
+    /**
+     * The most frequent values of a column among denied decisions ({@code outcome = denied}), most frequent first;
+     * from the denied rollup unless the filter names a grant, a policy or text.
+     */
     public List<Count> topDenied(DecisionFilter filter, String column, int limit) throws SQLException {
         if (!column.equals("tool") && !column.equals("rule")) {
             throw new IllegalArgumentException(column);
         }
-        SqlWhere where = SqlWhere.of(filter).and("outcome = ?", DecisionEvent.Outcome.DENIED.wire())
-                .and(column + " IS NOT NULL");
-        String sql = "SELECT " + column + ", count(*) AS n FROM decisions" + where.sql() + " GROUP BY 1"
-                + " ORDER BY n DESC, 1 LIMIT ?";
+        String denied = DecisionEvent.Outcome.DENIED.wire();
+        if (!filter.outcomes().isEmpty() && !filter.outcomes().contains(denied)) {
+            return List.of(); // denied decisions restricted to other outcomes: none
+        }
+        DecisionFilter deniedOnly = new DecisionFilter(filter.from(), filter.to(), filter.server(), filter.grant(),
+                filter.tool(), List.of(), filter.rule(), filter.policyId(), filter.policyVersion(), filter.text());
+        List<SqlWhere> wheres = new ArrayList<>();
+        String rows = Rollups.rows(deniedOnly, Rollups.DENIED, column + " AS v, n", column + " AS v, 1 AS n",
+                where -> where.and("outcome = ?", denied).and(column + " IS NOT NULL"),
+                where -> where.and(column + " IS NOT NULL"), wheres);
+        String sql = "SELECT v, sum(n) AS c FROM " + rows + " GROUP BY 1 HAVING sum(n) > 0 ORDER BY c DESC, 1 LIMIT ?";
         List<Count> counts = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
-            statement.setInt(where.bind(statement), limit);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    counts.add(new Count(rows.getString(1), rows.getLong(2)));
+            statement.setInt(Rollups.bind(statement, wheres, 1), limit);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    counts.add(new Count(result.getString(1), result.getLong(2)));
                 }
             }
         }
         return counts;
     }
 
-    /** Decisions per grant, most active first, with the split per outcome. */
+    /** Decisions per grant, most active first, with the split per outcome; from the per-grant rollup when it fits. */
     public List<GrantUsage> perGrant(DecisionFilter filter, int limit) throws SQLException {
-        SqlWhere where = SqlWhere.of(filter);
-        StringBuilder sql = new StringBuilder("SELECT grant_id, count(*) AS n");
+        List<SqlWhere> wheres = new ArrayList<>();
+        String rows = Rollups.rows(filter, Rollups.GRANTS, "grant_id, outcome, n", "grant_id, outcome, 1 AS n", null,
+                null, wheres);
+        StringBuilder sql = new StringBuilder("SELECT grant_id, sum(n) AS total");
         for (int i = 0; i < OUTCOMES.size(); i++) {
-            sql.append(", count(*) FILTER (WHERE outcome = ?)");
+            sql.append(", coalesce(sum(n) FILTER (WHERE outcome = ?), 0)");
         }
-        sql.append(" FROM decisions").append(where.sql()).append(" GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?");
+        sql.append(" FROM ").append(rows).append(" GROUP BY 1 HAVING sum(n) > 0 ORDER BY total DESC, 1 LIMIT ?");
         List<GrantUsage> usage = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql.toString())) {
@@ -120,55 +140,75 @@ public class AggregateQueries {
             for (String outcome : OUTCOMES) {
                 statement.setString(index++, outcome);
             }
-            statement.setInt(where.bind(statement, index), limit);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
+            statement.setInt(Rollups.bind(statement, wheres, index), limit);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
                     Map<String, Long> counts = new LinkedHashMap<>();
                     for (int i = 0; i < OUTCOMES.size(); i++) {
-                        counts.put(OUTCOMES.get(i), rows.getLong(3 + i));
+                        counts.put(OUTCOMES.get(i), result.getLong(3 + i));
                     }
-                    usage.add(new GrantUsage(rows.getString(1), rows.getLong(2), counts));
+                    usage.add(new GrantUsage(result.getString(1), result.getLong(2), counts));
                 }
             }
         }
         return usage;
     }
 
-    /** Gateway and upstream latency percentiles (nearest rank: values that were observed). */
+    /**
+     * Gateway and upstream latency percentiles (nearest rank) over histograms whose buckets are the latencies rounded
+     * down to two significant digits ({@code warden_latency_bucket}: exact below 100 µs, at most 10 % low above):
+     * the latency rollup for whole minutes when the filter is at most a server, the raw rows bucketed the same way
+     * otherwise, so both give the same answer.
+     */
     public Map<String, Percentiles> latency(DecisionFilter filter) throws SQLException {
-        SqlWhere where = SqlWhere.of(filter);
-        String sql = "SELECT count(gateway_micros),"
-                + " percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY gateway_micros),"
-                + " max(gateway_micros), count(upstream_micros),"
-                + " percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY upstream_micros),"
-                + " max(upstream_micros) FROM decisions" + where.sql();
+        List<SqlWhere> wheres = new ArrayList<>();
+        String gateway = Rollups.rows(filter, Rollups.LATENCY, "micros, n",
+                "warden_latency_bucket(gateway_micros) AS micros, 1 AS n", null,
+                where -> where.and("kind = 'gateway'"), wheres);
+        String upstream = Rollups.rows(filter, Rollups.LATENCY, "micros, n",
+                "warden_latency_bucket(upstream_micros) AS micros, 1 AS n", where -> where.and("upstream_micros IS NOT NULL"),
+                where -> where.and("kind = 'upstream'"), wheres);
+        String sql = "SELECT 'gateway_micros', micros, sum(n) FROM " + gateway + " GROUP BY 2 HAVING sum(n) > 0"
+                + " UNION ALL SELECT 'upstream_micros', micros, sum(n) FROM " + upstream + " GROUP BY 2"
+                + " HAVING sum(n) > 0 ORDER BY 1, 2";
+        Map<String, List<long[]>> histograms = new LinkedHashMap<>();
+        histograms.put("gateway_micros", new ArrayList<>());
+        histograms.put("upstream_micros", new ArrayList<>());
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
-            where.bind(statement);
-            try (ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                Map<String, Percentiles> result = new LinkedHashMap<>();
-                result.put("gateway_micros", percentiles(rows, 1));
-                result.put("upstream_micros", percentiles(rows, 4));
-                return result;
+            Rollups.bind(statement, wheres, 1);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    histograms.get(result.getString(1)).add(new long[] {result.getLong(2), result.getLong(3)});
+                }
             }
         }
+        Map<String, Percentiles> percentiles = new LinkedHashMap<>();
+        histograms.forEach((name, histogram) -> percentiles.put(name, percentiles(histogram)));
+        return percentiles;
     }
 
-    private static Percentiles percentiles(ResultSet rows, int column) throws SQLException {
-        long count = rows.getLong(column);
-        java.sql.Array array = rows.getArray(column + 1);
-        Long max = rows.getObject(column + 2, Long.class);
-        if (count == 0 || array == null) {
+    /** Nearest-rank percentiles of a histogram given as (value, count) pairs in ascending order of value. */
+    static Percentiles percentiles(List<long[]> histogram) {
+        long count = histogram.stream().mapToLong(bucket -> bucket[1]).sum();
+        if (count == 0) {
             return new Percentiles(0, null, null, null, null, null);
         }
-        Object[] values = (Object[]) array.getArray();
-        return new Percentiles(count, asLong(values[0]), asLong(values[1]), asLong(values[2]), asLong(values[3]), max);
-    }
-
-    private static Long asLong(Object value) {
-        return value == null ? null : ((Number) value).longValue();
+        long[] perTenThousand = {5_000, 9_000, 9_500, 9_900};
+        Long[] values = new Long[perTenThousand.length];
+        for (int r = 0; r < perTenThousand.length; r++) {
+            long rank = (perTenThousand[r] * count + 9_999) / 10_000; // nearest rank: ceil(p * count), in integers
+            long seen = 0;
+            for (long[] bucket : histogram) {
+                seen += bucket[1];
+                if (seen >= rank) {
+                    values[r] = bucket[0];
+                    break;
+                }
+            }
+        }
+        return new Percentiles(count, values[0], values[1], values[2], values[3], histogram.get(histogram.size() - 1)[0]);
     }
 
     private static Map<String, Long> zeroes() {

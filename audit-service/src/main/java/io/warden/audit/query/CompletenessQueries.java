@@ -48,28 +48,41 @@ public class CompletenessQueries {
                                @JsonProperty("instances") List<InstanceReport> instances) {
     }
 
+    /**
+     * Whole minutes [a, b) from the sequence rollup (migration V4), the partial minutes at the ends from the raw rows;
+     * per instance, the drops are the difference of two cumulative counters, each the latest heartbeat before an
+     * instant (an index walk per instance, not a scan of every heartbeat since the retention began).
+     */
     private static final String SQL = """
             WITH seen AS (
-                SELECT instance, sequence FROM decisions
-                 WHERE time >= ? AND time < ? AND instance IS NOT NULL AND sequence IS NOT NULL
+                SELECT instance, first_sequence AS first, last_sequence AS last, received
+                  FROM decision_minutes_sequences WHERE minute >= ? AND minute < ?
                 UNION ALL
-                SELECT instance, sequence FROM completions
-                 WHERE time >= ? AND time < ? AND instance IS NOT NULL AND sequence IS NOT NULL
+                SELECT instance, sequence, sequence, 1 FROM decisions
+                 WHERE ((time >= ? AND time < ?) OR (time >= ? AND time < ?))
+                   AND instance IS NOT NULL AND sequence IS NOT NULL
+                UNION ALL
+                SELECT instance, sequence, sequence, 1 FROM completions
+                 WHERE ((time >= ? AND time < ?) OR (time >= ? AND time < ?))
+                   AND instance IS NOT NULL AND sequence IS NOT NULL
             ), numbers AS (
-                SELECT instance, min(sequence) AS first, max(sequence) AS last, count(*) AS received
+                SELECT instance, min(first) AS first, max(last) AS last, sum(received) AS received
                   FROM seen GROUP BY instance
+            ), instances AS (
+                SELECT instance FROM gateway_heartbeats WHERE time >= ? AND time < ?
+                UNION SELECT instance FROM numbers
             ), drops AS (
-                SELECT instance,
-                       coalesce(max(dropped_total) FILTER (WHERE time < ?), 0)
-                           - coalesce(max(dropped_total) FILTER (WHERE time < ?), 0) AS dropped
-                  FROM gateway_heartbeats
-                 WHERE time < ? AND instance IN (
-                       SELECT instance FROM gateway_heartbeats WHERE time >= ? AND time < ?
-                       UNION SELECT instance FROM numbers)
-                 GROUP BY instance
+                SELECT i.instance,
+                       coalesce((SELECT h.dropped_total FROM gateway_heartbeats h
+                                  WHERE h.instance = i.instance AND h.time < ?
+                                  ORDER BY h.time DESC, h.sequence DESC LIMIT 1), 0)
+                     - coalesce((SELECT h.dropped_total FROM gateway_heartbeats h
+                                  WHERE h.instance = i.instance AND h.time < ?
+                                  ORDER BY h.time DESC, h.sequence DESC LIMIT 1), 0) AS dropped
+                  FROM instances i
             )
-            SELECT coalesce(n.instance, d.instance), n.first, n.last, coalesce(n.received, 0), coalesce(d.dropped, 0)
-              FROM numbers n FULL JOIN drops d ON d.instance = n.instance
+            SELECT d.instance, n.first, n.last, coalesce(n.received, 0), d.dropped
+              FROM drops d LEFT JOIN numbers n ON n.instance = d.instance
              ORDER BY 1""";
 
     private final DataSource dataSource;
@@ -86,15 +99,13 @@ public class CompletenessQueries {
         long gaps = 0;
         long drops = 0;
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(SQL)) {
-            s.setTimestamp(1, f);
-            s.setTimestamp(2, t);
-            s.setTimestamp(3, f);
-            s.setTimestamp(4, t);
-            s.setTimestamp(5, reported);
-            s.setTimestamp(6, f);
-            s.setTimestamp(7, reported);
-            s.setTimestamp(8, f);
-            s.setTimestamp(9, reported);
+            Rollups.Split split = Rollups.Split.of(from, to);
+            Timestamp a = Timestamp.from(split.a());
+            Timestamp b = Timestamp.from(split.b());
+            Timestamp[] values = {a, b, f, a, b, t, f, a, b, t, f, reported, reported, f};
+            for (int i = 0; i < values.length; i++) {
+                s.setTimestamp(i + 1, values[i]);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     Long first = (Long) rs.getObject(2);

@@ -1,6 +1,7 @@
 package io.warden.audit.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.audit.store.DecisionColumns;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,11 +13,8 @@ import java.util.List;
  */
 public final class Csv {
 
-    /** The event properties exported, in column order. */
-    public static final List<String> COLUMNS = List.of("id", "time", "gateway_id", "server_id", "grant_id", "era",
-            "protocol_version", "method", "tool", "outcome", "rule", "message", "policy_id", "policy_version",
-            "shadow", "argument_keys", "argument_digest", "redacted", "upstream_status", "gateway_micros",
-            "upstream_micros", "flags");
+    /** The event properties exported, in column order: the same list the writer stores its columns from. */
+    public static final List<String> COLUMNS = DecisionColumns.NAMES;
 
     private Csv() {
     }

@@ -19,14 +19,15 @@ import javax.sql.DataSource;
 @ApplicationScoped
 public class DecisionWriter {
 
-    private static final String INSERT = """
-            INSERT INTO decisions (id, time, gateway_id, server_id, grant_id, method, tool, outcome, rule, message,
-                                   policy_id, policy_version, upstream_status, gateway_micros, upstream_micros, event,
-                                   instance, sequence, request_id, grant_label)
-            SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                                 ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::int8[], ?::int8[],
-                                 ?::jsonb[], ?::text[], ?::int8[], ?::text[], ?::text[])
-            ON CONFLICT DO NOTHING""";
+    /**
+     * {@code INSERT INTO decisions (<stored properties>, event) SELECT * FROM unnest(?::<type>[], …) ON CONFLICT DO
+     * NOTHING}, built from {@link DecisionColumns#STORED}.
+     */
+    private static final String INSERT = "INSERT INTO decisions ("
+            + String.join(", ", DecisionColumns.STORED.stream().map(DecisionColumns.Property::name).toList())
+            + ", event) SELECT * FROM unnest("
+            + String.join(", ", DecisionColumns.STORED.stream().map(p -> "?::" + p.sqlType() + "[]").toList())
+            + ", ?::jsonb[]) ON CONFLICT DO NOTHING";
     /** SQLSTATE of "no partition of relation found for row": a partition this pod believed in was dropped. */
     private static final String NO_PARTITION = "23514";
 
@@ -224,38 +225,34 @@ public class DecisionWriter {
         }
     }
 
-    /** The batch, column by column, in the order of {@link #INSERT}'s arrays. */
+    /** The batch, column by column, in the order of {@link #INSERT}'s arrays: the stored properties, then the event. */
     private static final class Columns {
         private final List<List<Object>> values = new ArrayList<>();
-        private static final String[] TYPES = {"uuid", "timestamptz", "text", "text", "text", "text", "text", "text",
-                "text", "text", "text", "text", "int4", "int8", "int8", "jsonb", "text", "int8", "text", "text"};
 
         Columns(int rows) {
-            for (int i = 0; i < TYPES.length; i++) {
+            for (int i = 0; i <= DecisionColumns.STORED.size(); i++) {
                 values.add(new ArrayList<>(rows));
             }
         }
 
         void add(StoredDecision decision) {
             DecisionEvent e = decision.event();
-            Object[] row = {decision.id().toString(), decision.time().toString(), e.gatewayId(), e.serverId(),
-                    e.grantId(), e.method(), e.tool(), e.outcome().wire(), e.rule(), e.message(), e.policyId(),
-                    e.policyVersion(), e.upstreamStatus(), e.gatewayMicros(), e.upstreamMicros(), decision.json(),
-                    e.instance(), e.sequence(), e.requestId(), e.grantLabel()};
-            for (int i = 0; i < row.length; i++) {
-                values.get(i).add(row[i]);
+            for (int i = 0; i < DecisionColumns.STORED.size(); i++) {
+                values.get(i).add(DecisionColumns.STORED.get(i).value().apply(e));
             }
+            values.get(DecisionColumns.STORED.size()).add(decision.json());
         }
 
         void bind(Connection connection, PreparedStatement statement) throws SQLException {
-            for (int i = 0; i < TYPES.length; i++) {
+            for (int i = 0; i <= DecisionColumns.STORED.size(); i++) {
+                String type = i < DecisionColumns.STORED.size() ? DecisionColumns.STORED.get(i).sqlType() : "jsonb";
                 List<Object> column = values.get(i);
-                Object[] typed = switch (TYPES[i]) {
+                Object[] typed = switch (type) {
                     case "int4" -> column.toArray(new Integer[0]);
                     case "int8" -> column.toArray(new Long[0]);
-                    default -> column.toArray(new String[0]);
+                    default -> column.stream().map(v -> v == null ? null : v.toString()).toArray(String[]::new);
                 };
-                Array array = connection.createArrayOf(TYPES[i], typed);
+                Array array = connection.createArrayOf(type, typed);
                 statement.setArray(i + 1, array);
             }
         }

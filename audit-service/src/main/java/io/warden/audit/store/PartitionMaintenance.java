@@ -22,11 +22,15 @@ import org.jboss.logging.Logger;
 /**
  * The scheduled partition job, on a thread of its own: creates today's partition and
  * {@code warden.audit.store.partitions-ahead} more, and drops the partitions whose whole day is older than
- * {@code warden.audit.store.retention}. Runs at start-up and every {@code maintenance-interval}; a failed run (the
+ * {@code warden.audit.store.retention}, with their per-minute rollups. Runs at start-up and every {@code maintenance-interval}; a failed run (the
  * database away) is logged and simply tried again at the next one.
  */
 @ApplicationScoped
 public class PartitionMaintenance {
+
+    /** The per-minute rollups of migration V4. */
+    static final List<String> ROLLUPS = List.of("decision_minutes", "decision_minutes_grants", "decision_minutes_denied",
+            "decision_minutes_latency", "decision_minutes_sequences");
 
     private static final Logger LOG = Logger.getLogger(PartitionMaintenance.class);
 
@@ -85,6 +89,17 @@ public class PartitionMaintenance {
                 try (java.sql.PreparedStatement delete = connection.prepareStatement(
                         "DELETE FROM " + table + " WHERE time < ?")) {
                     delete.setTimestamp(1, java.sql.Timestamp.from(now.minus(config.retention())));
+                    delete.executeUpdate();
+                }
+            }
+            // The rollups of the dropped days go with them: a partition is dropped when its whole day ended before the
+            // cutoff, i.e. every day before the cutoff's own.
+            Instant firstKept = LocalDate.ofInstant(now.minus(config.retention()), ZoneOffset.UTC)
+                    .atStartOfDay(ZoneOffset.UTC).toInstant();
+            for (String table : ROLLUPS) {
+                try (java.sql.PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM " + table + " WHERE minute < ?")) {
+                    delete.setTimestamp(1, java.sql.Timestamp.from(firstKept));
                     delete.executeUpdate();
                 }
             }

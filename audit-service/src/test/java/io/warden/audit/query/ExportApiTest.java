@@ -63,6 +63,7 @@ class ExportApiTest {
                 .shadow("/tools/x/deny_if/0", "shadow says no")
                 .upstream(502, 900)
                 .flag("limiter_open").flag("local_fallback")
+                .sequence("gw/csv", 4).requestId("7").grantLabel("CI bot")
                 .time(Instant.parse("2026-12-01T10:00:00.123456Z"))
                 .build();
         DecisionEvent plain = event(server, "g").time(Instant.parse("2026-12-01T09:00:00Z")).build();
@@ -75,13 +76,14 @@ class ExportApiTest {
                 .extract().asString();
         String header = "id,time,gateway_id,server_id,grant_id,era,protocol_version,method,tool,outcome,rule,message,"
                 + "policy_id,policy_version,shadow,argument_keys,argument_digest,redacted,upstream_status,"
-                + "gateway_micros,upstream_micros,flags\r\n";
+                + "gateway_micros,upstream_micros,flags,instance,sequence,request_id,grant_label,argument_digest_key,"
+                + "refund,completed\r\n";
         String first = tricky.id() + ",2026-12-01T10:00:00.123456Z,gw-test," + server + ",g,modern,2025-11-25,"
                 + "tools/call,\"'=HYPERLINK(\"\"x\"\")\",denied,/tools/x,\"no, \"\"never\"\"\nnot today\",read-only,3,"
                 + "\"[{\"\"rule\"\":\"\"/tools/x/deny_if/0\"\",\"\"message\"\":\"\"shadow says no\"\"}]\",a;b,,,502,150,900,"
-                + "limiter_open;local_fallback\r\n";
+                + "limiter_open;local_fallback,gw/csv,4,7,CI bot,,,\r\n";
         String second = plain.id() + ",2026-12-01T09:00:00Z,gw-test," + server + ",g,modern,2025-11-25,tools/call,echo,"
-                + "allowed,,,read-only,3,,,,,,150,,\r\n";
+                + "allowed,,,read-only,3,,,,,,150,,,,,,,,,\r\n";
         assertEquals(header + first + second, csv);
         JsonNode stored = MAPPER.readTree(api().get("/api/decisions/" + tricky.id()).asString());
         assertEquals("=HYPERLINK(\"x\")", stored.get("tool").asText(), "only the CSV disarms; the record is intact");
