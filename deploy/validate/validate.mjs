@@ -95,6 +95,18 @@ async function checkObjects(label, objects) {
     return n;
 }
 
+/**
+ * Approvals work across gateway pods only when every pod seals requestState with the same session keys and computes
+ * the same argument digests: both must come from one Secret, never from a per-pod default.
+ */
+function sharedGatewayKeys(label, gateway, secretName) {
+    const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+    for (const [name, key] of [['WARDEN_GATEWAY_SESSION_KEYS', 'session-keys'], ['WARDEN_GATEWAY_DECISION_LOG_DIGEST_KEY', 'digest-key']]) {
+        const ref = env[name]?.valueFrom?.secretKeyRef;
+        assert(ref && ref.name === secretName && ref.key === key, `${label}: ${name} from Secret ${secretName}/${key}, got ${JSON.stringify(env[name])}`);
+    }
+}
+
 const kinds = (objects) => objects.map((o) => o.kind + '/' + o.metadata.name).sort();
 
 // ---- Helm chart ---------------------------------------------------------------------------------------------------
@@ -136,10 +148,14 @@ check('default values: the four workloads, their Services, HPA, PDB, generated S
     const secret = rendered.default.find((o) => o.kind === 'Secret');
     const key = Buffer.from(secret.stringData['session-keys'], 'base64');
     assert(key.length === 32, 'a generated session key is 32 random bytes, got ' + key.length);
+    const digestKey = Buffer.from(secret.stringData['digest-key'] ?? '', 'base64');
+    assert(digestKey.length === 32, 'a generated digest key is 32 random bytes, got ' + digestKey.length);
+    assert(secret.stringData['digest-key'] !== secret.stringData['session-keys'], 'the digest key is a key of its own');
     const gateway = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
     assert(gateway.spec.replicas === undefined, 'the HPA owns the gateway replicas');
     const hosts = gateway.spec.template.spec.containers[0].env.find((e) => e.name === 'WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS').value;
     assert(hosts.split(',').includes('warden-gateway.warden.svc'), 'the Service name is an allowed Host: ' + hosts);
+    sharedGatewayKeys('default values', gateway, 'warden-secrets');
 });
 check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard', () => {
     const objects = rendered.HA ?? [];
@@ -154,12 +170,12 @@ check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Gra
     const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
     const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
     assert(env.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis-ha.data.svc:6379', 'external Redis URL');
-    assert(env.WARDEN_GATEWAY_SESSION_KEYS.secretKeyRef.name === 'warden-secrets', 'session keys from the existing Secret');
+    sharedGatewayKeys('HA values', gateway, 'warden-secrets');
     assert(env.WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS.split(',').includes('mcp.example.com'), 'the Ingress host is allowed');
 });
 
 // ---- values.schema.json: good and bad values ----------------------------------------------------------------------
-const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
+const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['secrets.digestKey=' + Buffer.alloc(32, 7).toString('base64')], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
     ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com']];
 for (const sets of good) {
     check(`values accepted: ${sets.join(' ')}`, () => {
@@ -174,6 +190,7 @@ const bad = [
     [['imagePullPolicy=Sometimes'], /imagePullPolicy/],
     [['secrets.encryptionKey=not-32-bytes'], /encryptionKey/],
     [['secrets.bootstrapAdminKey=short'], /bootstrapAdminKey/],
+    [['secrets.digestKey=too-short'], /digestKey/],
     [['ingress.hosts.gateway=Bad_Host'], /hosts\/gateway/],
     [['serviceMonitor.interval=soon'], /interval/],
     [['kafka.bootstrapServers='], /bootstrapServers/],
@@ -211,6 +228,7 @@ check('deploy/k8s: namespace, config, example secrets, the three services and Re
     }
     const configs = Object.fromEntries(plain.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')
         .map((o) => [o.metadata.name, { ...(o.data ?? {}), ...(o.stringData ?? {}) }]));
+    sharedGatewayKeys('deploy/k8s', plain.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway'), 'warden-secrets');
     for (const d of plain.filter((o) => o.kind === 'Deployment')) {
         for (const e of d.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
             const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
@@ -254,6 +272,14 @@ check('docker-compose.yml: the whole stack, health-gated, built from this reposi
     const env = readFileSync(join(root, 'deploy', 'compose', 'demo.env'), 'utf8');
     const key = /^WARDEN_GATEWAY_SESSION_KEYS=(.+)$/m.exec(env)?.[1];
     assert(key && Buffer.from(key, 'base64').length === 32, 'both gateways share one 32-byte session key');
+    const digestKey = /^WARDEN_GATEWAY_DECISION_LOG_DIGEST_KEY=(.+)$/m.exec(env)?.[1];
+    assert(digestKey && Buffer.from(digestKey, 'base64').length >= 32 && digestKey !== key, 'both gateways share one digest key of its own');
+    for (const g of ['gateway-1', 'gateway-2']) {
+        assert([services[g].env_file].flat().includes('deploy/compose/demo.env'), g + ' reads the shared keys from demo.env');
+        for (const k of ['WARDEN_GATEWAY_SESSION_KEYS', 'WARDEN_GATEWAY_DECISION_LOG_DIGEST_KEY']) {
+            assert(!(k in (services[g].environment ?? {})), g + ' must not override the shared ' + k);
+        }
+    }
     const standalone = parse(readFileSync(join(root, 'deploy', 'compose', 'warden.yaml'), 'utf8'));
     assert(standalone.grants.some((g) => g.id === 'demo' && /^sha256:[0-9a-f]{64}$/.test(g.token_hash)), 'the seeded demo grant');
     return Object.keys(services).length + ' services';

@@ -8,6 +8,7 @@
 // v1 = @modelcontextprotocol/sdk 1.32.2 (2025 era); v2 = @modelcontextprotocol/client 2.4.0, legacy handshake or
 // pinned to 2026-07-28 (where Warden's form arrives inside an input_required result and the SDK retries by itself).
 // --elicit none declares no elicitation capability. Each form the client is shown is recorded with its call.
+// --mrtr (v2 only) also declares sampling and roots and answers them, for upstreams that ask for them (SEP-2322 fixtures).
 import { parseArgs } from 'node:util';
 
 const { values: opt } = parseArgs({
@@ -19,7 +20,8 @@ const { values: opt } = parseArgs({
         elicit: { type: 'string', default: 'accept' },
         call: { type: 'string', multiple: true, default: [] },
         args: { type: 'string', multiple: true, default: [] },
-        'timeout-ms': { type: 'string', default: '60000' }
+        'timeout-ms': { type: 'string', default: '60000' },
+        mrtr: { type: 'boolean', default: false }
     }
 });
 
@@ -53,8 +55,14 @@ async function connect() {
     }
     const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
     const mode = opt.era === 'modern' ? { pin: '2026-07-28' } : opt.era;
+    if (opt.mrtr) Object.assign(capabilities, { sampling: {}, roots: {} });
     const client = new Client(info, { capabilities, versionNegotiation: { mode } });
     if (opt.elicit !== 'none') client.setRequestHandler('elicitation/create', async r => answer(r.params));
+    if (opt.mrtr) {
+        client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant',
+            content: { type: 'text', text: 'Paris' }, model: 'warden-test', stopReason: 'endTurn' }));
+        client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///warden', name: 'warden' }] }));
+    }
     await client.connect(new StreamableHTTPClientTransport(new URL(opt.url), { requestInit }));
     return client;
 }

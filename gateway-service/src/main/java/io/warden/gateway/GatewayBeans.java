@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.Router;
 import io.warden.gateway.approval.ApprovalAdmin;
 import io.warden.gateway.approval.ApprovalFlow;
+import io.warden.gateway.approval.ApprovalMetrics;
 import io.warden.gateway.approval.Approvals;
 import io.warden.gateway.approval.GrpcApprovals;
 import io.warden.gateway.approval.LocalApprovals;
@@ -239,7 +240,7 @@ public class GatewayBeans {
         List<String> keys = config.session().keys().orElse(List.of()).stream().filter(k -> k != null && !k.isBlank()).toList();
         StateSeal seal = keys.isEmpty() ? StateSeal.ephemeral(clock) : StateSeal.fromSessionKeys(keys, clock);
         ApprovalFlow flow = new ApprovalFlow(vertx, approvals, seal, digest, shared.streams(), config.id(), howTo, clock,
-                cfg.recheckInterval());
+                cfg.recheckInterval(), new ApprovalMetrics(registry));
         Gauge.builder(HELD_CALLS, flow, ApprovalFlow::heldCalls).register(registry);
         return flow;
     }

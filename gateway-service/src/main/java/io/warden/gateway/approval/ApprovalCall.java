@@ -45,6 +45,14 @@ public interface ApprovalCall {
     /** Answers with a policy denial (an isError tool result) and records it. */
     void deny(DecisionEvent.Outcome outcome, String message);
 
+    /**
+     * Answers with a JSON-RPC "invalid params" error and records a policy denial: for a request that is malformed
+     * rather than refused by policy (Warden's own {@code requestState} that does not verify).
+     *
+     * @param reason short machine-readable reason, sent as the error's {@code data.reason}
+     */
+    void reject(String message, String reason);
+
     /** Answers with this JSON-RPC message (a modern {@code input_required} result). */
     void answer(ObjectNode message);
 

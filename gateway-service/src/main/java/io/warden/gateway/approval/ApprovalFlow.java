@@ -68,6 +68,7 @@ public final class ApprovalFlow {
     private final UnaryOperator<String> howToApprove;
     private final Clock clock;
     private final Duration recheck;
+    private final ApprovalMetrics metrics;
     private final Map<String, Set<Held>> held = new ConcurrentHashMap<>();
 
     /**
@@ -75,7 +76,8 @@ public final class ApprovalFlow {
      * @param recheck      how often a held call asks for its approval again, in case a decision event was lost
      */
     public ApprovalFlow(Vertx vertx, Approvals approvals, StateSeal seal, ArgumentDigest digest, MessageBus bus,
-                        String gatewayId, UnaryOperator<String> howToApprove, Clock clock, Duration recheck) {
+                        String gatewayId, UnaryOperator<String> howToApprove, Clock clock, Duration recheck,
+                        ApprovalMetrics metrics) {
         this.vertx = vertx;
         this.approvals = approvals;
         this.seal = seal;
@@ -85,6 +87,7 @@ public final class ApprovalFlow {
         this.howToApprove = howToApprove;
         this.clock = clock;
         this.recheck = recheck;
+        this.metrics = metrics;
         approvals.onDecision(this::decided);
     }
 
@@ -146,12 +149,13 @@ public final class ApprovalFlow {
 
     private void pending(ApprovalCall call, Approval a, String argumentDigest) {
         if (call.modern() && call.elicitsForm()) {
+            metrics.requested();
             call.record(Outcome.APPROVAL_REQUIRED, a.getReason());
             call.answer(inputRequired(call, a, argumentDigest));
         } else if (!call.modern() && call.elicitsForm()) {
             holdAndElicit(call, a, argumentDigest);
         } else {
-            call.deny(Outcome.APPROVAL_REQUIRED, pendingText(a));
+            deny(call, Outcome.APPROVAL_REQUIRED, pendingText(a), null);
         }
     }
 
@@ -179,14 +183,17 @@ public final class ApprovalFlow {
         StateSeal.Opened opened = seal.open(params.get("requestState").asText(), call.grantId(), call.serverId(), call.tool(),
                 argumentDigest);
         if (!opened.valid()) {
-            call.deny(Outcome.DENIED, "approval state refused (" + opened.refusal().wire + "): ask again with the original call");
+            // Like any MRTR server, a state that does not verify is an invalid request, not a tool result.
+            metrics.refused(ApprovalMetrics.Cause.of(opened.refusal()));
+            call.reject("requestState refused (" + opened.refusal().wire + "): send the original call again, without it",
+                    opened.refusal().wire);
             return;
         }
         ApprovalTicket t = opened.ticket();
         boolean accepted = ApprovalTexts.accepted(params.path("inputResponses").get(INPUT_KEY));
         on(call, approvals.get(t.approvalId()), found -> {
             if (found.isEmpty()) {
-                call.deny(Outcome.DENIED, "approval " + t.approvalId() + " no longer exists");
+                deny(call, Outcome.DENIED, "approval " + t.approvalId() + " no longer exists", ApprovalMetrics.Cause.UNUSABLE);
                 return;
             }
             Approval a = found.get();
@@ -194,7 +201,7 @@ public final class ApprovalFlow {
                 if (a.getApprover() == Approver.USER && a.getState() == ApprovalState.PENDING) {
                     answerAsUser(a, call.grantId(), false); // the user's refusal is the decision
                 }
-                call.deny(Outcome.APPROVAL_DENIED, "the user declined the call to " + call.tool());
+                deny(call, Outcome.APPROVAL_DENIED, "the user declined the call to " + call.tool(), null);
                 return;
             }
             if (a.getApprover() == Approver.USER && a.getState() == ApprovalState.PENDING) {
@@ -221,16 +228,17 @@ public final class ApprovalFlow {
         switch (a.getState()) {
             case APPROVED -> runApproved(call, a, argumentDigest, t);
             case PENDING -> {
-                if (mayHold) {
-                    holdForDecision(call, a, argumentDigest, t, null);
-                } else {
-                    call.deny(Outcome.APPROVAL_REQUIRED, pendingText(a));
-                }
+                if (!mayHold) {
+                    deny(call, Outcome.APPROVAL_REQUIRED, pendingText(a), null);
+                } else if (holdForDecision(call, a, argumentDigest, t, null) != null) {
+                    metrics.requested();
+                } // else the stream budget refused to hold it, and answered the call
             }
-            case DENIED -> call.deny(Outcome.APPROVAL_DENIED, deniedText(a));
-            case EXPIRED -> call.deny(Outcome.APPROVAL_EXPIRED, expiredText(call, a));
-            case USED -> call.deny(Outcome.DENIED, "approval " + a.getId() + " was already used: it lets one call through once");
-            default -> call.deny(Outcome.DENIED, "approval " + a.getId() + " cannot be used");
+            case DENIED -> deny(call, Outcome.APPROVAL_DENIED, deniedText(a), null);
+            case EXPIRED -> deny(call, Outcome.APPROVAL_EXPIRED, expiredText(call, a), null);
+            case USED -> deny(call, Outcome.DENIED, "approval " + a.getId() + " was already used: it lets one call through once",
+                    ApprovalMetrics.Cause.REPLAY);
+            default -> deny(call, Outcome.DENIED, "approval " + a.getId() + " cannot be used", ApprovalMetrics.Cause.UNUSABLE);
         }
     }
 
@@ -242,12 +250,13 @@ public final class ApprovalFlow {
                 .build()), reply -> {
             if (reply.getConsumed()) {
                 String by = a.getDecidedBy().isEmpty() ? "an approver" : a.getDecidedBy();
+                metrics.granted();
                 call.record(Outcome.APPROVAL_GRANTED, "approval " + a.getId() + " granted by " + by);
                 call.forward(params, by);
                 return;
             }
             call.giveBackLimits();
-            call.deny(refusalOutcome(reply), refusalText(a, reply));
+            deny(call, refusalOutcome(reply), refusalText(a, reply), refusalCause(reply));
         }, call::giveBackLimits));
     }
 
@@ -280,6 +289,7 @@ public final class ApprovalFlow {
         if (!call.hold(true)) {
             return;
         }
+        metrics.requested();
         call.record(Outcome.APPROVAL_REQUIRED, a.getReason());
         byte[] random = new byte[16];
         RANDOM.nextBytes(random);
@@ -329,17 +339,18 @@ public final class ApprovalFlow {
             }
             if (failure != null) {
                 if (expiryDue) { // the store is unreachable when the time is up: the call cannot wait longer
-                    end(h, held -> held.call.deny(Outcome.APPROVAL_EXPIRED, expiredText(held.call, held.approval)));
+                    end(h, held -> deny(held.call, Outcome.APPROVAL_EXPIRED, expiredText(held.call, held.approval), null));
                 }
                 return;
             }
             Approval a = found.orElse(null);
             if (a == null) {
-                end(h, held -> held.call.deny(Outcome.DENIED, "approval " + held.approval.getId() + " no longer exists"));
+                end(h, held -> deny(held.call, Outcome.DENIED, "approval " + held.approval.getId() + " no longer exists",
+                        ApprovalMetrics.Cause.UNUSABLE));
             } else if (a.getState() != ApprovalState.PENDING) {
                 decidedHere(h, a);
             } else if (expiryDue) {
-                end(h, held -> held.call.deny(Outcome.APPROVAL_EXPIRED, expiredText(held.call, a)));
+                end(h, held -> deny(held.call, Outcome.APPROVAL_EXPIRED, expiredText(held.call, a), null));
             }
         }));
     }
@@ -385,7 +396,7 @@ public final class ApprovalFlow {
             if (a.getApprover() == Approver.USER) {
                 answerAsUser(a, h.call.grantId(), false);
             }
-            end(h, held -> held.call.deny(Outcome.APPROVAL_DENIED, "the user declined the call to " + held.call.tool()));
+            end(h, held -> deny(held.call, Outcome.APPROVAL_DENIED, "the user declined the call to " + held.call.tool(), null));
             return;
         }
         if (a.getApprover() != Approver.USER) {
@@ -511,6 +522,29 @@ public final class ApprovalFlow {
         return "approval " + a.getId() + " expired: nobody approved the call to " + call.tool() + " within "
                 + (a.getExpiresAtMillis() - a.getRequestedAtMillis() < 120_000
                 ? (a.getExpiresAtMillis() - a.getRequestedAtMillis()) / 1000 + "s" : minutes + " min");
+    }
+
+    /** Denies the call and counts it: by outcome, and a plain refusal by its cause. */
+    private void deny(ApprovalCall call, Outcome outcome, String message, ApprovalMetrics.Cause cause) {
+        switch (outcome) {
+            case APPROVAL_REQUIRED -> metrics.requested();
+            case APPROVAL_DENIED -> metrics.denied();
+            case APPROVAL_EXPIRED -> metrics.expired();
+            default -> {
+                if (cause != null) {
+                    metrics.refused(cause);
+                }
+            }
+        }
+        call.deny(outcome, message);
+    }
+
+    private static ApprovalMetrics.Cause refusalCause(ConsumeReply r) {
+        return switch (r.getRefusal()) {
+            case "already_used" -> ApprovalMetrics.Cause.REPLAY;
+            case "mismatch" -> ApprovalMetrics.Cause.OTHER_ARGUMENTS;
+            default -> ApprovalMetrics.Cause.UNUSABLE;
+        };
     }
 
     private static Outcome refusalOutcome(ConsumeReply r) {

@@ -184,6 +184,17 @@ final class ApprovalStep {
         }
 
         @Override
+        public void reject(String message, String reason) {
+            if (ex.failed || !ex.out.open()) {
+                return;
+            }
+            proxy.recorder().record(ex, DecisionIds.next(), DecisionEvent.Outcome.DENIED, message);
+            proxy.metrics().decision(ex.serverTag(), ex.rpcMethod(), DecisionEvent.Outcome.DENIED.wire());
+            proxy.reply(ex, 200, JsonRpc.error(ex.message.id(), JsonRpc.INVALID_PARAMS, message,
+                    JsonRpc.NODES.objectNode().put("reason", reason)), "approval_state_refused");
+        }
+
+        @Override
         public void answer(ObjectNode message) {
             proxy.reply(ex, 200, message, "approval_input_required");
         }

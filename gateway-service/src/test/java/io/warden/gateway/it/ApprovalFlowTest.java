@@ -14,6 +14,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.restassured.response.Response;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.mcp.NodeTool;
@@ -26,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Human approval through the gateway with real clients (official TypeScript SDK v1 and v2, both eras) against the
@@ -56,8 +59,13 @@ class ApprovalFlowTest {
 
     /** Runs approval-client.mjs and returns its calls. */
     JsonNode client(String sdk, String era, String token, String elicit, String... callsAndArgs) {
+        return client(List.of(), sdk, era, token, elicit, callsAndArgs);
+    }
+
+    JsonNode client(List<String> options, String sdk, String era, String token, String elicit, String... callsAndArgs) {
         List<String> args = new ArrayList<>(List.of("clients/approval-client.mjs", "--sdk", sdk, "--era", era, "--url",
                 url.toString(), "--token", token, "--elicit", elicit));
+        args.addAll(options);
         for (int i = 0; i < callsAndArgs.length; i += 2) {
             args.addAll(List.of("--call", callsAndArgs[i], "--args", callsAndArgs[i + 1]));
         }
@@ -74,7 +82,11 @@ class ApprovalFlowTest {
 
     /** A raw 2026-07-28 tools/call of echo; the answer's JSON-RPC message (plain JSON or the last event). */
     JsonNode modernPost(String body) {
-        Response r = Mcp.modernHeaders(Mcp.client(ApprovalTestBed.USER_TOKEN), "tools/call", "echo").body(body).post(url);
+        return modernPost(ApprovalTestBed.USER_TOKEN, body);
+    }
+
+    JsonNode modernPost(String token, String body) {
+        Response r = Mcp.modernHeaders(Mcp.client(token), "tools/call", "echo").body(body).post(url);
         assertEquals(200, r.statusCode(), r.asString());
         String text = r.asString();
         if (String.valueOf(r.contentType()).startsWith("text/event-stream")) {
@@ -154,15 +166,29 @@ class ApprovalFlowTest {
         assertEquals("approval_denied", call.path("decision").path("outcome").asText());
     }
 
-    @Test
-    void modernUpstreamMrtrNestsInsideWardensApproval() {
-        // Warden asks, the upstream asks (its own requestState), Warden asks again for the new leg, then the upstream
-        // gets its state and answer back intact.
-        JsonNode call = client("v2", "modern", ApprovalTestBed.USER_TOKEN, "accept",
-                "test_input_required_result_request_state", "{}").get(0);
-        assertFalse(call.path("isError").asBoolean(), call.toString());
-        assertEquals("state-ok: confirmed=true", call.path("text").asText(), call.toString());
-        assertEquals(3, call.get("forms").size(), call.toString());
+    /**
+     * Every shape of upstream MRTR (the conformance suite's input-required-result fixtures) nested inside Warden's own
+     * approval on the same call: Warden asks, the upstream asks (its own requests and requestState), Warden asks again
+     * for the new leg, and so on; the upstream gets its state and answers back intact each round and completes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "test_input_required_result_elicitation     | Hello, warden!                                           | 2 | 1",
+            "test_input_required_result_sampling        | Sampling answer: Paris                                   | 2 | 0",
+            "test_input_required_result_list_roots      | Client roots: file:///warden                             | 2 | 0",
+            "test_input_required_result_request_state   | state-ok: confirmed=true                                 | 2 | 1",
+            "test_input_required_result_multiple_inputs | All inputs received: name=warden, greeting=Paris, roots=1 | 2 | 1",
+            "test_input_required_result_multi_round     | Multi-round complete: name=warden, color=warden          | 3 | 2"})
+    void everyUpstreamMrtrShapeNestsInsideWardensApproval(String tool, String expected, int wardenForms, int upstreamForms) {
+        JsonNode call = client(List.of("--mrtr"), "v2", "modern", ApprovalTestBed.USER_TOKEN, "accept", tool, "{}").get(0);
+        assertFalse(call.path("threw").asBoolean() || call.path("isError").asBoolean(), call.toString());
+        assertEquals(expected, call.path("text").asText(), call.toString());
+        int warden = 0;
+        for (JsonNode form : call.get("forms")) {
+            warden += form.path("message").asText().startsWith("Approve the call to " + tool) ? 1 : 0;
+        }
+        assertEquals(wardenForms, warden, "Warden asks once per leg: " + call);
+        assertEquals(upstreamForms, call.get("forms").size() - warden, "the upstream's own forms reach the user: " + call);
     }
 
     @Test
@@ -179,8 +205,17 @@ class ApprovalFlowTest {
         assertTrue(outcomes().contains("approval_granted"));
     }
 
+    static double metric(String line) {
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(line))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    static String refused(String cause) {
+        return "warden_approvals_refused_total{cause=\"" + cause + "\"}";
+    }
+
     @Test
-    void aForgedOrReplayedRequestStateIsRefused() {
+    void aForgedReplayedOrBorrowedRequestStateIsRefused() {
         String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":"
                 + "{\"message\":\"x\"},\"requestState\":\"%s\",\"inputResponses\":{\"gw/approval\":{\"action\":\"accept\","
                 + "\"content\":{\"approve\":true}}},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
@@ -192,13 +227,22 @@ class ApprovalFlowTest {
         String state = first.at("/result/requestState").asText();
         char flipped = state.charAt(state.length() - 5) == 'A' ? 'B' : 'A';
         String forged = state.substring(0, state.length() - 5) + flipped + state.substring(state.length() - 4);
+        double[] before = {metric(refused("forged_state")), metric(refused("other_arguments")), metric(refused("other_grant")),
+                metric(refused("replay")), metric("warden_approvals_granted_total"), metric(refused("malformed_state"))};
 
+        // A state that does not verify is an invalid request (JSON-RPC -32602), as the MRTR spec asks of any server.
         JsonNode refused = modernPost(body.formatted(forged));
-        assertTrue(refused.at("/result/isError").asBoolean(), refused.toString());
-        assertTrue(refused.at("/result/content/0/text").asText().contains("forged"), refused.toString());
+        assertEquals(io.warden.gateway.mcp.JsonRpc.INVALID_PARAMS, refused.at("/error/code").asInt(), refused.toString());
+        assertEquals("forged", refused.at("/error/data/reason").asText(), refused.toString());
+        JsonNode tampered = modernPost(body.formatted(state + "-TAMPERED")); // what the conformance suite sends
+        assertEquals(io.warden.gateway.mcp.JsonRpc.INVALID_PARAMS, tampered.at("/error/code").asInt(), tampered.toString());
 
         JsonNode otherArgs = modernPost(body.formatted(state).replace("{\"message\":\"x\"}", "{\"message\":\"y\"}"));
-        assertTrue(otherArgs.at("/result/content/0/text").asText().contains("other_call"), otherArgs.toString());
+        assertEquals("other_call", otherArgs.at("/error/data/reason").asText(), otherArgs.toString());
+
+        // Another grant (whose own policy also holds echo) presenting this grant's state gets nothing from it.
+        JsonNode borrowed = modernPost(ApprovalTestBed.OPERATOR_TOKEN, body.formatted(state));
+        assertEquals("other_grant", borrowed.at("/error/data/reason").asText(), borrowed.toString());
 
         JsonNode ok = modernPost(body.formatted(state));
         assertEquals("x", ok.at("/result/content/0/text").asText(), ok.toString());
@@ -206,6 +250,43 @@ class ApprovalFlowTest {
         JsonNode replayed = modernPost(body.formatted(state));
         assertTrue(replayed.at("/result/isError").asBoolean(), replayed.toString());
         assertTrue(replayed.at("/result/content/0/text").asText().contains("already used"), replayed.toString());
+
+        assertEquals(2, (metric(refused("forged_state")) - before[0]) + (metric(refused("malformed_state")) - before[5]),
+                "the altered and the appended-to state are counted as bad state");
+        assertEquals(1, metric(refused("other_arguments")) - before[1]);
+        assertEquals(1, metric(refused("other_grant")) - before[2]);
+        assertEquals(1, metric(refused("replay")) - before[3]);
+        assertEquals(1, metric("warden_approvals_granted_total") - before[4]);
+    }
+
+    /** The cool-down: the same call asking again while its approval is pending finds that approval, from any thread. */
+    @Test
+    void concurrentIdenticalCallsShareOnePendingApproval() throws Exception {
+        java.util.Set<String> before = pendingIds();
+        double requested = metric("warden_approvals_requested_total");
+        String args = "{\"message\":\"same-" + java.util.UUID.randomUUID() + "\"}";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int id = i;
+                calls.add(CompletableFuture.supplyAsync(() ->
+                        modernPost(ApprovalTestBed.OPERATOR_TOKEN, Mcp.modernCall(id, "echo", args)), pool));
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (CompletableFuture<JsonNode> c : calls) {
+                JsonNode answer = c.get();
+                assertTrue(answer.at("/result/content/0/text").asText().contains("approval pending"), answer.toString());
+                ids.add(approvalId(answer.at("/result/content/0")));
+            }
+            assertEquals(1, ids.size(), "one approval for one call, however often it asks: " + ids);
+            java.util.Set<String> opened = pendingIds();
+            opened.removeAll(before);
+            assertEquals(ids, opened);
+            assertEquals(8, metric("warden_approvals_requested_total") - requested, "every asking call is counted");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -280,27 +361,68 @@ class ApprovalFlowTest {
         assertTrue(outcomes().contains("approval_expired"));
     }
 
+    /** The official Java SDK (2025 era), declaring elicitation when given an answer to give, else not. */
+    io.modelcontextprotocol.client.McpSyncClient javaClient(String token, McpSchema.ElicitResult.Action answer, List<String> asked) {
+        var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
+                .builder(url.resolve("/").toString()).endpoint("/mcp/fixture")
+                .requestBuilder(java.net.http.HttpRequest.newBuilder().header("Authorization", "Bearer " + token))
+                .build();
+        var spec = io.modelcontextprotocol.client.McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30));
+        if (answer != null) {
+            spec.capabilities(McpSchema.ClientCapabilities.builder().elicitation().build()).elicitation(request -> {
+                asked.add(request.message());
+                return new McpSchema.ElicitResult(answer,
+                        answer == McpSchema.ElicitResult.Action.ACCEPT ? java.util.Map.of("approve", true) : null);
+            });
+        }
+        var client = spec.build();
+        client.initialize();
+        return client;
+    }
+
+    static String text(McpSchema.CallToolResult r) {
+        return ((McpSchema.TextContent) r.content().get(0)).text();
+    }
+
+    static McpSchema.CallToolRequest echo(String message) {
+        return new McpSchema.CallToolRequest("echo", java.util.Map.of("message", message));
+    }
+
     @Test
     void theJavaSdkIsHeldAndAskedToo() {
         List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-        var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
-                .builder(url.resolve("/").toString()).endpoint("/mcp/fixture")
-                .requestBuilder(java.net.http.HttpRequest.newBuilder().header("Authorization", "Bearer " + ApprovalTestBed.USER_TOKEN))
-                .build();
-        try (var client = io.modelcontextprotocol.client.McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
-                .capabilities(io.modelcontextprotocol.spec.McpSchema.ClientCapabilities.builder().elicitation().build())
-                .elicitation(request -> {
-                    asked.add(request.message());
-                    return new io.modelcontextprotocol.spec.McpSchema.ElicitResult(
-                            io.modelcontextprotocol.spec.McpSchema.ElicitResult.Action.ACCEPT, java.util.Map.of("approve", true));
-                }).build()) {
-            client.initialize();
-            var result = client.callTool(new io.modelcontextprotocol.spec.McpSchema.CallToolRequest("echo",
-                    java.util.Map.of("message", "from java")));
+        try (var client = javaClient(ApprovalTestBed.USER_TOKEN, McpSchema.ElicitResult.Action.ACCEPT, asked)) {
+            var result = client.callTool(echo("from java"));
             assertFalse(Boolean.TRUE.equals(result.isError()), result.toString());
-            assertEquals("from java", ((io.modelcontextprotocol.spec.McpSchema.TextContent) result.content().get(0)).text());
+            assertEquals("from java", text(result));
             assertEquals(1, asked.size());
             assertTrue(asked.get(0).contains("Approve the call to echo"), asked.toString());
+        }
+        asked.clear();
+        try (var client = javaClient(ApprovalTestBed.USER_TOKEN, McpSchema.ElicitResult.Action.DECLINE, asked)) {
+            var result = client.callTool(echo("java says no"));
+            assertTrue(Boolean.TRUE.equals(result.isError()), result.toString());
+            assertTrue(text(result).contains("declined"), result.toString());
+            assertEquals(1, asked.size());
+        }
+    }
+
+    @Test
+    void theJavaSdkWithoutElicitationIsToldToWaitThenItsRetryRunsOnce() {
+        try (var client = javaClient(ApprovalTestBed.OPERATOR_TOKEN, null, null)) {
+            var pending = client.callTool(echo("java oob"));
+            assertTrue(Boolean.TRUE.equals(pending.isError()), pending.toString());
+            Matcher m = APPROVAL_ID.matcher(text(pending));
+            assertTrue(text(pending).contains("approval pending") && m.find(), pending.toString());
+            String id = m.group();
+            admin("/warden/approvals/" + id + "/approve", null).then().statusCode(200);
+
+            var ran = client.callTool(echo("java oob"));
+            assertFalse(Boolean.TRUE.equals(ran.isError()), ran.toString());
+            assertEquals("java oob", text(ran));
+            var again = client.callTool(echo("java oob"));
+            assertTrue(Boolean.TRUE.equals(again.isError()) && text(again).contains("approval pending"), again.toString());
+            assertFalse(text(again).contains(id), "a used approval lets nothing else through: " + again);
         }
     }
 

@@ -48,7 +48,17 @@ public class ApprovalTestBed implements QuarkusTestResourceLifecycleManager {
                         tools:
                           echo:
                             approval: [{conditions: [], reason: "Echo is sensitive.", approver: user}]
+                          test_input_required_result_elicitation:
+                            approval: [{conditions: [], reason: "Needs the user.", approver: user}]
+                          test_input_required_result_sampling:
+                            approval: [{conditions: [], reason: "Needs the user.", approver: user}]
+                          test_input_required_result_list_roots:
+                            approval: [{conditions: [], reason: "Needs the user.", approver: user}]
                           test_input_required_result_request_state:
+                            approval: [{conditions: [], reason: "Needs the user.", approver: user}]
+                          test_input_required_result_multiple_inputs:
+                            approval: [{conditions: [], reason: "Needs the user.", approver: user}]
+                          test_input_required_result_multi_round:
                             approval: [{conditions: [], reason: "Needs the user.", approver: user}]
                       operator-approves:
                         version: "1"

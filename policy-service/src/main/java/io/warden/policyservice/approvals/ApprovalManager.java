@@ -200,6 +200,11 @@ public class ApprovalManager {
         return total;
     }
 
+    /** How many approvals wait for a decision, across all replicas (they share the table). */
+    public long pendingCount() {
+        return db.read(approvals::countPending);
+    }
+
     /**
      * Decrypted arguments of a pending approval, for approvers; empty once dropped, and empty (logged) when they do
      * not open, e.g. sealed with a key version since removed: the approval stays decidable on its keys and digest.

@@ -80,6 +80,16 @@ public class ApprovalRepository {
         }
     }
 
+    /** How many approvals wait for a decision now (pending and not yet overdue). */
+    public long countPending(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM approvals WHERE state = 'pending' AND expires_at > now()");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** Newest first; {@code state} and {@code grant} may be null (no filter). */
     public List<Approval> list(Connection c, ApprovalState state, String grant, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM approvals WHERE true");

@@ -13,13 +13,14 @@ import org.jboss.logging.Logger;
 
 /**
  * Marks overdue approvals expired every {@code warden.policy.approvals.sweep-interval}, so gateways waiting on Watch
- * hear of the timeout. Every replica sweeps; rows one replica is expiring are skipped by the others.
+ * hear of the timeout, and counts the approvals still pending for the {@code warden.approvals.pending} gauge. Every replica sweeps; rows one replica is expiring are skipped by the others.
  */
 @ApplicationScoped
 public class ApprovalSweeper {
     private static final Logger LOG = Logger.getLogger(ApprovalSweeper.class);
 
     private final ApprovalManager approvals;
+    private final ApprovalMetrics metrics;
     private final Duration interval;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "warden-approval-sweeper");
@@ -27,8 +28,9 @@ public class ApprovalSweeper {
         return t;
     });
 
-    public ApprovalSweeper(ApprovalManager approvals, PolicyServiceConfig config) {
+    public ApprovalSweeper(ApprovalManager approvals, ApprovalMetrics metrics, PolicyServiceConfig config) {
         this.approvals = approvals;
+        this.metrics = metrics;
         this.interval = config.approvals().sweepInterval();
     }
 
@@ -47,6 +49,7 @@ public class ApprovalSweeper {
             if (expired > 0) {
                 LOG.debugf("%d approvals expired", expired);
             }
+            metrics.pending(approvals.pendingCount());
         } catch (RuntimeException e) {
             LOG.warnf("approval sweep skipped (%s); the next one tries again", e.getClass().getSimpleName());
         }

@@ -3,6 +3,7 @@ package io.warden.policyservice.approvals;
 import static io.warden.policyservice.testing.Api.admin;
 import static io.warden.policyservice.testing.Api.as;
 import static io.warden.policyservice.testing.Api.key;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -82,6 +83,30 @@ class ApprovalsApiTest {
         admin().queryParam("state", "used").queryParam("grant", a.getGrantId()).get("/api/approvals")
                 .then().statusCode(200).body("size()", equalTo(0));
         admin().queryParam("limit", "1").get("/api/approvals").then().statusCode(200).body("size()", equalTo(1));
+    }
+
+    static double pendingGauge() {
+        return RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith("warden_approvals_pending "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    static int listedPending() {
+        return admin().queryParam("state", "pending").queryParam("limit", "1000").get("/api/approvals")
+                .then().statusCode(200).extract().path("size()");
+    }
+
+    /** The gauge follows what waits in the shared table: up when one is opened, down when it is decided. */
+    @Test
+    void thePendingGaugeCountsWhatWaitsForADecision() {
+        Approval a = pending();
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
+            int listed = listedPending();
+            assertTrue(listed >= 1);
+            assertEquals(listed, pendingGauge(), 0.0);
+        });
+        admin().post("/api/approvals/" + a.getId() + "/deny").then().statusCode(200);
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertEquals(listedPending(), pendingGauge(), 0.0));
     }
 
     @Test
