@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The connected-mode bed: PostgreSQL, the packaged policy-service and two packaged gateways (a, b) following it over
  * gRPC, the Node fixture upstream behind a server with a secret header, a policy "team" (allow) and a grant "agent".
- * Everything is set up through the admin API only.
+ * Everything is set up through the admin API only. With {@link #secondReplica()}, a second policy-service
+ * ({@link #replica}) runs on the same database and gateway b follows that one only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ConnectedBed {
@@ -50,6 +51,7 @@ abstract class ConnectedBed {
     RedisServer redis;
     NodeMcpServer fixture;
     PolicyServiceProcess policy;
+    PolicyServiceProcess replica;
     GatewayProcess a;
     GatewayProcess b;
     String token;
@@ -68,6 +70,11 @@ abstract class ConnectedBed {
         return false;
     }
 
+    /** True: a second policy-service replica on the same database, the only one gateway b follows. */
+    boolean secondReplica() {
+        return false;
+    }
+
     @BeforeAll
     void start() throws Exception {
         work = Path.of("target", getClass().getSimpleName()).toAbsolutePath();
@@ -81,6 +88,11 @@ abstract class ConnectedBed {
         }
         policy = new PolicyServiceProcess(FreePorts.next(), work, postgres.jdbcUrl("warden"), ADMIN_KEY, cryptoKey,
                 GATEWAY_KEY).start();
+        if (secondReplica()) {
+            // Started after the first has migrated the schema: the replicas share it, as pods of one deployment.
+            replica = new PolicyServiceProcess("policy-service-2", FreePorts.next(), work, postgres.jdbcUrl("warden"),
+                    ADMIN_KEY, cryptoKey, GATEWAY_KEY).start();
+        }
 
         policy.call("POST", "/api/servers", """
                 {"id": "fixture", "name": "Fixture", "url": "%s", "headers": {"X-Upstream-Key": "upstream-s3cret"}}
@@ -97,8 +109,9 @@ abstract class ConnectedBed {
     }
 
     GatewayProcess gateway(String name) {
+        PolicyServiceProcess follows = replica != null && name.equals("b") ? replica : policy;
         Map<String, String> settings = new LinkedHashMap<>(Map.of(
-                "warden.gateway.connected.endpoints", policy.endpoint(),
+                "warden.gateway.connected.endpoints", follows.endpoint(),
                 "warden.gateway.connected.gateway-key", GATEWAY_KEY,
                 "warden.gateway.connected.crypto.keys.v1", cryptoKey,
                 "warden.gateway.connected.snapshot-file", work.resolve(name + "-snapshot.bin").toString(),
@@ -112,7 +125,7 @@ abstract class ConnectedBed {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, policy, fixture, redis, postgres}) {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, policy, replica, fixture, redis, postgres}) {
             try {
                 if (c != null) {
                     c.close();
@@ -125,7 +138,12 @@ abstract class ConnectedBed {
 
     /** One echo through a gateway with a fresh MCP session: true when it was relayed, false when policy denied it. */
     boolean echoAllowed(GatewayProcess gw) {
-        JsonNode result = echo(gw, "hello");
+        return echoAllowed(gw, token);
+    }
+
+    /** The same with another grant's token (on the fixture server). */
+    boolean echoAllowed(GatewayProcess gw, String grantToken) {
+        JsonNode result = echo(gw, grantToken, "hello");
         if (result == null || result.path("isError").asBoolean(false)) {
             return false;
         }
@@ -138,23 +156,38 @@ abstract class ConnectedBed {
      * call's result, or null when the grant is refused at the door.
      */
     JsonNode echo(GatewayProcess gw, String message) {
-        RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + token);
-        ObjectNode params = PolicyServiceProcess.JSON.createObjectNode().put("protocolVersion", "2025-11-25");
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "connected-mode-it").put("version", "1");
-        RawMcpClient.Exchange probe = client.post(client.requestMessage("initialize", params), Map.of());
-        if (probe.status() == 401) {
-            assertTrue(probe.body().contains("unknown grant token"), probe.body());
+        return echo(gw, token, message);
+    }
+
+    JsonNode echo(GatewayProcess gw, String grantToken, String message) {
+        RawMcpClient.Exchange refused = initialize(gw, grantToken);
+        if (refused.status() == 401) {
+            assertTrue(refused.body().contains("unknown grant token"), refused.body());
             return null; // a revoked grant is refused at the door
         }
+        RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + grantToken);
         client.initialize("2025-11-25");
         return client.callTool("echo", Map.of("message", message)).result();
     }
 
+    /** The answer to a 2025-era initialize on the fixture server with {@code grantToken}, from a fresh session. */
+    RawMcpClient.Exchange initialize(GatewayProcess gw, String grantToken) {
+        RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + grantToken);
+        ObjectNode params = PolicyServiceProcess.JSON.createObjectNode().put("protocolVersion", "2025-11-25");
+        params.putObject("capabilities");
+        params.putObject("clientInfo").put("name", "connected-mode-it").put("version", "1");
+        return client.post(client.requestMessage("initialize", params), Map.of());
+    }
+
     void awaitBoth(boolean allowed, GatewayProcess... gateways) {
+        awaitEcho(allowed, token, gateways);
+    }
+
+    /** Awaits (bounded) each gateway allowing, or denying, an echo with {@code grantToken}. */
+    void awaitEcho(boolean allowed, String grantToken, GatewayProcess... gateways) {
         for (GatewayProcess gw : gateways) {
-            await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-                    .untilAsserted(() -> assertEquals(allowed, echoAllowed(gw), gw + " should " + (allowed ? "allow" : "deny")));
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertEquals(allowed,
+                    echoAllowed(gw, grantToken), gw + " should " + (allowed ? "allow" : "deny")));
         }
     }
 

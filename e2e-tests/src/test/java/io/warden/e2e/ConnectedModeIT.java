@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.testsupport.mcp.SdkClient;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,13 @@ class ConnectedModeIT extends ConnectedBed {
         // Allowed on both, with the sealed header opened by the gateway and sent upstream.
         awaitBoth(true, a, b);
         assertEquals("upstream-s3cret", fixture.lastHeaders().get("x-upstream-key"));
+        // The same through an official SDK client (TypeScript, v2): it lists, calls, reads and gets progress.
+        for (GatewayProcess gw : new GatewayProcess[] {a, b}) {
+            SdkClient.Report r = SdkClient.of(SdkClient.Sdk.V2, gw.mcpUrl("fixture"))
+                    .header("Authorization", "Bearer " + token).run();
+            assertTrue(r.ok(), r.raw());
+            assertEquals("hello from v2", r.echoText());
+        }
         await().atMost(WAIT).untilAsserted(() -> assertEquals("1", lastEchoDecision(a).path("policy_version").asText()));
         // Decision events are written in the background: awaited like the rest.
         await().atMost(WAIT).untilAsserted(() -> assertEquals("team", lastEchoDecision(b).path("policy_id").asText()));

@@ -26,6 +26,7 @@ public final class PolicyServiceProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
+    private final String name;
     private final int port;
     private final Map<String, String> settings;
     private final Path workDir;
@@ -35,6 +36,16 @@ public final class PolicyServiceProcess implements AutoCloseable {
 
     public PolicyServiceProcess(int port, Path workDir, String jdbcUrl, String adminKey, String cryptoKey,
                                 String gatewayKey) {
+        this("policy-service", port, workDir, jdbcUrl, adminKey, cryptoKey, gatewayKey);
+    }
+
+    /**
+     * One replica among several on the same database: {@code name} tells their logs apart
+     * ({@code <name>-<start>.log}).
+     */
+    public PolicyServiceProcess(String name, int port, Path workDir, String jdbcUrl, String adminKey, String cryptoKey,
+                                String gatewayKey) {
+        this.name = name;
         this.port = port;
         this.workDir = workDir;
         this.adminKey = adminKey;
@@ -52,10 +63,10 @@ public final class PolicyServiceProcess implements AutoCloseable {
 
     /** Starts it and waits until it is ready. */
     public PolicyServiceProcess start() {
-        process = ManagedProcess.start("policy-service", PackagedApp.command(jar(), settings), workDir, Map.of(),
-                workDir.resolve("policy-service-" + (++starts) + ".log"));
+        process = ManagedProcess.start(name, PackagedApp.command(jar(), settings), workDir, Map.of(),
+                workDir.resolve(name + "-" + (++starts) + ".log"));
         Poll.until(STARTUP, this::ready, () -> !process.isAlive(),
-                () -> "policy-service is not ready on port " + port + "; log:\n" + process.logTail(4000));
+                () -> name + " is not ready on port " + port + "; log:\n" + process.logTail(4000));
         return this;
     }
 
@@ -74,6 +85,27 @@ public final class PolicyServiceProcess implements AutoCloseable {
     /** host:port, as gateways name it in warden.gateway.connected.endpoints. */
     public String endpoint() {
         return "127.0.0.1:" + port;
+    }
+
+    /**
+     * One counter or gauge of {@code /q/metrics} since this process started, e.g.
+     * {@code warden_snapshot_events_total{kind="resumed"}}; 0 when it is not there yet.
+     */
+    public double metric(String series) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new AssertionError("GET /q/metrics → " + r.statusCode());
+            }
+            return r.body().lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                    .map(l -> Double.parseDouble(l.substring(series.length() + 1).strip())).orElse(0.0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** One admin API call; fails unless the status is 2xx. Returns the JSON answer (or null for 204). */
@@ -122,5 +154,10 @@ public final class PolicyServiceProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    @Override
+    public String toString() {
+        return name + " on " + baseUrl();
     }
 }

@@ -3,30 +3,24 @@ package io.warden.policyservice.snapshot;
 import static io.warden.policyservice.testing.Api.admin;
 import static io.warden.policyservice.testing.Api.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import io.warden.api.snapshot.v1.SnapshotServiceGrpc;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.api.snapshot.v1.WatchRequest;
 import io.warden.policyservice.store.Database;
+import io.warden.policyservice.testing.GatewayChannel;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,45 +42,21 @@ class ResumeTest {
 
     @BeforeEach
     void connect() {
-        Metadata auth = new Metadata();
-        auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer " + SnapshotStreamTest.GATEWAY_KEY);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(auth)).build();
+        channel = GatewayChannel.open(GatewayChannel.KEY);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        GatewayChannel.close(channel);
     }
 
     private BlockingQueue<Object> watch(long resumeAfter) {
-        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        SnapshotServiceGrpc.newStub(channel).watch(WatchRequest.newBuilder().setGatewayId("gw-resume")
-                .setResumeAfter(resumeAfter).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(WatchEvent value) {
-                        events.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        events.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        events.add("completed");
-                    }
-                });
-        return events;
+        WatchRequest request = WatchRequest.newBuilder().setGatewayId("gw-resume").setResumeAfter(resumeAfter).build();
+        return GatewayChannel.<WatchEvent>collect(o -> SnapshotServiceGrpc.newStub(channel).watch(request, o));
     }
 
     private static WatchEvent next(BlockingQueue<Object> events) throws InterruptedException {
-        Object event = events.poll(20, TimeUnit.SECONDS);
-        assertNotNull(event, "no event within 20 s");
-        assertTrue(event instanceof WatchEvent, "not an event: " + event);
-        return (WatchEvent) event;
+        return GatewayChannel.next(events, WatchEvent.class);
     }
 
     private long storeRevision() {

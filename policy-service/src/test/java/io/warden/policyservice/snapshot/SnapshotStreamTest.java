@@ -4,15 +4,10 @@ import static io.warden.policyservice.testing.Api.admin;
 import static io.warden.policyservice.testing.Api.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,12 +20,12 @@ import io.warden.api.snapshot.v1.SnapshotServiceGrpc;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.api.snapshot.v1.WatchRequest;
 import io.warden.policyservice.crypto.SecretCipher;
+import io.warden.policyservice.testing.GatewayChannel;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,56 +40,26 @@ class SnapshotStreamTest {
     @Inject
     SecretCipher cipher;
 
-    /** {@code %test.warden.policy.distribution.gateway-keys} (first of two). */
-    static final String GATEWAY_KEY = "test-gateway-key-0123456789abcdef";
-
     private ManagedChannel channel;
-
-    private static Metadata bearer(String key) {
-        Metadata metadata = new Metadata();
-        metadata.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-        return metadata;
-    }
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer(GATEWAY_KEY))).build();
+        channel = GatewayChannel.open(GatewayChannel.KEY);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        GatewayChannel.close(channel);
     }
 
     /** Events of one Watch call, as they arrive. */
     private BlockingQueue<Object> watch(String gateway) {
-        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        SnapshotServiceGrpc.newStub(channel).watch(WatchRequest.newBuilder().setGatewayId(gateway).build(),
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(WatchEvent value) {
-                        events.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        events.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        events.add("completed");
-                    }
-                });
-        return events;
+        return GatewayChannel.<WatchEvent>collect(o -> SnapshotServiceGrpc.newStub(channel)
+                .watch(WatchRequest.newBuilder().setGatewayId(gateway).build(), o));
     }
 
     private static WatchEvent next(BlockingQueue<Object> events) throws InterruptedException {
-        Object event = events.poll(20, TimeUnit.SECONDS);
-        assertNotNull(event, "no event within 20 s");
-        assertTrue(event instanceof WatchEvent, "not an event: " + event);
-        return (WatchEvent) event;
+        return GatewayChannel.next(events, WatchEvent.class);
     }
 
     @Test
@@ -180,10 +145,9 @@ class SnapshotStreamTest {
 
     @Test
     void withoutAGatewayKeyEveryCallIsUnauthenticated() throws Exception {
-        for (Metadata auth : new Metadata[] {new Metadata(), bearer("test-gateway-key-wrong-0123456789"),
-                bearer(io.warden.policyservice.testing.Api.BOOTSTRAP)}) {
-            ManagedChannel bare = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
-                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth)).build();
+        for (String key : new String[] {null, "test-gateway-key-wrong-0123456789",
+                io.warden.policyservice.testing.Api.BOOTSTRAP}) {
+            ManagedChannel bare = GatewayChannel.open(key);
             try {
                 java.util.Iterator<WatchEvent> stream = SnapshotServiceGrpc.newBlockingStub(bare)
                         .withDeadlineAfter(20, TimeUnit.SECONDS).watch(WatchRequest.newBuilder().build());
@@ -191,18 +155,16 @@ class SnapshotStreamTest {
                         StatusRuntimeException.class, stream::hasNext);
                 assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
             } finally {
-                bare.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                GatewayChannel.close(bare);
             }
         }
         // the second configured key works too (rotation)
-        ManagedChannel next = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer("test-gateway-key-next-0123456789")))
-                .build();
+        ManagedChannel next = GatewayChannel.open("test-gateway-key-next-0123456789");
         try {
             assertTrue(SnapshotServiceGrpc.newBlockingStub(next).withDeadlineAfter(20, TimeUnit.SECONDS)
                     .watch(WatchRequest.newBuilder().build()).next().hasSnapshot());
         } finally {
-            next.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            GatewayChannel.close(next);
         }
     }
 

@@ -13,13 +13,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.warden.testsupport.postgres.PostgresResource;
 import io.warden.testsupport.postgres.PostgresServer;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
-import io.restassured.RestAssured;
 import io.warden.api.snapshot.v1.SnapshotServiceGrpc;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.api.snapshot.v1.WatchRequest;
+import io.warden.policyservice.testing.GatewayChannel;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -52,11 +49,7 @@ class StoreOutageTest {
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> as(viewer).get("/api/servers").statusCode() == 200);
         // the change feed listens again: a change made now reaches a new stream
-        Metadata auth = new Metadata();
-        auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-                "Bearer test-gateway-key-0123456789abcdef");
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", RestAssured.port).usePlaintext()
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(auth)).build();
+        ManagedChannel channel = GatewayChannel.open(GatewayChannel.KEY);
         try {
             Iterator<WatchEvent> stream = SnapshotServiceGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(60, TimeUnit.SECONDS).watch(WatchRequest.newBuilder().build());
