@@ -716,6 +716,68 @@ async function pbServerChosen() {
     }
   }
   renderBuilder();
+  await fillShadowGrants(id);
+}
+
+// ---- shadow evaluation --------------------------------------------------------------------------------------------
+
+async function fillShadowGrants(serverId) {
+  const pick = $('shadow-grant');
+  const kept = pick.value;
+  let grants = [];
+  if (serverId) {
+    try { grants = await api('GET', '/api/grants?server=' + encodeURIComponent(serverId)); } catch (ignored) { /* the replay covers every grant */ }
+  }
+  pick.replaceChildren(el('option', { value: '' }, 'every grant of the server'),
+    ...grants.map((g) => el('option', { value: g.id }, g.label + ' (' + g.id + ')')));
+  if (grants.some((g) => g.id === kept)) pick.value = kept;
+  $('shadow-result').hidden = true;
+  $('shadow-status').textContent = '';
+}
+
+const OUTCOME_NAMES = { allowed: 'allowed', denied: 'denied', rate_limited: 'rate-limited', hidden: 'hidden',
+  approval_required: 'needs approval', cannot_tell: 'cannot tell' };
+
+function shadowExample(x) {
+  const what = x.method === 'tools/call' ? x.tool : x.method;
+  const after = x.rule ? ' by ' + x.rule : '';
+  return el('li', { 'data-decision': x.id || '' },
+    el('code', {}, what || '?'), ' (' + (x.grant || '?') + ', ' + when(x.time) + '): was ' + x.recorded
+    + (x.recorded_rule ? ' by ' + x.recorded_rule : '') + '; now ' + (OUTCOME_NAMES[x.outcome] || x.outcome) + after
+    + (x.message ? ' — “' + x.message + '”' : '') + (x.reason ? ' — ' + x.reason : ''));
+}
+
+async function runShadow() {
+  const server = $('pb-server').value;
+  const status = $('shadow-status');
+  $('shadow-result').hidden = true;
+  if (!server) { status.textContent = 'Choose a server first.'; return; }
+  let policy;
+  try { policy = JSON.parse($('pb-json').value); } catch (e) { status.textContent = 'The JSON does not parse: ' + e.message; return; }
+  status.textContent = 'Replaying the last day of decisions…';
+  $('shadow-run').disabled = true;
+  try {
+    const r = await api('POST', '/api/shadow-evaluations', { server, grant: $('shadow-grant').value || null, policy });
+    status.textContent = '';
+    $('shadow-summary').textContent = 'Replayed ' + r.evaluated + ' decisions from ' + when(r.from) + ' to ' + when(r.to)
+      + ': ' + r.unchanged + ' unchanged, ' + r.changed + ' changed, ' + r.cannot_tell_count + ' cannot tell'
+      + (r.skipped ? ' (' + r.skipped + ' skipped: no policy decided them)' : '') + '.';
+    $('shadow-changes').tBodies[0].replaceChildren(...r.changes.map((c) => el('tr', { 'data-from': c.from, 'data-to': c.to },
+      el('td', {}, OUTCOME_NAMES[c.from] || c.from), el('td', {}, el('strong', {}, OUTCOME_NAMES[c.to] || c.to)),
+      el('td', { class: 'num' }, String(c.count)), el('td', {}, el('ul', { class: 'examples' }, ...c.examples.map(shadowExample))))));
+    $('shadow-changes').hidden = r.changes.length === 0;
+    $('shadow-no-changes').hidden = r.changes.length > 0 || r.evaluated === 0;
+    $('shadow-cannot-tell').hidden = r.cannot_tell.length === 0;
+    $('shadow-cannot-tell-list').replaceChildren(...r.cannot_tell.map(shadowExample));
+    $('shadow-notes').replaceChildren(...(r.evaluated === 0 ? ['No decision was recorded for this server in the last 24 hours.'] : [])
+      .concat(r.notes).map((n) => el('li', {}, n)));
+    $('shadow-result').hidden = false;
+  } catch (e) {
+    if (e.problem.errors && e.status === 422) showValidity(false, e.problem.errors.map((x) => ({ ...x, pointer: (x.pointer || '').replace(/^\/policy/, '') })));
+    status.textContent = describe(e);
+  } finally {
+    $('shadow-run').disabled = false;
+  }
 }
 
 async function loadRecommended() {
@@ -931,6 +993,7 @@ async function renderGrants() {
       el('td', { class: 'buttons' }, pick,
         el('button', { type: 'button', class: 'secondary small', 'data-needs': 'policy_manager', disabled: !active,
           onclick: () => attachPolicy(g, pick.value) }, 'Attach')),
+      el('td', { class: 'usage' }, '…'),
       el('td', {}, when(g.created_at), g.rotated_at ? el('div', { class: 'muted' }, 'rotated ' + when(g.rotated_at)) : null),
       el('td', { class: 'buttons' },
         active ? el('button', { type: 'button', class: 'secondary small', 'data-needs': 'admin', onclick: () => grantAction(g, 'rotate') }, 'Rotate') : null,
@@ -939,8 +1002,31 @@ async function renderGrants() {
   }));
   $('grants-empty').hidden = state.grants.length > 0;
   applyRole();
+  renderUsage(); // not awaited: the table is usable while audit-service answers
   for (const b of document.querySelectorAll('#grants-table button[data-needs="policy_manager"]')) {
     if (b.closest('tr').querySelector('.badge').textContent !== 'active') b.disabled = true;
+  }
+}
+
+/** Calls in the last 24 h and last use per grant, from audit-service through policy-service. */
+async function renderUsage() {
+  const note = $('grants-usage-note');
+  let usage = null;
+  try {
+    usage = (await api('GET', '/api/console/grant-usage')).grants;
+    note.hidden = true;
+  } catch (e) {
+    note.textContent = e.status === 503 ? 'Usage needs audit-service, which policy-service is not configured to read'
+      + ' (warden.policy.audit-service.url and .api-key).' : 'Usage unavailable. ' + describe(e);
+    note.hidden = false;
+  }
+  for (const row of document.querySelectorAll('#grants-table tr[data-grant]')) {
+    const cell = row.querySelector('td.usage');
+    const u = usage && usage[row.dataset.grant];
+    if (!u) { cell.replaceChildren('—'); continue; }
+    cell.replaceChildren(el('span', { class: 'calls' }, u.calls + (u.calls === 1 ? ' call' : ' calls')),
+      u.refused ? el('span', { class: 'muted' }, ', ' + u.refused + ' refused') : null,
+      el('div', { class: 'muted last-used' }, u.last_used ? 'last used ' + when(u.last_used) : 'never used'));
   }
 }
 
@@ -1114,6 +1200,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('pb-load').addEventListener('click', loadCurrent);
   $('pb-recommended').addEventListener('click', loadRecommended);
   $('pb-save').addEventListener('click', savePolicy);
+  $('shadow-run').addEventListener('click', runShadow);
   $('pb-json').addEventListener('input', jsonEdited);
   $('pb-default').addEventListener('change', (e) => { state.pb.policy.default = e.target.value; modelChanged(true); });
   $('pb-hide').addEventListener('input', (e) => {
