@@ -58,6 +58,9 @@ public final class WholeSystem {
     private final Duration warmup;
     private final Duration measure;
     private final int streams;
+    private final List<String> only;
+    private final Duration initialWarmup;
+    private final Duration idle;
     private final Path dir;
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -65,8 +68,12 @@ public final class WholeSystem {
     private Process nginx;
     private Stack stack;
 
-    private WholeSystem(List<Integer> workers, Duration warmup, Duration measure, int streams, Path dir) {
+    private WholeSystem(List<Integer> workers, Duration warmup, Duration measure, int streams, List<String> only, Duration initialWarmup,
+                        Duration idle, Path dir) {
         this.workers = workers;
+        this.only = only;
+        this.initialWarmup = initialWarmup;
+        this.idle = idle;
         this.warmup = warmup;
         this.measure = measure;
         this.streams = streams;
@@ -78,6 +85,9 @@ public final class WholeSystem {
         Duration warmup = Duration.ofSeconds(5);
         Duration measure = Duration.ofSeconds(10);
         int streams = 1000;
+        List<String> only = List.of("direct", "nginx", "warden");
+        Duration initialWarmup = Duration.ofSeconds(10);
+        Duration idle = Duration.ofSeconds(10);
         Path dir = Path.of("target", "whole-system");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -85,15 +95,18 @@ public final class WholeSystem {
                 case "--warmup" -> warmup = Duration.ofSeconds(Long.parseLong(args[++i]));
                 case "--measure" -> measure = Duration.ofSeconds(Long.parseLong(args[++i]));
                 case "--streams" -> streams = Integer.parseInt(args[++i]);
+                case "--initial-warmup" -> initialWarmup = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--idle" -> idle = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--targets" -> only = List.of(args[++i].split(","));
                 case "--dir" -> dir = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: WholeSystem [--workers 1,8,32] [--warmup 5] [--measure 10] [--streams 1000]"
-                            + " [--dir target/whole-system]   (unknown " + args[i] + ")");
+                            + " [--targets direct,nginx,warden] [--initial-warmup 10] [--idle 10] [--dir target/whole-system]   (unknown " + args[i] + ")");
                     System.exit(2);
                 }
             }
         }
-        WholeSystem bench = new WholeSystem(workers, warmup, measure, streams, dir);
+        WholeSystem bench = new WholeSystem(workers, warmup, measure, streams, only, initialWarmup, idle, dir);
         int status;
         try {
             status = bench.run(args);
@@ -113,9 +126,11 @@ public final class WholeSystem {
                 EchoUpstream.class.getName(), "--threads", "1"), dir, dir.resolve("echo-upstream.log"),
                 line -> line.startsWith(EchoUpstream.READY_PREFIX) ? line.substring(EchoUpstream.READY_PREFIX.length()) : null);
         int echoPort = Integer.parseInt(echo.awaitReady(Duration.ofSeconds(60)).trim());
-        int nginxPort = startNginx(echoPort);
+        int nginxPort = only.contains("nginx") ? startNginx(echoPort) : 0;
         stack = Stack.start(Stack.Options.of(dir.resolve("stack"), 3)
-                .withGatewaySettings(Map.of("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100)))
+                .withGatewaySettings(Map.of("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100),
+                        // the memory phase opens all its sessions within a minute or two
+                        "warden.gateway.limits.max-sessions-per-grant-per-minute", String.valueOf(2 * streams + 600)))
                 .withJvmOptions(List.of("-Xmx512m")));
         ApiClient admin = stack.admin();
         admin.call("POST", "/api/servers", ApiClient.JSON.createObjectNode().put("id", "echo").put("name", "Echo upstream")
@@ -124,22 +139,26 @@ public final class WholeSystem {
         String token = admin.call("POST", "/api/grants", ApiClient.JSON.createObjectNode().put("id", "bench")
                 .put("label", "bench").put("server", "echo").put("policy", "bench").toString()).path("token").asText();
         System.out.printf("processes: echo upstream pid %d, nginx pid %d, gateways %s, balancer in this JVM (pid %d)%n",
-                echo.pid(), nginx.pid(), stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
+                echo.pid(), nginx == null ? -1 : nginx.pid(), stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
                 ProcessHandle.current().pid());
 
         List<Target> targets = List.of(
                 new Target("direct", echoPort, "/mcp", null, Target.Era.MODERN, null),
                 new Target("nginx", nginxPort, "/mcp", null, Target.Era.MODERN, null),
-                new Target("warden", stack.balancer().port(), "/mcp/echo", token, Target.Era.MODERN, null));
+                new Target("warden", stack.balancer().port(), "/mcp/echo", token, Target.Era.MODERN, null))
+                .stream().filter(t -> only.contains(t.label())).toList();
         // The grant reaches the gateways through the snapshot stream; then JIT warm-up of every path.
         for (Target t : targets) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             LoadRun.Result r;
             do {
-                r = once(t, 8, Duration.ofSeconds(3), Duration.ofSeconds(10));
+                r = once(t, 8, Duration.ofSeconds(3), initialWarmup);
             } while (!r.valid() && System.nanoTime() < deadline);
             System.out.printf(Locale.ROOT, "warm-up %-6s: %.0f calls/s%s%n", t.label(), r.throughput(),
                     r.valid() ? "" : "  ERROR " + r.firstError());
+        }
+        if (!idle.isZero()) {
+            idleCost();
         }
 
         System.out.println();
@@ -225,11 +244,29 @@ public final class WholeSystem {
     }
 
     private long nginxTicks() {
+        if (nginx == null) {
+            return 0;
+        }
         long t = CpuTime.ticks(nginx.pid());
         for (ProcessHandle h : nginx.descendants().toList()) {
             t += CpuTime.ticks(h.pid());
         }
         return t;
+    }
+
+    /** What the parts cost with no calls at all: heartbeats, keep-alives, polling loops, timers. */
+    private void idleCost() throws InterruptedException {
+        long[] a = ticks();
+        long start = System.nanoTime();
+        Thread.sleep(idle.toMillis()); // the measured period itself: nothing runs in this JVM meanwhile
+        long[] b = ticks();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        String[] names = {"upstream", "nginx", "3 gateways", "balancer", "Redis", "Kafka", "audit-service", "policy-service"};
+        StringBuilder line = new StringBuilder("idle for " + idle.toSeconds() + " s, CPU ms per second:");
+        for (int i = 0; i < names.length; i++) {
+            line.append(String.format(Locale.ROOT, " %s %.1f,", names[i], (b[i] - a[i]) * 10.0 / seconds));
+        }
+        System.out.println(line.substring(0, line.length() - 1));
     }
 
     // ---- one measured run
@@ -338,59 +375,78 @@ public final class WholeSystem {
 
     // ---- memory per open SSE stream
 
+    /** Sessions set up at once while opening the streams (one at a time took ~4 minutes for 1,000 on a busy machine). */
+    private static final int STREAM_SETUP_LANES = 32;
+
     private void streamMemory() throws Exception {
         String token = stack.demoToken();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxInitialLineLength(8192),
-                new PoolOptions().setHttp1MaxSize(streams + 10));
+                new PoolOptions().setHttp1MaxSize(streams + STREAM_SETUP_LANES + 10));
         String path = "/mcp/" + Stack.DEMO_SERVER;
         long before = gatewaysRssAfterGc();
-        List<HttpClientResponse> open = new ArrayList<>();
-        int failed = 0;
-        for (int i = 0; i < streams; i++) {
-            try {
-                String session = initialize(client, path, token);
-                HttpClientResponse sse = client.request(new RequestOptions().setMethod(HttpMethod.GET)
-                                .setHost("127.0.0.1").setPort(stack.balancer().port()).setURI(path)
-                                .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream")
-                                .putHeader("Mcp-Session-Id", session).putHeader("MCP-Protocol-Version", "2025-11-25"))
-                        .compose(req -> req.send()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-                if (sse.statusCode() == 200) {
-                    sse.pause();
-                    open.add(sse);
-                } else {
-                    failed++;
-                }
-            } catch (Exception e) {
-                failed++;
-            }
+        List<HttpClientResponse> open = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(streams);
+        long started = System.nanoTime();
+        List<Future<Void>> lanes = new ArrayList<>();
+        for (int i = 0; i < Math.min(STREAM_SETUP_LANES, streams); i++) {
+            lanes.add(lane(client, path, token, left, open, failed));
         }
+        Future.join(lanes).toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
+        double setupSeconds = (System.nanoTime() - started) / 1e9;
         long after = gatewaysRssAfterGc();
         double mibPerK = (after - before) / 1024.0 / 1024.0 * 1000.0 / Math.max(1, open.size());
         System.out.println();
-        System.out.printf(Locale.ROOT, "SSE streams: %d open through the balancer (%d failed); 3 gateways' RSS after a GC "
-                        + "%.1f MiB → %.1f MiB: %.1f MiB per 1,000 open streams%n", open.size(), failed,
-                before / 1048576.0, after / 1048576.0, mibPerK);
+        System.out.printf(Locale.ROOT, "SSE streams: %d open through the balancer (%d failed; set up %d at a time in %.1f s);"
+                        + " 3 gateways' RSS after a GC %.1f MiB → %.1f MiB: %.1f MiB per 1,000 open streams%n", open.size(),
+                failed.get(), STREAM_SETUP_LANES, setupSeconds, before / 1048576.0, after / 1048576.0, mibPerK);
         client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    private String initialize(HttpClient client, String path, String token) throws Exception {
+    /** Opens sessions with their GET streams one after another until {@code left} runs out; never fails. */
+    private Future<Void> lane(HttpClient client, String path, String token, java.util.concurrent.atomic.AtomicInteger left,
+                              List<HttpClientResponse> open, java.util.concurrent.atomic.AtomicInteger failed) {
+        if (left.getAndDecrement() <= 0) {
+            return Future.succeededFuture();
+        }
+        return initialize(client, path, token)
+                .compose(session -> client.request(new RequestOptions().setMethod(HttpMethod.GET)
+                                .setHost("127.0.0.1").setPort(stack.balancer().port()).setURI(path)
+                                .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream")
+                                .putHeader("Mcp-Session-Id", session).putHeader("MCP-Protocol-Version", "2025-11-25")
+                                .setTimeout(30_000))
+                        .compose(req -> req.send()))
+                .map(sse -> {
+                    if (sse.statusCode() == 200) {
+                        sse.pause();
+                        open.add(sse);
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                    return (Void) null;
+                })
+                .otherwise(t -> {
+                    failed.incrementAndGet();
+                    return null;
+                })
+                .compose(v -> lane(client, path, token, left, open, failed));
+    }
+
+    private Future<String> initialize(HttpClient client, String path, String token) {
         Buffer body = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
                 + "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench-streams\",\"version\":\"1\"}}}");
         RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                 .setPort(stack.balancer().port()).setURI(path).putHeader("Authorization", "Bearer " + token)
-                .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream");
-        String session = client.request(ro).compose(req -> req.send(body))
-                .compose(resp -> resp.body().map(b -> resp.getHeader("Mcp-Session-Id")))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        if (session == null) {
-            throw new IOException("no session");
-        }
+                .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
+                .setTimeout(30_000);
         Buffer initialized = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-        client.request(new RequestOptions(ro).putHeader("Mcp-Session-Id", session)
-                        .putHeader("MCP-Protocol-Version", "2025-11-25"))
-                .compose(req -> req.send(initialized)).compose(HttpClientResponse::body)
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        return session;
+        return client.request(ro).compose(req -> req.send(body))
+                .compose(resp -> resp.body().map(b -> resp.getHeader("Mcp-Session-Id")))
+                .compose(session -> session == null ? Future.failedFuture("no session")
+                        : client.request(new RequestOptions(ro).putHeader("Mcp-Session-Id", session)
+                                        .putHeader("MCP-Protocol-Version", "2025-11-25"))
+                                .compose(req -> req.send(initialized)).compose(HttpClientResponse::body)
+                                .map(b -> session));
     }
 
     private long gatewaysRssAfterGc() throws IOException {
