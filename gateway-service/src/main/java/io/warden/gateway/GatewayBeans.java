@@ -175,7 +175,8 @@ public class GatewayBeans {
                         .setMaxInitialLineLength(8192)
                         // Idle connections are closed by the gateway before a typical server would (Node: 5 s).
                         .setKeepAliveTimeout((int) Math.max(1, limits.upstreamKeepAliveTimeout().toSeconds())),
-                limits.upstreamPoolSize(), limits.maxConcurrentStreams());
+                limits.upstreamPoolSize(), limits.maxConcurrentStreams(), config.upstreamHttp2().maxConnections(),
+                config.upstreamHttp2().maxStreamsPerConnection());
         SessionKeyPolicy.Choice keys = SessionKeyPolicy.choose(config.session().keys(), sharesState(config),
                 config.session().allowEphemeralKey(), config.session().ttl(), clock);
         if (keys.warning() != null) {

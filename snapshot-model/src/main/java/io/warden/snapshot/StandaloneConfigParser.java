@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * files it names.
  *
  * <pre>
- * servers:  [{id, name, url, era: auto|modern|legacy|dual|http+sse, headers: {H: "value or ${ENV}"}, categories}]
+ * servers:  [{id, name, url, era: auto|modern|legacy|dual|http+sse, http2: false|true, headers: {H: "value or ${ENV}"},
+ *             categories}]
  * grants:   [{id, label, server, token_hash: "sha256:…", policy, tags: {k: v}}]
  * policies: {id: {…policy document…} | {file: "relative/path.json"}}
  * </pre>
@@ -52,7 +53,7 @@ public final class StandaloneConfigParser {
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> TOP = Set.of("servers", "grants", "policies");
-    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "era", "headers", "categories");
+    private static final Set<String> SERVER_FIELDS = Set.of("id", "name", "url", "era", "http2", "headers", "categories");
     private static final Set<String> GRANT_FIELDS = Set.of("id", "label", "server", "token_hash", "policy", "tags");
 
     public sealed interface Result permits Parsed, Invalid {}
@@ -246,11 +247,21 @@ public final class StandaloneConfigParser {
                     problems.add(at + "/era", "unknown era \"" + e.asText() + "\" (expected " + EraPin.spellings() + ")");
                 }
             }
+            // Optional, absent in older files: HTTP/1.1, as before.
+            boolean http2 = false;
+            JsonNode h2 = s.get("http2");
+            if (h2 != null && !h2.isNull()) {
+                if (h2.isBoolean()) {
+                    http2 = h2.booleanValue();
+                } else {
+                    problems.add(at + "/http2", "expected true or false");
+                }
+            }
             if (id != null && out.containsKey(id)) {
                 problems.add(at + "/id", "duplicate server id \"" + id + "\"");
             } else if (id != null && uri != null && era != null) {
                 String name = s.path("name").isTextual() ? s.get("name").asText() : id;
-                out.put(id, new UpstreamServer(id, name, uri, headers, categories, era));
+                out.put(id, new UpstreamServer(id, name, uri, headers, categories, era).withHttp2(http2));
             }
         }
         return out;

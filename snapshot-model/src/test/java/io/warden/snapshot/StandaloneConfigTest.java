@@ -1,6 +1,7 @@
 package io.warden.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,27 @@ class StandaloneConfigTest {
         assertEquals(List.of(
                 "/servers/0/era: unknown era \"future\" (expected auto, modern, legacy, dual, http+sse)",
                 "/servers/1/era: unknown era \"7\" (expected auto, modern, legacy, dual, http+sse)"), problems);
+    }
+
+    @Test
+    void readsTheOptionalHttp2FlagAndKeepsOlderFilesOnHttp1() throws IOException {
+        Path config = write("warden.yaml", """
+                servers:
+                  - {id: h2, url: "http://127.0.0.1:1/mcp", http2: true}
+                  - {id: plain, url: "http://127.0.0.1:2/mcp", http2: false}
+                  - {id: old, url: "http://127.0.0.1:3/mcp"}
+                """);
+        GatewaySnapshot s = assertInstanceOf(StandaloneConfigParser.Parsed.class, parser.parse(config)).snapshot();
+        assertTrue(s.server("h2").orElseThrow().http2());
+        assertFalse(s.server("plain").orElseThrow().http2());
+        assertFalse(s.server("old").orElseThrow().http2(), "a file without the field stays on HTTP/1.1");
+
+        Path bad = write("bad.yaml", """
+                servers:
+                  - {id: s1, url: "http://127.0.0.1:1/mcp", http2: "yes"}
+                """);
+        assertEquals(List.of("/servers/0/http2: expected true or false"),
+                assertInstanceOf(StandaloneConfigParser.Invalid.class, parser.parse(bad)).problems());
     }
 
     @Test

@@ -31,6 +31,9 @@ public interface GatewayConfig {
 
     Limits limits();
 
+    /** HTTP/2 to upstream servers marked {@code http2: true}. */
+    UpstreamHttp2 upstreamHttp2();
+
     Session session();
 
     Http http();
@@ -267,6 +270,23 @@ public interface GatewayConfig {
          */
         @WithDefault("1024")
         int upstreamPoolSize();
+    }
+
+    interface UpstreamHttp2 {
+        /**
+         * HTTP/2 connections the pod opens to one upstream origin for long-lived streams (GET streams, HTTP+SSE
+         * channels), shared by every event loop. With {@code max-streams-per-connection} it bounds the streams to that
+         * origin; beyond it a new stream gets 503 with Retry-After before anything is sent upstream.
+         */
+        @WithDefault("100")
+        int maxConnections();
+
+        /**
+         * Streams multiplexed on one HTTP/2 connection, for streams and calls alike. The upstream's own
+         * SETTINGS_MAX_CONCURRENT_STREAMS lowers it when smaller (commonly 100 to 250): keep this at or below it.
+         */
+        @WithDefault("100")
+        int maxStreamsPerConnection();
     }
 
     interface Session {

@@ -8,11 +8,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
  * What one pod lends out, decided before anything is sent upstream: long-lived streams (standalone GET streams and
- * HTTP+SSE upstream channels, each on a connection of its own), calls in flight (every POST and DELETE, including a
+ * HTTP+SSE upstream channels, each on a connection of its own or multiplexed on an HTTP/2 one), the descriptors they
+ * hold and the stream slots of each origin's HTTP/2 connections, calls in flight (every POST and DELETE, including a
  * POST whose answer turns into SSE, on the call pool), streams per grant, sessions created or ended per grant per
  * minute, and sessions ended (revocations held until the sessions' expiry) per grant. A refusal names the setting that ran out, so the client can be told exactly what to wait for.
  *
@@ -39,6 +41,37 @@ final class Budgets {
         }
     }
 
+    /**
+     * How a stream reaches its upstream, which decides what else it must fit in besides the stream budgets. Over
+     * HTTP/1.1 a stream has a connection of its own: two descriptors (the client's and the upstream's). Multiplexed over
+     * HTTP/2 it takes one of {@code connections × perConnection} stream slots of its origin and one descriptor; the
+     * origin's {@code connections} descriptors are held while any stream to it is open (the client may open them all,
+     * however it spreads the streams). {@code mayFallBack}: the upstream may still choose HTTP/1.1 (ALPN), so the stream
+     * is charged two descriptors, as over HTTP/1.1.
+     */
+    record Lane(String origin, int connections, int perConnection, boolean mayFallBack) {
+        /** A connection of its own (HTTP/1.1), or no upstream connection counted apart from the client's. */
+        static final Lane OWN_CONNECTION = new Lane(null, 0, 0, true);
+
+        static Lane multiplexed(String origin, int connections, int perConnection, boolean mayFallBack) {
+            return new Lane(origin, Math.max(1, connections), Math.max(1, perConnection), mayFallBack);
+        }
+
+        boolean multiplexed() {
+            return origin != null;
+        }
+
+        /** Stream slots of the origin's connections. */
+        int capacity() {
+            return (int) Math.min(Integer.MAX_VALUE, (long) connections * perConnection);
+        }
+
+        /** Descriptors of the stream itself, not counting shared connections. */
+        int descriptors() {
+            return mayFallBack ? 2 : 1;
+        }
+    }
+
     /** A permit or the reason there is none. */
     record Taken(Permit permit, Refusal refusal) {
         boolean granted() {
@@ -58,7 +91,11 @@ final class Budgets {
     private final BufferBudget buffers;
     private final ProxyMetrics metrics;
     private final LongSupplier nanoTime;
+    private final long maxStreamDescriptors;
     private final AtomicInteger calls = new AtomicInteger();
+    /** Descriptors held by streams: their client connections, own upstream connections and shared HTTP/2 ones. */
+    private final AtomicLong streamDescriptors = new AtomicLong();
+    private final Map<String, AtomicInteger> multiplexedPerOrigin = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> streamsPerGrant = new ConcurrentHashMap<>();
     private final Map<String, Window> sessionWindows = new ConcurrentHashMap<>();
 
@@ -66,6 +103,15 @@ final class Budgets {
 
     Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute,
             int maxRevocationsPerGrant, long maxBufferedBytes, ProxyMetrics metrics, LongSupplier nanoTime) {
+        this(maxStreams, maxStreamsPerGrant, maxCalls, maxSessionsPerGrantPerMinute, maxRevocationsPerGrant,
+                maxBufferedBytes, Long.MAX_VALUE, metrics, nanoTime);
+    }
+
+    /** @param maxStreamDescriptors file descriptors streams may hold in all ({@link #streamDescriptors}) */
+    Budgets(int maxStreams, int maxStreamsPerGrant, int maxCalls, int maxSessionsPerGrantPerMinute,
+            int maxRevocationsPerGrant, long maxBufferedBytes, long maxStreamDescriptors, ProxyMetrics metrics,
+            LongSupplier nanoTime) {
+        this.maxStreamDescriptors = maxStreamDescriptors;
         this.maxRevocationsPerGrant = maxRevocationsPerGrant;
         this.buffers = new BufferBudget(maxBufferedBytes);
         metrics.bufferedBytes(buffers, BufferBudget::used);
@@ -77,8 +123,17 @@ final class Budgets {
         this.nanoTime = nanoTime;
     }
 
-    /** A long-lived stream for {@code grantId} to {@code server}: the pod's stream budget and the grant's. */
+    /** A long-lived stream on a connection of its own (or none upstream): the pod's stream budget and the grant's. */
     Taken stream(String server, String grantId) {
+        return stream(server, grantId, Lane.OWN_CONNECTION);
+    }
+
+    /**
+     * A long-lived stream for {@code grantId} to {@code server} over {@code lane}: the pod's stream budget, the grant's,
+     * the stream slots of the origin's HTTP/2 connections, and the descriptors streams may hold. Each is checked before
+     * anything is sent, so a stream never waits upstream for a slot or a connection.
+     */
+    Taken stream(String server, String grantId, Lane lane) {
         if (!buffers.hasRoom()) {
             return refused(server, buffersExhausted());
         }
@@ -97,13 +152,47 @@ final class Budgets {
                     "This grant already holds " + maxStreamsPerGrant + " open streams on this gateway"
                             + " (max-streams-per-grant); close one or retry later", 503, 5));
         }
+        AtomicInteger slots = lane.multiplexed() ? multiplexedPerOrigin.computeIfAbsent(lane.origin(), o -> new AtomicInteger())
+                : null;
+        long cost = lane.descriptors();
+        if (slots != null) {
+            int n = slots.incrementAndGet();
+            if (n > lane.capacity()) {
+                slots.decrementAndGet();
+                mine.decrementAndGet();
+                pod.decrementAndGet();
+                return refused(server, new Refusal("http2_streams_exhausted", "http2-max-connections",
+                        "The upstream's HTTP/2 connections carry as many streams as they may (http2-max-connections × "
+                                + "http2-max-streams-per-connection = " + lane.capacity() + "); retry shortly", 503, 5));
+            }
+            // The first stream to the origin holds its connections for every stream after it.
+            cost += n == 1 ? lane.connections() : 0;
+        }
+        if (streamDescriptors.addAndGet(cost) > maxStreamDescriptors) {
+            release(lane, slots, streamDescriptors, cost);
+            mine.decrementAndGet();
+            pod.decrementAndGet();
+            return refused(server, new Refusal("files_exhausted", "max-concurrent-streams",
+                    "This gateway's open-file limit leaves no descriptor for another stream (" + maxStreamDescriptors
+                            + " for streams); retry shortly", 503, 5));
+        }
         AtomicInteger open = metrics.serverStreams(server);
         open.incrementAndGet();
         return new Taken(new Permit(() -> {
             open.decrementAndGet();
+            release(lane, slots, streamDescriptors, lane.descriptors());
             mine.decrementAndGet();
             pod.decrementAndGet();
         }), null);
+    }
+
+    /** Gives back a stream's descriptors and slot, and the origin's connections with its last stream. */
+    private static void release(Lane lane, AtomicInteger slots, AtomicLong descriptors, long own) {
+        long back = own;
+        if (slots != null) {
+            back = lane.descriptors() + (slots.decrementAndGet() == 0 ? lane.connections() : 0);
+        }
+        descriptors.addAndGet(-back);
     }
 
     /** One call in flight (request/response, or answered as SSE), released when its upstream exchange ends. */
@@ -192,17 +281,17 @@ final class Budgets {
     }
 
     /**
-     * The streams this process can hold without taking the descriptors calls need: each stream holds two (the client's
-     * connection and its own upstream connection), each call in flight up to two, plus {@value #FILE_RESERVE} for the
-     * rest. Past the open-file limit a new connection fails, and calls then failed as "unreachable" behind the streams.
-     * {@code fileLimit} unknown (0 or less): the configured value.
+     * The descriptors streams may hold without taking those calls need: the open-file limit less {@value #FILE_RESERVE}
+     * for the rest and up to two per call in flight. A stream over HTTP/1.1 holds two (the client's connection and its
+     * own upstream connection), one over HTTP/2 (plus a share of its origin's connections). Past the open-file limit a
+     * new connection fails, and calls then failed as "unreachable" behind the streams. {@code fileLimit} unknown (0 or
+     * less): no bound.
      */
-    static int streamsWithinFileLimit(int configured, int maxCalls, long fileLimit) {
+    static long streamDescriptors(int maxCalls, long fileLimit) {
         if (fileLimit <= 0) {
-            return configured;
+            return Long.MAX_VALUE;
         }
-        long room = (fileLimit - FILE_RESERVE - 2L * maxCalls) / 2;
-        return (int) Math.max(0, Math.min(configured, room));
+        return Math.max(0, fileLimit - FILE_RESERVE - 2L * maxCalls);
     }
 
     /** This process's open-file limit, or 0 when the JVM cannot tell. */
@@ -218,6 +307,11 @@ final class Budgets {
     /** Calls in flight on this pod now. */
     int callsInFlight() {
         return calls.get();
+    }
+
+    /** Descriptors streams hold now (client connections, own upstream connections, shares of HTTP/2 ones). */
+    long streamDescriptorsHeld() {
+        return streamDescriptors.get();
     }
 
     /** Streams {@code grantId} holds on this pod now. */

@@ -87,19 +87,20 @@ public final class McpProxy {
         this.limiter = limiter;
         this.shared = shared;
         long files = Budgets.openFileLimit();
-        int streams = Budgets.streamsWithinFileLimit(limits.maxConcurrentStreams(), limits.maxCallsInFlight(), files);
-        if (streams < limits.maxConcurrentStreams()) {
-            LOG.warnf("max-concurrent-streams is %d, but this process may open %d files: each stream holds two and calls"
-                            + " in flight (max-calls-in-flight %d) need theirs, so at most %d streams are admitted. Raise the"
-                            + " open-file limit (ulimit -n) to hold more", limits.maxConcurrentStreams(), files,
-                    limits.maxCallsInFlight(), streams);
+        long descriptors = Budgets.streamDescriptors(limits.maxCallsInFlight(), files);
+        if (descriptors < 2L * limits.maxConcurrentStreams()) {
+            LOG.warnf("max-concurrent-streams is %d, but this process may open %d files: calls in flight (max-calls-in-flight"
+                            + " %d) keep theirs, which leaves %d descriptors for streams. A stream over HTTP/1.1 holds two, one"
+                            + " multiplexed over HTTP/2 (servers with http2: true) one, so at most %d HTTP/1.1 streams are"
+                            + " admitted. Raise the open-file limit (ulimit -n) or mark HTTP/2 upstreams to hold more",
+                    limits.maxConcurrentStreams(), files, limits.maxCallsInFlight(), descriptors, descriptors / 2);
         }
-        this.budgets = new Budgets(streams, limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
-                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), limits.maxBufferedBytes(), metrics,
-                System::nanoTime);
-        UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, limits);
+        this.budgets = new Budgets(limits.maxConcurrentStreams(), limits.maxStreamsPerGrant(), limits.maxCallsInFlight(),
+                limits.maxSessionsPerGrantPerMinute(), limits.maxRevocationsPerGrant(), limits.maxBufferedBytes(),
+                descriptors, metrics, System::nanoTime);
+        UpstreamCalls calls = new UpstreamCalls(vertx, ownCalls, upstream, limits);
         this.bridge = new EraBridge(this, vertx, calls, new UpstreamEras(calls, metrics, limits.eraProbeTtl(), System::nanoTime),
-                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, limits, budgets));
+                new LegacySessions(calls, System::nanoTime), new SseUpstreams(vertx, calls, upstream, limits, budgets));
     }
 
     /** Calls that policy holds for approval go to {@code flow} from now on. */
@@ -542,18 +543,19 @@ public final class McpProxy {
     }
 
     /**
-     * Takes the exchange's budget (a GET is a long-lived stream on a connection of its own; anything else is a call in
-     * flight on the call pool), then sends the request upstream and hands the answer to a {@link Relay}. A refusal is
+     * Takes the exchange's budget (a GET is a long-lived stream on a connection of its own, or on a stream slot of the
+     * stream client's HTTP/2 connections; anything else is a call in flight on the call clients), then sends the request upstream and hands the answer to a {@link Relay}. A refusal is
      * answered before anything leaves for the upstream.
      */
     void send(Exchange ex, HttpMethod method, Buffer body) {
         boolean stream = method == HttpMethod.GET;
-        Budgets.Taken taken = stream ? budgets.stream(ex.serverTag(), ex.grant.id()) : budgets.call(ex.serverTag());
+        Budgets.Taken taken = stream ? budgets.stream(ex.serverTag(), ex.grant.id(), upstream.lane(ex.server))
+                : budgets.call(ex.serverTag());
         if (!taken.granted()) {
             refuse(ex, taken.refusal());
             return;
         }
-        sendAdmitted(ex, method, body, stream ? upstream.streams() : upstream.current(), taken.permit(), false);
+        sendAdmitted(ex, method, body, stream ? upstream.streams(ex.server) : upstream.calls(ex.server), taken.permit(), false);
     }
 
     private void sendAdmitted(Exchange ex, HttpMethod method, Buffer body, HttpClient client, Budgets.Permit permit,
@@ -598,7 +600,8 @@ public final class McpProxy {
                     // connection the server had just dropped): the upstream cannot have run it, so it goes once more,
                     // on another connection of the pool or a new one.
                     metrics.upstreamError(ex.serverTag(), "retried_not_written");
-                    Budgets.Taken again = method == HttpMethod.GET ? budgets.stream(ex.serverTag(), ex.grant.id())
+                    Budgets.Taken again = method == HttpMethod.GET
+                            ? budgets.stream(ex.serverTag(), ex.grant.id(), upstream.lane(ex.server))
                             : budgets.call(ex.serverTag());
                     if (!again.granted()) {
                         refuse(ex, again.refusal());

@@ -121,7 +121,15 @@ final class SseUpstreams {
 
     private final Budgets budgets;
 
+    /** Null: every channel on its own connection. */
+    private final UpstreamClients clients;
+
     SseUpstreams(Vertx vertx, UpstreamCalls calls, GatewayConfig.Limits limits, Budgets budgets) {
+        this(vertx, calls, null, limits, budgets);
+    }
+
+    SseUpstreams(Vertx vertx, UpstreamCalls calls, UpstreamClients clients, GatewayConfig.Limits limits, Budgets budgets) {
+        this.clients = clients;
         this.budgets = budgets;
         this.vertx = vertx;
         this.calls = calls;
@@ -140,7 +148,8 @@ final class SseUpstreams {
 
     /** Opens the upstream stream and waits for its endpoint; fails with an {@link UpstreamCalls.Failure}. */
     Future<Channel> open(UpstreamServer server, String grantId, URI sseUrl) {
-        Budgets.Taken taken = budgets.stream(server.id(), grantId);
+        Budgets.Taken taken = budgets.stream(server.id(), grantId,
+                clients == null ? Budgets.Lane.OWN_CONNECTION : clients.lane(server));
         if (!taken.granted()) {
             return Future.failedFuture(new Refused(taken.refusal()));
         }
@@ -156,7 +165,7 @@ final class SseUpstreams {
                 .setIdleTimeout(limits.sseIdleTimeout().toMillis());
         long timer = vertx.setTimer(limits.upstreamResponseTimeout().toMillis(),
                 t -> ch.endpoint.tryFail(new UpstreamCalls.Failure("timeout", null)));
-        calls.client().request(ro).onComplete(ar -> {
+        calls.streamClient(server).request(ro).onComplete(ar -> {
             if (ar.failed()) {
                 ch.endpoint.tryFail(new UpstreamCalls.Failure("unreachable", ar.cause()));
                 return;

@@ -54,12 +54,34 @@ final class UpstreamCalls {
 
     private final Vertx vertx;
     private final HttpClient client;
+    /** The HTTP/2 clients, for servers marked {@code http2}; null: every server over {@link #client}. */
+    private final UpstreamClients http2;
     private final GatewayConfig.Limits limits;
 
     UpstreamCalls(Vertx vertx, HttpClient client, GatewayConfig.Limits limits) {
+        this(vertx, client, null, limits);
+    }
+
+    UpstreamCalls(Vertx vertx, HttpClient client, UpstreamClients http2, GatewayConfig.Limits limits) {
         this.vertx = vertx;
         this.client = client;
+        this.http2 = http2;
         this.limits = limits;
+    }
+
+    /**
+     * The unpooled HTTP/1.1 client, or for an HTTP/2 server the calling loop's HTTP/2 call client: cutting an HTTP/2
+     * request resets only its own stream, so sharing those connections is safe (and an h2c-only server has no other way).
+     */
+    private HttpClient clientFor(UpstreamServer server) {
+        return http2 != null && server.http2() ? http2.calls(server) : client;
+    }
+
+    /** Connection headers do not exist in HTTP/2 (RFC 9113 §8.2.2): sent there, the request would be malformed. */
+    private static void closeAfter(UpstreamServer server, MultiMap h) {
+        if (!server.http2()) {
+            h.set("Connection", "close");
+        }
     }
 
     Future<Reply> post(UpstreamServer server, MultiMap headers, String body) {
@@ -79,6 +101,11 @@ final class UpstreamCalls {
         return client;
     }
 
+    /** The client for the gateway's own long-lived streams to {@code server} (HTTP+SSE channels). */
+    HttpClient streamClient(UpstreamServer server) {
+        return http2 != null && server.http2() ? http2.streams(server) : client;
+    }
+
     Future<Reply> delete(UpstreamServer server, MultiMap headers) {
         return call(server.requestOptions(), server, HttpMethod.DELETE, headers, null);
     }
@@ -88,10 +115,11 @@ final class UpstreamCalls {
         Promise<Boolean> p = Promise.promise();
         RequestOptions ro = UpstreamServer.requestOptions(url).setMethod(HttpMethod.GET)
                 .setConnectTimeout(limits.upstreamConnectTimeout().toMillis());
-        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream").add("Connection", "close");
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream");
+        closeAfter(server, h);
         server.headers().forEach(h::set);
         ro.setHeaders(h);
-        client.request(ro).onComplete(ar -> {
+        clientFor(server).request(ro).onComplete(ar -> {
             if (ar.failed()) {
                 p.tryComplete(false);
                 return;
@@ -133,11 +161,11 @@ final class UpstreamCalls {
         MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         // Never pooled: a probe may cut its connection (a stream it only peeks at, an oversized body), and a cut
         // pooled connection could be handed to the next relayed request.
-        h.set("Connection", "close");
+        closeAfter(server, h);
         server.headers().forEach(h::set);
         RequestOptions ro = base.setMethod(method).setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
                 .setHeaders(h);
-        client.request(ro).onComplete(ar -> {
+        clientFor(server).request(ro).onComplete(ar -> {
             if (ar.failed()) {
                 p.tryFail(new Failure("unreachable", ar.cause()));
                 return;

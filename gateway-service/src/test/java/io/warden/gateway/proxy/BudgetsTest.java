@@ -94,12 +94,70 @@ class BudgetsTest {
     }
 
     @Test
-    void streamsAreCappedSoThatCallsKeepTheirFileDescriptors() {
-        // 20,000 files, 1,024 calls in flight: (20000 - 512 - 2048) / 2 streams at most.
-        assertEquals(8720, Budgets.streamsWithinFileLimit(10_000, 1024, 20_000));
-        assertEquals(5000, Budgets.streamsWithinFileLimit(5000, 1024, 20_000), "a budget that fits is kept");
-        assertEquals(10_000, Budgets.streamsWithinFileLimit(10_000, 1024, 1 << 20));
-        assertEquals(0, Budgets.streamsWithinFileLimit(10_000, 1024, 1024), "no room at all: no streams, calls first");
-        assertEquals(10_000, Budgets.streamsWithinFileLimit(10_000, 1024, 0), "limit unknown: as configured");
+    void streamsLeaveCallsTheirFileDescriptors() {
+        // 20,000 files, 1,024 calls in flight: 20000 - 512 - 2048 descriptors for streams.
+        assertEquals(17_440, Budgets.streamDescriptors(1024, 20_000));
+        assertEquals(0, Budgets.streamDescriptors(1024, 1024), "no room at all: no streams, calls first");
+        assertEquals(Long.MAX_VALUE, Budgets.streamDescriptors(1024, 0), "limit unknown: no bound");
+    }
+
+    @Test
+    void anHttp1StreamHoldsTwoDescriptorsAndAMultiplexedOneOnePlusItsOriginsConnections() {
+        // 20 descriptors for streams; HTTP/2: 2 connections of 3 streams per origin.
+        Budgets b = new Budgets(100, 100, 2, 2, 2, 1 << 20, 20, metrics, now::get);
+        Budgets.Lane h2 = Budgets.Lane.multiplexed("http://127.0.0.1:1", 2, 3, false);
+        java.util.List<Budgets.Permit> held = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Budgets.Taken t = b.stream("s", "g", h2);
+            assertTrue(t.granted(), "stream " + i);
+            held.add(t.permit());
+        }
+        assertEquals(6 + 2, b.streamDescriptorsHeld(), "six streams and the two connections that may carry them");
+        Budgets.Taken seventh = b.stream("s", "g", h2);
+        assertEquals("http2-max-connections", seventh.refusal().setting());
+        assertEquals(503, seventh.refusal().status());
+        assertEquals(5, seventh.refusal().retryAfterSeconds());
+        assertTrue(b.stream("s", "g", Budgets.Lane.multiplexed("http://127.0.0.1:2", 1, 3, false)).granted(),
+                "another origin has its own connections");
+        assertEquals(10, b.streamDescriptorsHeld());
+
+        // 10 left: five HTTP/1.1 streams, then none.
+        for (int i = 0; i < 5; i++) {
+            held.add(b.stream("s", "g", Budgets.Lane.OWN_CONNECTION).permit());
+        }
+        assertEquals(20, b.streamDescriptorsHeld());
+        Budgets.Taken full = b.stream("s", "g", Budgets.Lane.OWN_CONNECTION);
+        assertEquals("files_exhausted", full.refusal().cause());
+        assertEquals("max-concurrent-streams", full.refusal().setting());
+        assertEquals(12, metrics.activeStreams().get(), "a refused stream gives back what it took");
+
+        held.forEach(Budgets.Permit::release);
+        assertEquals(2, b.streamDescriptorsHeld(), "the other origin's stream and its connection");
+        assertEquals(1.0, registry.counter(ProxyMetrics.REFUSALS, "server", "s", "cause", "http2_streams_exhausted").count());
+        assertEquals(1.0, registry.counter(ProxyMetrics.REFUSALS, "server", "s", "cause", "files_exhausted").count());
+    }
+
+    @Test
+    void givingBackMultiplexedStreamsInAnyOrderReturnsToStreamsPlusTheOriginsConnections() {
+        Budgets b = new Budgets(100, 100, 2, 2, 2, 1 << 20, 1000, metrics, now::get);
+        Budgets.Lane h2 = Budgets.Lane.multiplexed("o", 10, 4, false);
+        java.util.List<Budgets.Permit> held = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 200; round++) {
+            if (held.isEmpty() || random.nextBoolean()) {
+                held.add(b.stream("s", "g", h2).permit());
+            } else {
+                held.remove(random.nextInt(held.size())).release();
+            }
+            int n = held.size();
+            assertEquals(n == 0 ? 0 : n + 10, b.streamDescriptorsHeld(), "streams plus the origin's 10 connections");
+        }
+    }
+
+    @Test
+    void anHttpsUpstreamThatMayAnswerHttp1IsChargedAsHttp1() {
+        Budgets b = new Budgets(100, 100, 2, 2, 2, 1 << 20, 1000, metrics, now::get);
+        b.stream("s", "g", Budgets.Lane.multiplexed("https://h:443", 10, 4, true));
+        assertEquals(12, b.streamDescriptorsHeld(), "two of its own, and the origin's ten connections");
     }
 }
