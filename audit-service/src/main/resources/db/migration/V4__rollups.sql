@@ -56,10 +56,21 @@ CREATE TABLE decision_minutes_sequences (
     PRIMARY KEY (minute, instance)
 );
 
+-- Integer steps only (no text, no numeric): it runs once per raw row at the edges of every latency query.
 CREATE FUNCTION warden_latency_bucket(v bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN v IS NULL THEN NULL
                 WHEN v < 100 THEN greatest(v, 0)
-                ELSE v / (10::bigint ^ (length(v::text) - 2))::bigint * (10::bigint ^ (length(v::text) - 2))::bigint
+                WHEN v < 1000 THEN v / 10 * 10
+                WHEN v < 10000 THEN v / 100 * 100
+                WHEN v < 100000 THEN v / 1000 * 1000
+                WHEN v < 1000000 THEN v / 10000 * 10000
+                WHEN v < 10000000 THEN v / 100000 * 100000
+                WHEN v < 100000000 THEN v / 1000000 * 1000000
+                WHEN v < 1000000000 THEN v / 10000000 * 10000000
+                WHEN v < 10000000000 THEN v / 100000000 * 100000000
+                WHEN v < 100000000000 THEN v / 1000000000 * 1000000000
+                WHEN v < 1000000000000 THEN v / 10000000000 * 10000000000
+                ELSE v / 100000000000 * 100000000000
            END
 $$;
 
