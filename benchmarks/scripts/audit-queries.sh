@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Audit query latency over a large decisions table (docs/benchmarks.md, "Audit pipeline"): a private PostgreSQL 15 on a
-# free port, audit-service's own Flyway migrations applied with psql (so the rollup triggers of V4 keep the per-minute
-# rollups exactly as they do under ingest), ROWS decisions inserted over DAYS days in statements of CHUNK rows (spread
+# free port, audit-service's own Flyway migrations applied with psql (so the rollup triggers of V4 keep the rollups
+# exactly as they do under ingest), ROWS decisions inserted over DAYS days in statements of CHUNK rows (spread
 # evenly, 200 grants, 40 tools, 11 outcomes), then the API's reads timed with EXPLAIN ANALYZE, RUNS times each, over the
 # last 24 h (not minute-aligned, so the raw edges are read as the API reads them): one grant's newest page; per-minute
-# outcome counts from the rollups, and the same counted from the raw rows as before V4; the completeness check; top
-# denied tools; calls per grant; latency histograms.
+# outcome counts from the rollup, and the same counted from the raw rows as before V4; the completeness check; from the
+# hourly rollups, top denied tools, calls per grant and the latency histograms.
 # Usage: benchmarks/scripts/audit-queries.sh [ROWS=10000000] [DAYS=10] [RUNS=20] [CHUNK=500000]
 set -euo pipefail
 ROWS=${1:-10000000}
@@ -52,17 +52,21 @@ ON CONFLICT DO NOTHING;"
 done
 psql -c "ANALYZE"
 echo "generated $ROWS decisions over $DAYS days (rollups kept by the V4 triggers) in $(( $(date +%s) - start )) s"
-psql -c "SELECT 'rollup rows: minutes ' || (SELECT count(*) FROM decision_minutes) || ', grants '
-          || (SELECT count(*) FROM decision_minutes_grants) || ', denied ' || (SELECT count(*) FROM decision_minutes_denied)
-          || ', latency ' || (SELECT count(*) FROM decision_minutes_latency) || ', sequences '
-          || (SELECT count(*) FROM decision_minutes_sequences)"
+psql -c "SELECT 'rollup rows: minutes ' || (SELECT count(*) FROM decision_minutes) || ', sequences '
+          || (SELECT count(*) FROM decision_minutes_sequences) || ', hours: grants '
+          || (SELECT count(*) FROM decision_hours_grants) || ', denied ' || (SELECT count(*) FROM decision_hours_denied)
+          || ', latency ' || (SELECT count(*) FROM decision_hours_latency)"
 # The range: the last 24 h up to now, not minute-aligned; a = the first whole minute, b = the end of the last one.
-# Rollups answer [a, b); the raw rows answer [from, a) and [b, to), as AggregateQueries does.
+# Rollups answer [a, b); the raw rows answer [from, a) and [b, to), as AggregateQueries does (HA/HB/HEDGES: the same
+# at whole hours, for the hourly rollups).
 F="(TIMESTAMPTZ '$now' - interval '24 hours' + interval '17.5 seconds')"
 T="(TIMESTAMPTZ '$now' + interval '17.5 seconds')"
 A="date_bin('1 minute', $F, TIMESTAMPTZ 'epoch') + interval '1 minute'"
 B="date_bin('1 minute', $T, TIMESTAMPTZ 'epoch')"
 EDGES="((time >= $F AND time < $A) OR (time >= $B AND time < $T))"
+HA="date_bin('1 hour', $F, TIMESTAMPTZ 'epoch') + interval '1 hour'"
+HB="date_bin('1 hour', $T, TIMESTAMPTZ 'epoch')"
+HEDGES="((time >= $F AND time < $HA) OR (time >= $HB AND time < $T))"
 check_total="SELECT (SELECT sum(n) FROM decision_minutes WHERE minute >= $A AND minute < $B)
                   + (SELECT count(*) FROM decisions WHERE $EDGES) = (SELECT count(*) FROM decisions WHERE time >= $F AND time < $T)"
 echo "rollups + edges equal the raw count over the range: $(psql -c "$check_total")"
@@ -82,17 +86,17 @@ completeness="WITH seen AS (
            WHERE $EDGES AND instance IS NOT NULL AND sequence IS NOT NULL)
         SELECT instance, min(first), max(last), sum(received) FROM seen GROUP BY 1"
 denied_tools="SELECT tool, sum(n) AS c FROM (
-          SELECT tool, n FROM decision_minutes_denied WHERE minute >= $A AND minute < $B AND tool IS NOT NULL
-          UNION ALL SELECT tool, 1 FROM decisions WHERE $EDGES AND outcome = 'denied' AND tool IS NOT NULL) x
+          SELECT tool, n FROM decision_hours_denied WHERE hour >= $HA AND hour < $HB AND tool IS NOT NULL
+          UNION ALL SELECT tool, 1 FROM decisions WHERE $HEDGES AND outcome = 'denied' AND tool IS NOT NULL) x
         GROUP BY 1 ORDER BY c DESC, 1 LIMIT 10"
 grants="SELECT grant_id, outcome, sum(n) FROM (
-          SELECT grant_id, outcome, n FROM decision_minutes_grants WHERE minute >= $A AND minute < $B
-          UNION ALL SELECT grant_id, outcome, 1 FROM decisions WHERE $EDGES) x GROUP BY 1, 2"
+          SELECT grant_id, outcome, n FROM decision_hours_grants WHERE hour >= $HA AND hour < $HB
+          UNION ALL SELECT grant_id, outcome, 1 FROM decisions WHERE $HEDGES) x GROUP BY 1, 2"
 latency="SELECT kind, micros, sum(n) FROM (
-          SELECT kind, micros, n FROM decision_minutes_latency WHERE minute >= $A AND minute < $B
-          UNION ALL SELECT 'gateway', warden_latency_bucket(gateway_micros), 1 FROM decisions WHERE $EDGES
+          SELECT kind, micros, n FROM decision_hours_latency WHERE hour >= $HA AND hour < $HB
+          UNION ALL SELECT 'gateway', warden_latency_bucket(gateway_micros), 1 FROM decisions WHERE $HEDGES
           UNION ALL SELECT 'upstream', warden_latency_bucket(upstream_micros), 1 FROM decisions
-           WHERE $EDGES AND upstream_micros IS NOT NULL) x GROUP BY 1, 2"
+           WHERE $HEDGES AND upstream_micros IS NOT NULL) x GROUP BY 1, 2"
 for q in grant minutes minutes_raw completeness denied_tools grants latency; do
   sql=${!q}
   psql -c "$sql" >/dev/null   # warm the cache once, as a dashboard in use would be

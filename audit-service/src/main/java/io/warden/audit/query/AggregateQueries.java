@@ -54,15 +54,16 @@ public class AggregateQueries {
 
     /**
      * Counts per outcome per bucket over [filter.from, filter.to) (both set), buckets aligned on multiples of the width
-     * since the epoch, empty buckets included. Whole minutes come from the rollups when the width is whole minutes and
-     * the filter is one they keep (server and outcome; a grant from the per-grant rollup).
+     * since the epoch, empty buckets included. Whole minutes come from the per-minute rollup when the width is whole
+     * minutes and the filter names at most a server and outcomes; with a grant, whole hours from the per-grant rollup
+     * when the width is whole hours; anything else from the raw rows (a grant's are found through its index).
      */
     public List<Bucket> outcomesOverTime(DecisionFilter filter, Duration width) throws SQLException {
         List<SqlWhere> wheres = new ArrayList<>();
-        Rollups.Table table = width.toSeconds() % 60 != 0 ? null
-                : Rollups.fits(Rollups.OUTCOMES, filter) ? Rollups.OUTCOMES : Rollups.GRANTS;
-        String rows = Rollups.rows(filter, table, "minute AS t, outcome, n", "time AS t, outcome, 1 AS n", null, null,
-                wheres);
+        Rollups.Table table = width.toSeconds() % 60 == 0 && Rollups.fits(Rollups.OUTCOMES, filter) ? Rollups.OUTCOMES
+                : width.toSeconds() % 3600 == 0 ? Rollups.GRANTS : null;
+        String rows = Rollups.rows(filter, table, table == null ? null : table.timeColumn() + " AS t, outcome, n",
+                "time AS t, outcome, 1 AS n", null, null, wheres);
         String sql = "SELECT date_bin(make_interval(secs => ?), t, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket,"
                 + " outcome, sum(n) FROM " + rows + " GROUP BY 1, 2";
         Map<Instant, Map<String, Long>> found = new TreeMap<>();
@@ -91,7 +92,7 @@ public class AggregateQueries {
 
     /**
      * The most frequent values of a column among denied decisions ({@code outcome = denied}), most frequent first;
-     * from the denied rollup unless the filter names a grant, a policy or text.
+     * from the hourly denied rollup unless the filter names a grant, a policy or text.
      */
     public List<Count> topDenied(DecisionFilter filter, String column, int limit) throws SQLException {
         if (!column.equals("tool") && !column.equals("rule")) {
@@ -122,7 +123,7 @@ public class AggregateQueries {
         return counts;
     }
 
-    /** Decisions per grant, most active first, with the split per outcome; from the per-grant rollup when it fits. */
+    /** Decisions per grant, most active first, with the split per outcome; from the hourly per-grant rollup when it fits. */
     public List<GrantUsage> perGrant(DecisionFilter filter, int limit) throws SQLException {
         List<SqlWhere> wheres = new ArrayList<>();
         String rows = Rollups.rows(filter, Rollups.GRANTS, "grant_id, outcome, n", "grant_id, outcome, 1 AS n", null,
@@ -157,7 +158,7 @@ public class AggregateQueries {
     /**
      * Gateway and upstream latency percentiles (nearest rank) over histograms whose buckets are the latencies rounded
      * down to two significant digits ({@code warden_latency_bucket}: exact below 100 µs, at most 10 % low above):
-     * the latency rollup for whole minutes when the filter is at most a server, the raw rows bucketed the same way
+     * the hourly latency rollup for whole hours when the filter is at most a server, the raw rows bucketed the same way
      * otherwise, so both give the same answer.
      */
     public Map<String, Percentiles> latency(DecisionFilter filter) throws SQLException {

@@ -99,7 +99,7 @@ public class CompletenessQueries {
         long gaps = 0;
         long drops = 0;
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(SQL)) {
-            Rollups.Split split = Rollups.Split.of(from, to);
+            Rollups.Split split = Rollups.Split.of(from, to, 60);
             Timestamp a = Timestamp.from(split.a());
             Timestamp b = Timestamp.from(split.b());
             Timestamp[] values = {a, b, f, a, b, t, f, a, b, t, f, reported, reported, f};

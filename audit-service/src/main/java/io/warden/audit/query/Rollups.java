@@ -7,28 +7,31 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * Where an aggregate reads its rows: the per-minute rollups of migration V4 for the whole UTC minutes of the range, the
- * raw decisions for the partial minutes at either end (at most two minutes of rows, through the time index), or the
+ * Where an aggregate reads its rows: the rollups of migration V4 (per minute or per hour) for the whole UTC minutes or
+ * hours of the range, the raw decisions for the partial ones at either end (through the time index), or the
  * raw decisions alone when the filter asks for something the rollup does not keep (free text, a policy, a dimension
  * the table lacks). Either way the statement sees rows of the same shape, each with a count {@code n}: a rollup row
  * counts many decisions, a raw row one.
  */
 final class Rollups {
 
-    /** A rollup table and the filter dimensions it keeps (of server, grant, tool, rule, outcome). */
-    record Table(String name, Set<String> dimensions) {
+    /**
+     * A rollup table: its time column (the start of its UTC minute or hour), that period in seconds, and the filter
+     * dimensions it keeps (of server, grant, tool, rule, outcome).
+     */
+    record Table(String name, String timeColumn, long seconds, Set<String> dimensions) {
     }
 
-    static final Table OUTCOMES = new Table("decision_minutes", Set.of("server", "outcome"));
-    static final Table GRANTS = new Table("decision_minutes_grants", Set.of("server", "grant", "outcome"));
-    static final Table DENIED = new Table("decision_minutes_denied", Set.of("server", "tool", "rule"));
-    static final Table LATENCY = new Table("decision_minutes_latency", Set.of("server"));
+    static final Table OUTCOMES = new Table("decision_minutes", "minute", 60, Set.of("server", "outcome"));
+    static final Table GRANTS = new Table("decision_hours_grants", "hour", 3600, Set.of("server", "grant", "outcome"));
+    static final Table DENIED = new Table("decision_hours_denied", "hour", 3600, Set.of("server", "tool", "rule"));
+    static final Table LATENCY = new Table("decision_hours_latency", "hour", 3600, Set.of("server"));
 
-    /** The range [from, to) cut at whole minutes: the rollup answers [a, b), raw rows [from, a) and [b, to). */
+    /** The range [from, to) cut at whole periods: the rollup answers [a, b), raw rows [from, a) and [b, to). */
     record Split(Instant from, Instant a, Instant b, Instant to) {
-        static Split of(Instant from, Instant to) {
-            Instant a = min(ceilMinute(from), to);
-            Instant b = max(floorMinute(to), a);
+        static Split of(Instant from, Instant to, long seconds) {
+            Instant a = min(ceil(from, seconds), to);
+            Instant b = max(floor(to, seconds), a);
             return new Split(from, a, b, to);
         }
     }
@@ -61,12 +64,12 @@ final class Rollups {
             wheres.add(where);
             return "(SELECT " + rawColumns + " FROM decisions" + where.sql() + ") r";
         }
-        Split split = Split.of(filter.from(), filter.to());
+        Split split = Split.of(filter.from(), filter.to(), table.seconds());
         List<String> parts = new ArrayList<>();
         if (split.a().isBefore(split.b())) {
             SqlWhere where = new SqlWhere()
-                    .and("minute >= ?", SqlWhere.timestamp(split.a()))
-                    .and("minute < ?", SqlWhere.timestamp(split.b()));
+                    .and(table.timeColumn() + " >= ?", SqlWhere.timestamp(split.a()))
+                    .and(table.timeColumn() + " < ?", SqlWhere.timestamp(split.b()));
             equal(where, "server_id", filter.server());
             equal(where, "grant_id", filter.grant());
             equal(where, "tool", filter.tool());
@@ -107,13 +110,13 @@ final class Rollups {
         }
     }
 
-    static Instant floorMinute(Instant t) {
-        return Instant.ofEpochSecond(Math.floorDiv(t.getEpochSecond(), 60) * 60);
+    static Instant floor(Instant t, long seconds) {
+        return Instant.ofEpochSecond(Math.floorDiv(t.getEpochSecond(), seconds) * seconds);
     }
 
-    static Instant ceilMinute(Instant t) {
-        Instant floor = floorMinute(t);
-        return floor.equals(t) ? t : floor.plusSeconds(60);
+    static Instant ceil(Instant t, long seconds) {
+        Instant floor = floor(t, seconds);
+        return floor.equals(t) ? t : floor.plusSeconds(seconds);
     }
 
     private static Instant min(Instant x, Instant y) {

@@ -14,7 +14,8 @@ import javax.sql.DataSource;
 /**
  * Inserts decisions, many per statement: one INSERT over {@code unnest} of one array per column (a single statement
  * and plan whatever the batch size), {@code ON CONFLICT DO NOTHING} so that a redelivered event is stored once. The
- * batch is one transaction; when this returns, it is committed.
+ * batch is one transaction; when this returns, it is committed. The rollups (migration V4) are kept by triggers on the
+ * tables, inside that transaction, from the rows the statements really inserted or merged.
  */
 @ApplicationScoped
 public class DecisionWriter {

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,15 +23,16 @@ import org.jboss.logging.Logger;
 /**
  * The scheduled partition job, on a thread of its own: creates today's partition and
  * {@code warden.audit.store.partitions-ahead} more, and drops the partitions whose whole day is older than
- * {@code warden.audit.store.retention}, with their per-minute rollups. Runs at start-up and every {@code maintenance-interval}; a failed run (the
+ * {@code warden.audit.store.retention}, with their rollups. Runs at start-up and every {@code maintenance-interval}; a
+ * failed run (the
  * database away) is logged and simply tried again at the next one.
  */
 @ApplicationScoped
 public class PartitionMaintenance {
 
-    /** The per-minute rollups of migration V4. */
-    static final List<String> ROLLUPS = List.of("decision_minutes", "decision_minutes_grants", "decision_minutes_denied",
-            "decision_minutes_latency", "decision_minutes_sequences");
+    /** The rollups of migration V4 and their time columns. */
+    static final Map<String, String> ROLLUPS = Map.of("decision_minutes", "minute", "decision_minutes_sequences", "minute",
+            "decision_hours_grants", "hour", "decision_hours_denied", "hour", "decision_hours_latency", "hour");
 
     private static final Logger LOG = Logger.getLogger(PartitionMaintenance.class);
 
@@ -96,9 +98,9 @@ public class PartitionMaintenance {
             // cutoff, i.e. every day before the cutoff's own.
             Instant firstKept = LocalDate.ofInstant(now.minus(config.retention()), ZoneOffset.UTC)
                     .atStartOfDay(ZoneOffset.UTC).toInstant();
-            for (String table : ROLLUPS) {
+            for (Map.Entry<String, String> rollup : ROLLUPS.entrySet()) {
                 try (java.sql.PreparedStatement delete = connection.prepareStatement(
-                        "DELETE FROM " + table + " WHERE minute < ?")) {
+                        "DELETE FROM " + rollup.getKey() + " WHERE " + rollup.getValue() + " < ?")) {
                     delete.setTimestamp(1, java.sql.Timestamp.from(firstKept));
                     delete.executeUpdate();
                 }

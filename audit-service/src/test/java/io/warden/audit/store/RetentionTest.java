@@ -44,7 +44,7 @@ class RetentionTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> api().get("/api/decisions/" + old.id()).statusCode() == 200
                 && api().get("/api/decisions/" + recent.id()).statusCode() == 200);
 
-        assertEquals(2, rollupRows(server), "both days counted in the per-minute rollup");
+        assertEquals(4, rollupRows(server), "both days counted in the rollups");
 
         List<String> dropped = maintenance.run(now);
 
@@ -53,7 +53,7 @@ class RetentionTest {
         assertFalse(dropped.contains(Partitions.name(day(recent))), dropped.toString());
         api().get("/api/decisions/" + old.id()).then().statusCode(404);
         api().get("/api/decisions/" + recent.id()).then().statusCode(200);
-        assertEquals(1, rollupRows(server), "the dropped day's rollups went with it, the kept day's stayed");
+        assertEquals(2, rollupRows(server), "the dropped day's rollups went with it, the kept day's stayed");
         try (Connection connection = dataSource.getConnection()) {
             List<String> existing = new Partitions().existing(connection);
             assertFalse(existing.contains(oldPartition));
@@ -67,8 +67,10 @@ class RetentionTest {
     private long rollupRows(String server) throws java.sql.SQLException {
         try (Connection connection = dataSource.getConnection();
              java.sql.PreparedStatement statement = connection.prepareStatement(
-                     "SELECT count(*) FROM decision_minutes WHERE server_id = ? AND n > 0")) {
+                     "SELECT (SELECT count(*) FROM decision_minutes WHERE server_id = ? AND n > 0)"
+                             + " + (SELECT count(*) FROM decision_hours_grants WHERE server_id = ? AND n > 0)")) {
             statement.setString(1, server);
+            statement.setString(2, server);
             try (java.sql.ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);

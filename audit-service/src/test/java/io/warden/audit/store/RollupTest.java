@@ -49,8 +49,9 @@ class RollupTest {
         String server = unique("rollup");
         String instance = server + "/gw";
         Random random = new Random(11);
-        // Three hours ago, on no particular second: the decisions spread over about eight minutes.
-        Instant t0 = Instant.now().minus(Duration.ofHours(3)).truncatedTo(ChronoUnit.MICROS);
+        // Four hours ago, on no particular second: the decisions spread over three hours, so that the ranges below
+        // hold whole minutes and whole hours (rollups) and partial ones (raw rows) at both ends.
+        Instant t0 = Instant.now().minus(Duration.ofHours(4)).truncatedTo(ChronoUnit.MICROS);
         List<DecisionEvent> decisions = new ArrayList<>();
         List<DecisionEvent> completions = new ArrayList<>();
         long sequence = 1;
@@ -58,7 +59,7 @@ class RollupTest {
         String[] grants = {"g1", "g2", "g3"};
         String[] tools = {"echo", "delete_file", "drop_db"};
         for (int i = 0; i < 120; i++) {
-            Instant time = t0.plusMillis(i * 4_000L + random.nextInt(3_000));
+            Instant time = t0.plusMillis(i * 90_000L + random.nextInt(60_000));
             String grant = grants[random.nextInt(grants.length)];
             String tool = tools[random.nextInt(tools.length)];
             DecisionEvent.Builder b = event(server, grant).id(UUID.randomUUID().toString()).time(time).tool(tool)
@@ -110,22 +111,22 @@ class RollupTest {
                 "SELECT date_bin('1 minute', time, " + EPOCH + ")::text, outcome, count(*) FROM decisions"
                         + " WHERE server_id = ? GROUP BY 1, 2 ORDER BY 1, 2");
         assertSame(server, "per grant",
-                "SELECT minute::text, grant_id, outcome, n FROM decision_minutes_grants WHERE server_id = ? AND n <> 0"
+                "SELECT hour::text, grant_id, outcome, n FROM decision_hours_grants WHERE server_id = ? AND n <> 0"
                         + " ORDER BY 1, 2, 3",
-                "SELECT date_bin('1 minute', time, " + EPOCH + ")::text, grant_id, outcome, count(*) FROM decisions"
+                "SELECT date_bin('1 hour', time, " + EPOCH + ")::text, grant_id, outcome, count(*) FROM decisions"
                         + " WHERE server_id = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
         assertSame(server, "denied tools and rules",
-                "SELECT minute::text, tool, rule, n FROM decision_minutes_denied WHERE server_id = ? AND n <> 0"
+                "SELECT hour::text, tool, rule, n FROM decision_hours_denied WHERE server_id = ? AND n <> 0"
                         + " ORDER BY 1, 2, 3",
-                "SELECT date_bin('1 minute', time, " + EPOCH + ")::text, tool, rule, count(*) FROM decisions"
+                "SELECT date_bin('1 hour', time, " + EPOCH + ")::text, tool, rule, count(*) FROM decisions"
                         + " WHERE server_id = ? AND outcome = 'denied' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
         assertSame(server, "latency histograms",
-                "SELECT minute::text, kind, micros, n FROM decision_minutes_latency WHERE server_id = ? AND n <> 0"
+                "SELECT hour::text, kind, micros, n FROM decision_hours_latency WHERE server_id = ? AND n <> 0"
                         + " ORDER BY 1, 2, 3",
                 "SELECT m::text, kind, micros, count(*) FROM ("
-                        + " SELECT date_bin('1 minute', time, " + EPOCH + ") AS m, 'gateway' AS kind,"
+                        + " SELECT date_bin('1 hour', time, " + EPOCH + ") AS m, 'gateway' AS kind,"
                         + "        warden_latency_bucket(gateway_micros) AS micros FROM decisions WHERE server_id = ?"
-                        + " UNION ALL SELECT date_bin('1 minute', time, " + EPOCH + "), 'upstream',"
+                        + " UNION ALL SELECT date_bin('1 hour', time, " + EPOCH + "), 'upstream',"
                         + "        warden_latency_bucket(upstream_micros) FROM decisions"
                         + "  WHERE server_id = '" + server + "' AND upstream_micros IS NOT NULL) l"
                         + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
@@ -140,11 +141,11 @@ class RollupTest {
         // The API over a range that starts and ends inside minutes: rollups plus raw edges, against the raw rows alone
         // (policy_id is a filter no rollup keeps; every event here has the same policy).
         Map<String, String> range = Map.of("server", server, "from", t0.plusSeconds(37).toString(),
-                "to", t0.plus(Duration.ofMinutes(7)).plusMillis(12_345).toString());
+                "to", t0.plus(Duration.ofMinutes(170)).plusMillis(12_345).toString());
         Map<String, String> rawOnly = new TreeMap<>(range);
         rawOnly.put("policy_id", "read-only");
-        for (String path : List.of("outcomes?bucket=1m", "outcomes?bucket=5m", "denied-tools", "denied-rules",
-                "grants", "latency")) {
+        for (String path : List.of("outcomes?bucket=1m", "outcomes?bucket=5m", "outcomes?bucket=1h&grant=g2",
+                "denied-tools", "denied-rules", "grants", "latency")) {
             JsonPath fromRollups = get("/api/aggregates/" + path, range);
             JsonPath fromRaw = get("/api/aggregates/" + path, rawOnly);
             String key = path.startsWith("outcomes") ? "buckets" : path.equals("latency") ? "" : "items";
@@ -158,7 +159,7 @@ class RollupTest {
         assertTrue(total > 0 && total < decisions.size(), "the range cuts the data: " + total);
 
         JsonPath completeness = api().queryParam("from", t0.minusSeconds(1).toString())
-                .queryParam("to", t0.plus(Duration.ofMinutes(9)).toString()).get("/api/aggregates/completeness")
+                .queryParam("to", t0.plus(Duration.ofMinutes(190)).toString()).get("/api/aggregates/completeness")
                 .then().statusCode(200).extract().jsonPath();
         Map<String, Object> mine = completeness.getMap("instances.find { it.instance == '" + instance + "' }");
         assertEquals(1, ((Number) mine.get("first_sequence")).longValue());
