@@ -165,7 +165,10 @@ check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Gra
         assert(k.includes(want), 'missing ' + want);
     }
     const dashboard = objects.find((o) => o.metadata.name === 'warden-grafana-dashboards');
-    JSON.parse(dashboard.data['warden-gateway.json']);
+    const gatewayBoard = JSON.stringify(JSON.parse(dashboard.data['warden-gateway.json']));
+    for (const m of ['warden_approvals_requested_total', 'warden_approvals_refused_total', 'warden_approvals_pending']) {
+        assert(gatewayBoard.includes(m), 'the gateway dashboard charts ' + m);
+    }
     JSON.parse(dashboard.data['warden-audit.json']);
     const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
     const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));

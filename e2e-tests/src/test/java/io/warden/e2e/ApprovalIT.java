@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.warden.stack.Balancer;
 import io.warden.api.GrantTokens;
 import io.warden.e2e.EventStream.Event;
@@ -21,8 +25,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +36,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two packaged gateways sharing a session key, a digest key and a Redis, as pods behind a load balancer, in front of
- * the official TypeScript SDK fixture. A 2025-era client that declared elicitation calls a tool whose policy asks the
+ * the official TypeScript SDK fixture (standalone mode: approvals live in each pod, so only the 2025-era hold, which
+ * keeps the call on one pod, is shown across pods here; ConnectedApprovalIT shows the modern retry on another pod). A 2025-era client that declared elicitation calls a tool whose policy asks the
  * user to approve: the pod that holds the call sends Warden's elicitation on the call's stream, and the client's answer
  * reaches the other pod, which hands it over the cluster bus to the holding one.
  */
@@ -42,6 +49,8 @@ class ApprovalIT {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final String token = GrantTokens.mint();
+    final String besideToken = GrantTokens.mint();
+    final String nestedToken = GrantTokens.mint();
     Path work;
     RedisServer redis;
     NodeMcpServer fixture;
@@ -61,6 +70,8 @@ class ApprovalIT {
                   - {id: fixture, url: "%s"}
                 grants:
                   - {id: pods, server: fixture, token_hash: "%s", policy: ask-the-user}
+                  - {id: beside, server: fixture, token_hash: "%s", policy: approval-beside}
+                  - {id: nested, server: fixture, token_hash: "%s", policy: approval-nested}
                 policies:
                   ask-the-user:
                     version: "1"
@@ -68,7 +79,20 @@ class ApprovalIT {
                     tools:
                       echo:
                         approval: [{conditions: [], reason: "The user confirms every echo.", approver: user}]
-                """.formatted(fixture.url(), GrantTokens.hash(token)));
+                  approval-beside:
+                    version: "1"
+                    default: allow
+                    tools:
+                      echo:
+                        approval: [{conditions: [], reason: "An operator confirms every echo."}]
+                  approval-nested:
+                    version: "1"
+                    default: allow
+                    tools:
+                      test_input_required_result_tampered_state:
+                        approval: [{conditions: [], reason: "The user confirms it.", approver: user}]
+                """.formatted(fixture.url(), GrantTokens.hash(token), GrantTokens.hash(besideToken),
+                GrantTokens.hash(nestedToken)));
         String sessionKey = SessionKeys.generate();
         Map<String, String> shared = Map.of("warden.gateway.cluster.redis-url", redis.uri(),
                 "warden.gateway.decision-log.digest-key", ArgumentDigest.generateKey());
@@ -140,6 +164,80 @@ class ApprovalIT {
         List<String> onA = a.decisions();
         assertTrue(onA.stream().anyMatch(l -> l.contains("\"approval_required\"")), String.join("\n", onA));
         assertTrue(onA.stream().anyMatch(l -> l.contains("\"approval_granted\"")), String.join("\n", onA));
+    }
+
+    /**
+     * The official Java SDK (2025 era, elicitation declared) behind the same round-robin front: each call is held on
+     * one pod, and the SDK's answer to Warden's form, the next request, goes to the other.
+     */
+    @Test
+    void theJavaSdkBehindARoundRobinFrontGetsItsApprovedCallsThrough() {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        try (Balancer front = Balancer.perRequest(List.of(a.port(), b.port()), token)) {
+            var transport = HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + front.port())
+                    .endpoint("/mcp/fixture").build(); // the front adds the grant token
+            try (McpSyncClient client = McpClient.sync(transport).requestTimeout(WAIT)
+                    .capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
+                    .elicitation(request -> {
+                        asked.add(request.message());
+                        return new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT, Map.of("approve", true));
+                    }).build()) {
+                client.initialize();
+                for (int i = 0; i < 2; i++) {
+                    McpSchema.CallToolResult result = client.callTool(
+                            new McpSchema.CallToolRequest("echo", Map.of("message", "java-rr-" + i)));
+                    assertFalse(Boolean.TRUE.equals(result.isError()), result.toString());
+                    assertEquals("java-rr-" + i, ((McpSchema.TextContent) result.content().get(0)).text());
+                }
+            }
+            assertEquals(2, asked.size(), "Warden asked once per call: " + asked);
+            assertTrue(asked.stream().allMatch(m -> m.startsWith("Approve the call to echo")), asked.toString());
+            List<Long> perPod = front.servedPerBackend();
+            assertTrue(perPod.get(0) > 0 && perPod.get(1) > 0, perPod.toString());
+        }
+    }
+
+    /**
+     * The official conformance suite's multi-round-trip scenarios ({@code input-required-result-*}, 2026-07-28) through
+     * both pods: every one that passes against the fixture directly passes through Warden with an approval rule in
+     * the policy; and with Warden's own approval nested on the very call, a tampered {@code requestState} (Warden's
+     * now) is still refused with a JSON-RPC error, as the scenario demands of any MRTR server.
+     */
+    @Test
+    void theConformanceSuitesInputRequiredScenariosPassThroughPodsWithApprovalRules() throws Exception {
+        Path out = work.resolve("conformance");
+        String timeout = "20000";
+        NodeTool.conformanceServer(fixture.url(), "2026-07-28", out.resolve("direct"), Duration.ofMinutes(5), "--timeout", timeout);
+        try (Balancer beside = Balancer.perRequest(List.of(a.port(), b.port()), besideToken);
+             Balancer nested = Balancer.perRequest(List.of(a.port(), b.port()), nestedToken)) {
+            NodeTool.conformanceServer("http://127.0.0.1:" + beside.port() + "/mcp/fixture", "2026-07-28", out.resolve("beside"),
+                    Duration.ofMinutes(5), "--timeout", timeout);
+            NodeTool.bin(Duration.ofMinutes(2), "conformance", "server", "--url", "http://127.0.0.1:" + nested.port()
+                    + "/mcp/fixture", "--scenario", "input-required-result-tampered-state", "-o", out.resolve("nested").toString(),
+                    "--timeout", timeout);
+        }
+        Map<String, ConformanceResults.Scenario> direct = ConformanceResults.read(out.resolve("direct"));
+        Map<String, ConformanceResults.Scenario> through = ConformanceResults.read(out.resolve("beside"));
+        List<String> mrtr = direct.keySet().stream().filter(n -> n.startsWith("input-required-result-")).toList();
+        assertTrue(mrtr.size() >= 12, "the suite's MRTR scenarios ran directly: " + direct.keySet());
+        List<String> problems = new ArrayList<>();
+        for (String name : mrtr) {
+            ConformanceResults.Scenario t = through.get(name);
+            if (direct.get(name).outcome() == ConformanceResults.Outcome.PASS
+                    && (t == null || t.outcome() != ConformanceResults.Outcome.PASS)) {
+                problems.add(name + ": " + (t == null ? "no result" : t.cell()));
+            }
+        }
+        assertTrue(problems.isEmpty(), "pass directly, not through Warden (results in " + out + "): " + problems);
+
+        ConformanceResults.Scenario tampered = ConformanceResults.read(out.resolve("nested"))
+                .get("input-required-result-tampered-state");
+        assertNotNull(tampered, "no result in " + out.resolve("nested"));
+        assertEquals(ConformanceResults.Outcome.PASS, tampered.outcome(), tampered.cell());
+        List<String> refusals = new ArrayList<>(a.decisions());
+        refusals.addAll(b.decisions());
+        assertTrue(refusals.stream().anyMatch(l -> l.contains("requestState refused")),
+                "the state refused was Warden's own, on one of the pods");
     }
 
     /**

@@ -9,11 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.warden.e2e.EventStream.Event;
+import io.warden.stack.Balancer;
+import io.warden.testsupport.Commands;
+import io.warden.testsupport.mcp.NodeTool;
+import io.warden.testsupport.mcp.RawMcpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,8 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Approvals in connected mode, all packaged: two gateway pods (shared Redis and digest key) keep their approvals in
- * policy-service over gRPC, an operator with a {@code policy_manager} key decides through policy-service's REST API.
+ * Approvals in connected mode, all packaged: two gateway pods (shared Redis, digest key and session keys) keep their
+ * approvals in policy-service over gRPC, an operator with a {@code policy_manager} key decides through policy-service's
+ * REST API; policy-service and a gateway pod are restarted under waiting approvals.
  * The team's policy makes every echo wait for an operator.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -150,6 +158,103 @@ class ConnectedApprovalIT extends ConnectedBed {
             assertEquals(message, text(r), r.toString());
         });
         assertEquals("used", policy.call("GET", "/api/approvals/" + id, null, managerKey).path("state").asText());
+    }
+
+    /**
+     * (c) for the other half: a gateway pod dies (SIGKILL) while calls wait for approval, and its replacement finishes
+     * them. The 2025-era retry matches its approval by argument digest (the deployment's shared digest key); the
+     * modern retry brings Warden's sealed requestState, which the new process opens with the shared session keys.
+     */
+    /**
+     * (a) for modern clients across pods: the official TypeScript SDK v2 pinned to 2026-07-28, behind a front that sends
+     * each request to the other pod. Warden's form comes from one pod; the client's "yes" does not decide (the rule
+     * wants an operator), so its retry waits on the other pod until the operator approves, then runs there.
+     */
+    @Test
+    @Order(4)
+    void aModernClientsRetryWaitsOnTheOtherPodForTheOperator() throws Exception {
+        String message = "modern-" + UUID.randomUUID();
+        String[] id = new String[1];
+        try (Balancer front = Balancer.perRequest(List.of(a.port(), b.port()), token)) {
+            CompletableFuture<Commands.Result> run = CompletableFuture.supplyAsync(() -> NodeTool.node(Duration.ofSeconds(150),
+                    "clients/approval-client.mjs", "--sdk", "v2", "--era", "modern", "--timeout-ms", "120000",
+                    "--url", "http://127.0.0.1:" + front.port() + "/mcp/fixture", "--token", token, "--elicit", "accept",
+                    "--call", "echo", "--args", "{\"message\":\"" + message + "\"}"));
+            await().atMost(LONG).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                for (JsonNode n : policy.call("GET", "/api/approvals?state=pending&grant=agent", null, managerKey)) {
+                    if (message.equals(n.path("arguments").path("message").asText())) {
+                        id[0] = n.path("id").asText();
+                    }
+                }
+                assertNotNull(id[0], "the call asks for an approval");
+            });
+            policy.call("POST", "/api/approvals/" + id[0] + "/approve", "{\"comment\": \"go ahead\"}", managerKey);
+
+            Commands.Result r = run.get(150, TimeUnit.SECONDS);
+            String line = r.output().lines().filter(l -> l.startsWith("{")).reduce((x, y) -> y).orElse("{}");
+            JsonNode report = PolicyServiceProcess.JSON.readTree(line);
+            assertTrue(report.path("ok").asBoolean(), r.output());
+            JsonNode call = report.path("calls").path(0);
+            assertFalse(call.path("isError").asBoolean() || call.path("threw").asBoolean(), call.toString());
+            assertEquals(message, call.path("text").asText(), call.toString());
+            assertEquals(1, call.path("forms").size(), "Warden's form, once: " + call);
+            List<Long> perPod = front.servedPerBackend();
+            assertTrue(perPod.get(0) > 0 && perPod.get(1) > 0, perPod.toString());
+        }
+        assertEquals("used", policy.call("GET", "/api/approvals/" + id[0], null, managerKey).path("state").asText());
+    }
+
+    @Test
+    @Order(5)
+    void approvalsAndTheirSealedStateSurviveAGatewayRestart() throws Exception {
+        String legacyMessage = "pod-restart-" + UUID.randomUUID();
+        String legacyId = pendingId(echo(a, legacyMessage));
+        assertNotNull(legacyId);
+
+        String modernMessage = "pod-restart-modern-" + UUID.randomUUID();
+        RawMcpClient.Exchange asked = modernEcho(a, modernMessage, null);
+        JsonNode round = asked.response().path("result");
+        assertEquals("input_required", round.path("resultType").asText(), asked.body());
+        String state = round.path("requestState").asText();
+        Matcher m = APPROVAL_ID.matcher(round.at("/inputRequests/gw~1approval/params/message").asText());
+        assertTrue(m.find(), asked.body());
+        String modernId = m.group();
+
+        a.kill();
+        a = gateway("a-restarted");
+        a.awaitHealthy();
+        for (String id : List.of(legacyId, modernId)) {
+            assertEquals("approved", policy.call("POST", "/api/approvals/" + id + "/approve", null, managerKey)
+                    .path("state").asText());
+        }
+
+        // The new pod may still be fetching its snapshot; until then a call is refused (never let through).
+        await().atMost(LONG).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode legacy = echo(a, legacyMessage);
+            assertNotNull(legacy, "the grant is not known yet");
+            assertEquals(legacyMessage, text(legacy), legacy.toString());
+        });
+        RawMcpClient.Exchange retried = modernEcho(a, modernMessage, state);
+        assertEquals(modernMessage, text(retried.response().path("result")), retried.body());
+        for (String id : List.of(legacyId, modernId)) {
+            assertEquals("used", policy.call("GET", "/api/approvals/" + id, null, managerKey).path("state").asText());
+        }
+    }
+
+    /** A 2026-07-28 echo from a client that declared elicitation; with {@code state}, the retry that accepts Warden's form. */
+    RawMcpClient.Exchange modernEcho(GatewayProcess gw, String message, String state) {
+        RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + token);
+        ObjectNode params = PolicyServiceProcess.JSON.createObjectNode().put("name", "echo");
+        params.putObject("arguments").put("message", message);
+        params.putObject("_meta").putObject("io.modelcontextprotocol/clientCapabilities").putObject("elicitation");
+        if (state != null) {
+            params.put("requestState", state);
+            params.putObject("inputResponses").putObject("gw/approval").put("action", "accept")
+                    .putObject("content").put("approve", true);
+        }
+        RawMcpClient.Exchange x = client.modernRequest("tools/call", params);
+        assertEquals(200, x.status(), x.body());
+        return x;
     }
 
     /** The approval id of an "approval pending" isError result, or null for any other result. */

@@ -229,6 +229,11 @@ public class GatewayBeans {
         } else {
             LocalApprovals local = new LocalApprovals(clock, cfg.maxOpen());
             approvals = local;
+            if (sharesState(config)) {
+                LOG.warn("Approvals live in this pod's memory (standalone mode), yet pods share a Redis: a call approved"
+                        + " on one pod is unknown to the others, so a retry landing elsewhere asks again. With more than"
+                        + " one pod, run connected mode (warden.gateway.connected.endpoints), where policy-service keeps them.");
+            }
             Optional<String> key = cfg.adminKey().filter(k -> !k.isBlank());
             if (key.isPresent()) {
                 new ApprovalAdmin(local, key.get()).register(router);

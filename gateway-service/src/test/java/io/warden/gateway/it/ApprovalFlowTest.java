@@ -353,12 +353,49 @@ class ApprovalFlowTest {
     }
 
     @Test
-    void aHeldCallTimesOutWithAClearDenial() throws Exception {
-        // add: timeout 10s, operator only; the user's "yes" does not decide it, nobody else does.
-        JsonNode call = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "accept", "add", "{\"a\":1,\"b\":2}").get(0);
-        assertTrue(call.path("isError").asBoolean(), call.toString());
-        assertTrue(call.path("text").asText().contains("expired: nobody approved the call to add within 10s"), call.toString());
+    void aHeldCallTimesOutWithAClearDenialInBothErasAndEveryClient() throws Exception {
+        // add: timeout 10s, operator only; the user's "yes" does not decide it, nobody else does. The modern client's
+        // retry and the 2025-era held calls (TypeScript v1, Java SDK) wait on the same approval (same grant, tool,
+        // arguments) and all hear of its expiry.
+        double expired = metric("warden_approvals_expired_total");
+        CompletableFuture<JsonNode> modern = CompletableFuture.supplyAsync(() ->
+                client("v2", "modern", ApprovalTestBed.OPERATOR_TOKEN, "accept", "add", "{\"a\":1,\"b\":2}").get(0));
+        List<String> askedJava = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<McpSchema.CallToolResult> javaCall = CompletableFuture.supplyAsync(() -> {
+            try (var client = javaClient(ApprovalTestBed.OPERATOR_TOKEN, McpSchema.ElicitResult.Action.ACCEPT, askedJava)) {
+                return client.callTool(new McpSchema.CallToolRequest("add", java.util.Map.of("a", 1, "b", 2)));
+            }
+        });
+        JsonNode legacy = client("v1", "legacy", ApprovalTestBed.OPERATOR_TOKEN, "accept", "add", "{\"a\":1,\"b\":2}").get(0);
+        for (JsonNode call : List.of(legacy, modern.get())) {
+            assertTrue(call.path("isError").asBoolean(), call.toString());
+            assertTrue(call.path("text").asText().contains("expired: nobody approved the call to add within 10s"), call.toString());
+            assertEquals(1, call.get("forms").size(), "Warden asked once: " + call);
+        }
+        McpSchema.CallToolResult fromJava = javaCall.get();
+        assertTrue(Boolean.TRUE.equals(fromJava.isError()), fromJava.toString());
+        assertTrue(text(fromJava).contains("expired: nobody approved the call to add within 10s"), fromJava.toString());
+        assertEquals(1, askedJava.size(), askedJava.toString());
         assertTrue(outcomes().contains("approval_expired"));
+        assertEquals(3, metric("warden_approvals_expired_total") - expired);
+    }
+
+    /** Without elicitation, in either era of the TypeScript SDK v2: told to wait, approved out of band, retried once. */
+    @Test
+    void theV2ClientWithoutElicitationRetriesAfterAnOutOfBandApprovalInBothEras() {
+        for (String era : new String[] {"legacy", "modern"}) {
+            String args = "{\"message\":\"oob-v2-" + era + "\"}";
+            JsonNode pending = client("v2", era, ApprovalTestBed.OPERATOR_TOKEN, "none", "echo", args).get(0);
+            assertTrue(pending.path("isError").asBoolean() && pending.path("text").asText().contains("approval pending"),
+                    era + ": " + pending);
+            String id = approvalId(pending);
+            admin("/warden/approvals/" + id + "/approve", null).then().statusCode(200);
+            JsonNode calls = client("v2", era, ApprovalTestBed.OPERATOR_TOKEN, "none", "echo", args, "echo", args);
+            assertEquals("oob-v2-" + era, calls.get(0).path("text").asText(), era + ": " + calls);
+            assertFalse(calls.get(0).path("isError").asBoolean(), era + ": " + calls);
+            assertTrue(calls.get(1).path("isError").asBoolean(), "one approval, one call: " + calls);
+            assertNotEquals(id, approvalId(calls.get(1)));
+        }
     }
 
     /** The official Java SDK (2025 era), declaring elicitation when given an answer to give, else not. */
