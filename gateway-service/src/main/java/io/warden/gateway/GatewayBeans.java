@@ -121,7 +121,7 @@ public class GatewayBeans {
         GrpcSnapshotSource grpc = new GrpcSnapshotSource(new GrpcSnapshotSource.Settings(endpoints, key, config.id(),
                 c.reconnectMin(), c.reconnectMax(), new GrpcSnapshotSource.Transport(c.keepAliveTime(),
                         c.keepAliveTimeout(), c.tls().enabled(), c.tls().trustCertificates())),
-                new ConnectedSnapshots(keyring, Clock.systemUTC()),
+                new ConnectedSnapshots(keyring),
                 new SnapshotFile(c.snapshotFile()), Clock.systemUTC());
         Gauge.builder(SNAPSHOT_REVISION, grpc, g -> g.revision().map(Long::doubleValue).orElse(Double.NaN))
                 .register(registry);

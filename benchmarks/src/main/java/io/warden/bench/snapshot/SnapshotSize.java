@@ -8,6 +8,7 @@ import io.warden.api.snapshot.v1.Server;
 import io.warden.api.snapshot.v1.Snapshot;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.gateway.policy.ConnectedSnapshots;
+import io.warden.gateway.policy.SnapshotFile;
 import io.warden.snapshot.CanonicalJson;
 import io.warden.snapshot.GatewaySnapshot;
 import io.warden.snapshot.StandaloneConfigParser;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -72,7 +72,7 @@ public final class SnapshotSize {
                 standalone.length, gzip(standalone));
         System.out.printf("%-52s %,14.1f ms%n", "build the protobuf snapshot (bench side)", buildMs);
 
-        ConnectedSnapshots connected = new ConnectedSnapshots(opener, Clock.systemUTC());
+        ConnectedSnapshots connected = new ConnectedSnapshots(opener);
         StandaloneConfigParser parser = new StandaloneConfigParser(name -> null);
 
         Supplier<ConnectedSnapshots.State> applyFull = () -> {
@@ -106,11 +106,32 @@ public final class SnapshotSize {
         Change change = Change.newBuilder().setPolicy(policy(policies / 2, 2)).build();
         long[] revision = {10};
         double[][] one = time(rounds * 20, () -> connected.apply(state, ++revision[0], change));
+        // A rotated token: the grant index loses one hash and gains another.
+        Change rotated = Change.newBuilder().setGrant(state.grants().get("grant-" + grants / 2).toBuilder()
+                .setTokenHash("sha256:" + sha256("rotated"))).build();
+        double[][] oneGrant = time(rounds * 20, () -> connected.apply(state, ++revision[0], rotated));
+        Change renamed = Change.newBuilder().setServer(state.servers().get(serverId(servers / 2)).toBuilder()
+                .setName("Renamed")).build();
+        double[][] oneServer = time(rounds * 20, () -> connected.apply(state, ++revision[0], renamed));
+        // What the gateway then stores on disk, the whole state, so that a restart serves at once.
+        SnapshotFile disk = new SnapshotFile(Files.createTempFile("warden-bench", ".bin"));
+        double[][] write = time(rounds, () -> {
+            try {
+                disk.write(state.revision(), state.toSnapshot());
+                return disk;
+            } catch (IOException ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
 
         System.out.printf("%-52s %s%n", "apply full snapshot (parse, open headers, compile)", stats(full));
         System.out.printf("%-52s %s%n", "baseline: standalone parser on warden.yaml", stats(base));
         System.out.printf("%-52s %s%n", "re-apply after reconnect (same policies reused)", stats(again));
         System.out.printf("%-52s %s%n", "apply one policy change", stats(one));
+        System.out.printf("%-52s %s%n", "apply one grant change (token rotated)", stats(oneGrant));
+        System.out.printf("%-52s %s%n", "apply one server change", stats(oneServer));
+        System.out.printf("%-52s %s%n", "write the whole state to the disk snapshot", stats(write));
+        Files.deleteIfExists(disk.path());
 
         long heapState = retained(applyFull);
         long heapBase = retained(parseStandalone);

@@ -28,7 +28,8 @@ import org.jboss.logging.Logger;
 /**
  * Connected mode's source: follows policy-service's {@code SnapshotService.Watch} stream. gRPC callbacks only hand
  * events over; one worker thread of its own applies them in order (compiling a snapshot of many policies is CPU work
- * that must never run on an event loop), swaps each new snapshot in, stores it on disk and acknowledges its revision.
+ * that must never run on an event loop), swaps each new snapshot in, acknowledges its revision and stores it on disk
+ * (once per burst of changes).
  * A broken stream reconnects, to the next endpoint, after an exponential wait with jitter; meanwhile the gateway keeps
  * enforcing what it runs. At start the disk snapshot is served at once, before any stream answers.
  */
@@ -75,6 +76,8 @@ public final class GrpcSnapshotSource implements SnapshotSource {
     private Stream stream;
     // The next connect asks for a full snapshot (after a resume that did not fit).
     private boolean noResume;
+    // A disk write of the state is waiting on the worker.
+    private boolean writeQueued;
     private volatile long resumes;
 
     public GrpcSnapshotSource(Settings settings, ConnectedSnapshots snapshots, SnapshotFile file, Clock clock) {
@@ -243,12 +246,21 @@ public final class GrpcSnapshotSource implements SnapshotSource {
     private void install(ConnectedSnapshots.State next, boolean persist) {
         state = next;
         onSnapshot.accept(next.view());
-        if (persist) {
-            try {
-                file.write(next.revision(), next.toSnapshot());
-            } catch (Exception e) {
-                LOG.warnf("Cannot write the snapshot to %s: %s (serving it anyway)", file.path(), e.toString());
-            }
+        if (persist && !writeQueued) {
+            // Writing is the whole state (megabytes for a large store), applying a change is not: queued behind the
+            // events already waiting, one write stores a whole burst of changes.
+            writeQueued = true;
+            submit(this::persist);
+        }
+    }
+
+    private void persist() {
+        writeQueued = false;
+        ConnectedSnapshots.State s = state;
+        try {
+            file.write(s.revision(), s.toSnapshot());
+        } catch (Exception e) {
+            LOG.warnf("Cannot write the snapshot to %s: %s (serving it anyway)", file.path(), e.toString());
         }
     }
 

@@ -37,9 +37,11 @@ class ConnectedSnapshotsTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     private static final String HASH_A = "sha256:" + "a".repeat(64);
     private static final String HASH_B = "sha256:" + "b".repeat(64);
+    private static final String HASH_C = "sha256:" + "c".repeat(64);
+    private static final String HASH_D = "sha256:" + "d".repeat(64);
 
     private final ConnectedSnapshots snapshots =
-            new ConnectedSnapshots(Keyring.decryptOnly(Map.of("v1", KEY), "warden.gateway.connected.crypto.keys"), CLOCK);
+            new ConnectedSnapshots(Keyring.decryptOnly(Map.of("v1", KEY), "warden.gateway.connected.crypto.keys"));
 
     private static String key() {
         byte[] b = new byte[32];
@@ -87,7 +89,8 @@ class ConnectedSnapshotsTest {
         assertEquals("p", g.policyId());
         assertEquals(Map.of("team", "a"), g.tags());
         assertEquals("3", st.view().policyFor(g).orElseThrow().version(), "decisions carry the store's version");
-        assertTrue(st.view().grantByTokenHash(HASH_B).isEmpty(), "an expired grant is not served");
+        assertTrue(st.view().grantByTokenHash(HASH_B).orElseThrow().expiredAt(CLOCK.millis()),
+                "an expired grant stays known, so that it is refused as expired (not as unknown)");
     }
 
     @Test
@@ -148,6 +151,60 @@ class ConnectedSnapshotsTest {
     }
 
     @Test
+    void aChangeRebuildsOnlyTheIndexItNames() {
+        ConnectedSnapshots.State before = base();
+        ConnectedSnapshots.State grant = ((ConnectedSnapshots.Applied) snapshots.apply(before, 8,
+                Change.newBuilder().setGrant(grant("g2", HASH_C, "q", 0)).build())).state();
+        assertSame(before.view().servers(), grant.view().servers());
+        assertSame(before.view().policies(), grant.view().policies());
+        assertSame(before.view().grantsByTokenHash().get(HASH_A), grant.view().grantsByTokenHash().get(HASH_A));
+        assertEquals("g2", grant.view().grantByTokenHash(HASH_C).orElseThrow().id());
+
+        ConnectedSnapshots.State policy = ((ConnectedSnapshots.Applied) snapshots.apply(grant, 9,
+                Change.newBuilder().setPolicy(policy("q", 2, ALLOW)).build())).state();
+        assertSame(grant.view().grantsByTokenHash(), policy.view().grantsByTokenHash());
+        assertSame(grant.view().servers(), policy.view().servers());
+        assertSame(grant.view().policies().get("p"), policy.view().policies().get("p"));
+
+        ConnectedSnapshots.State server = ((ConnectedSnapshots.Applied) snapshots.apply(policy, 10,
+                Change.newBuilder().setServer(server("s2", "http://127.0.0.1:11/mcp", "X-Key", "secret-3")).build()))
+                .state();
+        assertSame(policy.view().grantsByTokenHash(), server.view().grantsByTokenHash());
+        assertSame(policy.view().policies(), server.view().policies());
+        assertSame(policy.view().servers().get("s1"), server.view().servers().get("s1"));
+    }
+
+    /** Whatever the order of changes, the state they lead to is the one a full snapshot of the same store gives. */
+    @Test
+    void changesAppliedOneByOneEqualAFullSnapshotOfTheirResult() {
+        ConnectedSnapshots.State st = base();
+        List<Change> changes = List.of(
+                Change.newBuilder().setGrant(grant("g2", HASH_C, "q", 0)).build(),
+                Change.newBuilder().setGrant(grant("g1", HASH_D, "q", 0)).build(), // rotated: a new token hash
+                Change.newBuilder().setServer(server("s2", "http://127.0.0.1:11/mcp", "X-Key", "secret-3")).build(),
+                Change.newBuilder().setServer(server("s1", "http://127.0.0.1:12/mcp", "X-Key", "secret-4")).build(),
+                Change.newBuilder().setPolicy(policy("r", 1, DENY)).build(),
+                Change.newBuilder().setPolicy(policy("p", 4, DENY)).build(),
+                Change.newBuilder().setRemovedPolicy("q").build(),
+                Change.newBuilder().setRemovedServer("s2").build(),
+                Change.newBuilder().setRemovedGrant("g2").build(),
+                Change.newBuilder().setRemovedGrant("no-such-grant").build());
+        long revision = st.revision();
+        for (Change change : changes) {
+            st = assertInstanceOf(ConnectedSnapshots.Applied.class, snapshots.apply(st, ++revision, change)).state();
+        }
+        ConnectedSnapshots.State full = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.fromSnapshot(revision, st.toSnapshot())).state();
+        assertEquals(full.view().servers(), st.view().servers());
+        assertEquals(full.view().grantsByTokenHash(), st.view().grantsByTokenHash());
+        assertEquals(java.util.Set.of(HASH_B, HASH_D), st.view().grantsByTokenHash().keySet(), "g1's old hash is gone");
+        assertEquals(full.view().policies().keySet(), st.view().policies().keySet());
+        Map<String, PolicyEntry> applied = st.view().policies();
+        full.view().policies().forEach((name, entry) -> assertEquals(entry.version(), applied.get(name).version(), name));
+        assertEquals(full.view().version(), st.view().version());
+    }
+
+    @Test
     void aPolicyThatDoesNotCompileIsRefusedAndTheStateStays() {
         ConnectedSnapshots.State st = base();
         ConnectedSnapshots.Refused r = assertInstanceOf(ConnectedSnapshots.Refused.class, snapshots.apply(st, 8,
@@ -165,7 +222,7 @@ class ConnectedSnapshotsTest {
                 snapshots.fromSnapshot(1, Snapshot.newBuilder().addServers(moved).build()));
         assertFalse(r.problems().toString().contains("secret-1"));
         ConnectedSnapshots.Refused noKey = assertInstanceOf(ConnectedSnapshots.Refused.class,
-                new ConnectedSnapshots(Keyring.decryptOnly(Map.of(), "warden.gateway.connected.crypto.keys"), CLOCK)
+                new ConnectedSnapshots(Keyring.decryptOnly(Map.of(), "warden.gateway.connected.crypto.keys"))
                         .fromSnapshot(1, Snapshot.newBuilder().addServers(server("s1", "http://h/", "X-Key", "v")).build()));
         assertTrue(noKey.problems().get(0).contains("warden.gateway.connected.crypto.keys.v1"), noKey.problems().toString());
     }

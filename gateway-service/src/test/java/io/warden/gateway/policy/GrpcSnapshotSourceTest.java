@@ -103,7 +103,7 @@ class GrpcSnapshotSourceTest {
                                       AtomicReference<GatewaySnapshot> current) {
         GrpcSnapshotSource s = new GrpcSnapshotSource(new GrpcSnapshotSource.Settings(List.of("localhost:" + port),
                 "test-gateway-key-0123456789abcdef", "gw-test", Duration.ofMillis(20), Duration.ofMillis(100), transport),
-                new ConnectedSnapshots(Keyring.decryptOnly(Map.of(), "keys"), Clock.systemUTC()),
+                new ConnectedSnapshots(Keyring.decryptOnly(Map.of(), "keys")),
                 new SnapshotFile(dir.resolve("snap.bin")), Clock.systemUTC());
         s.start(current::set);
         return s;
@@ -124,6 +124,11 @@ class GrpcSnapshotSourceTest {
         assertEquals(1, source.resumes());
         assertEquals("2", current.get().policies().get("p").version());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> fake.acks.contains(6L));
+        // On disk, for a restart without policy-service: the state after the change, not only the snapshot.
+        SnapshotFile disk = new SnapshotFile(dir.resolve("snap.bin"));
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> disk.read().map(WatchEvent::getRevision).orElse(0L) == 6L);
+        assertEquals(2, disk.read().orElseThrow().getSnapshot().getPolicies(0).getVersion());
     }
 
     @Test
@@ -175,6 +180,6 @@ class GrpcSnapshotSourceTest {
                 Duration.ofSeconds(10), true, Optional.of(cert)), current);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(source::ready);
         assertEquals(3L, source.revision().orElseThrow());
-        assertTrue(Files.exists(dir.resolve("snap.bin")));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("snap.bin")));
     }
 }
