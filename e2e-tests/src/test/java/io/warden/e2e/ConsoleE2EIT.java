@@ -377,6 +377,9 @@ class ConsoleE2EIT {
         JsonNode same = shadow(saved);
         assertEquals(0, pairs(same).getOrDefault("rate_limited>allowed", 0), same.toPrettyString());
         assertEquals(0, pairs(same).getOrDefault("allowed>rate_limited", 0), same.toPrettyString());
+        assertEquals(0, pairs(same).getOrDefault("allowed>approval_required", 0), "the approved call that ran needed"
+                + " an approval and still does: " + same.toPrettyString());
+        assertEquals(0, pairs(same).getOrDefault("allowed>hidden", 0), same.toPrettyString());
 
         // A draft: add without its limit, echo denied.
         go("#policies/" + SERVER);
@@ -412,6 +415,9 @@ class ConsoleE2EIT {
                 replay.toPrettyString());
         assertEquals(count("tool=echo&outcome=allowed"), changes.get("allowed>denied").longValue(),
                 "every echo that was allowed would have been denied");
+        assertTrue(changes.keySet().stream().allMatch(k -> k.equals("rate_limited>allowed") || k.equals("allowed>denied")
+                || k.startsWith("denied>")), "nothing else changes (calls refused before the policy was attached"
+                + " may now pass): " + changes);
 
         // Usage per grant and the link into audit-service's dashboard.
         go("#grants");

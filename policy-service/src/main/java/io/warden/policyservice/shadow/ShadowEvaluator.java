@@ -53,10 +53,15 @@ final class ShadowEvaluator {
         this.tools = tools;
     }
 
-    /** The class a recorded outcome falls in, or null for those no policy decided (a refused token, a gateway fault). */
-    static String recordedClass(String outcome) {
+    /**
+     * The class a recorded decision falls in, or null for those no policy decided (a refused token, a gateway fault).
+     * A call that ran after an approval is stored with its completion's outcome ({@code allowed}, {@code
+     * upstream_error}) and the approval rule that held it: it needed a person.
+     */
+    static String recordedClass(String outcome, String rule) {
+        boolean approvalRule = rule != null && rule.startsWith("/") && rule.contains("/approval/");
         return switch (outcome) {
-            case "allowed", "upstream_error" -> ALLOWED;
+            case "allowed", "upstream_error" -> approvalRule ? APPROVAL : ALLOWED;
             case "denied" -> DENIED;
             case "rate_limited" -> RATE_LIMITED;
             case "hidden" -> HIDDEN;
@@ -69,7 +74,7 @@ final class ShadowEvaluator {
     Tally replay(List<Recorded> chronological) {
         Tally tally = new Tally();
         for (Recorded r : chronological) {
-            String before = recordedClass(r.outcome());
+            String before = recordedClass(r.outcome(), r.rule());
             if (before == null) {
                 tally.skipped++;
                 continue;

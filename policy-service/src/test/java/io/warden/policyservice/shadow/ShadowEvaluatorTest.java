@@ -76,6 +76,21 @@ class ShadowEvaluatorTest {
     }
 
     @Test
+    void aCallThatRanAfterAnApprovalStillNeededOne() throws Exception {
+        ShadowEvaluator shadow = evaluator("""
+                {"version": "1", "default": "allow", "tools": {"refund": {"approval": [{"name": "always", "conditions": []}]}}}
+                """);
+        // The completion of an approved call overwrites the stored outcome; its rule is still the approval's.
+        Recorded approvedAndRan = new Recorded("a1", T0, "bot", null, "tools/call", "refund", "allowed",
+                "/tools/refund/approval/always");
+        ShadowEvaluator.Tally t = shadow.replay(List.of(approvedAndRan, call(1, "refund", "approval_required")));
+        assertEquals(2, t.unchanged, t.changeList().toString());
+        assertEquals(1, evaluator("{\"version\": \"1\", \"default\": \"allow\"}").replay(List.of(approvedAndRan))
+                .changeList().stream().filter(c -> c.from().equals("approval_required") && c.to().equals("allowed"))
+                .count(), "without the approval rule it would have run unasked");
+    }
+
+    @Test
     void bucketsRefillOnTheRecordsClock() throws Exception {
         ShadowEvaluator shadow = evaluator("""
                 {"version": "1", "default": "allow",
