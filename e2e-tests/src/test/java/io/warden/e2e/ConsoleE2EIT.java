@@ -26,10 +26,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +110,7 @@ class ConsoleE2EIT {
         audit = ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"),
                 auditSettings), work, Map.of(), work.resolve("audit-service.log"));
 
-        String cryptoKey = randomKey();
+        String cryptoKey = ConnectedBed.randomKey();
         policy = new PolicyServiceProcess(FreePorts.next(), work, postgres.jdbcUrl("warden"), ADMIN_KEY, cryptoKey,
                 GATEWAY_KEY)
                 .with("warden.policy.audit-service.url", auditUrl())
@@ -149,12 +147,6 @@ class ConsoleE2EIT {
                 // keep closing the rest
             }
         }
-    }
-
-    private static String randomKey() {
-        byte[] k = new byte[32];
-        new SecureRandom().nextBytes(k);
-        return Base64.getEncoder().encodeToString(k);
     }
 
     private String auditUrl() {
