@@ -58,7 +58,13 @@ public final class PolicyServiceProcess implements AutoCloseable {
         s.put("warden.policy.bootstrap-admin-key", adminKey);
         s.put("warden.policy.crypto.keys.v1", cryptoKey);
         s.put("warden.policy.distribution.gateway-keys", gatewayKey);
-        this.settings = Map.copyOf(s);
+        this.settings = s;
+    }
+
+    /** A further setting (e.g. {@code warden.policy.audit-service.url}), for the next {@link #start()}. */
+    public PolicyServiceProcess with(String key, String value) {
+        settings.put(key, value);
+        return this;
     }
 
     /** Starts it and waits until it is ready. */

@@ -1024,9 +1024,9 @@ async function renderUsage() {
     const cell = row.querySelector('td.usage');
     const u = usage && usage[row.dataset.grant];
     if (!u) { cell.replaceChildren('—'); continue; }
-    cell.replaceChildren(el('span', { class: 'calls' }, u.calls + (u.calls === 1 ? ' call' : ' calls')),
+    cell.replaceChildren(...[el('span', { class: 'calls' }, u.calls + (u.calls === 1 ? ' call' : ' calls')),
       u.refused ? el('span', { class: 'muted' }, ', ' + u.refused + ' refused') : null,
-      el('div', { class: 'muted last-used' }, u.last_used ? 'last used ' + when(u.last_used) : 'never used'));
+      el('div', { class: 'muted last-used' }, u.last_used ? 'last used ' + when(u.last_used) : 'never used')].filter(Boolean));
   }
 }
 

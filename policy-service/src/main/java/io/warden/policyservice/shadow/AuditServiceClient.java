@@ -44,7 +44,7 @@ public class AuditServiceClient {
 
     /** {@code GET /api/<path>?<query>} as JSON. */
     public JsonNode get(String path, Map<String, String> query) {
-        HttpResponse<String> r = send(path, query, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = send(path, query, "application/json", HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw refused(r.statusCode(), r.body());
         }
@@ -62,7 +62,8 @@ public class AuditServiceClient {
     public Page decisions(Map<String, String> query, int max) {
         Map<String, String> q = new LinkedHashMap<>(query);
         q.put("format", "jsonl");
-        HttpResponse<Stream<String>> r = send("decisions/export", q, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r = send("decisions/export", q, "application/x-ndjson",
+                HttpResponse.BodyHandlers.ofLines());
         try (Stream<String> lines = r.body()) {
             if (r.statusCode() != 200) {
                 throw refused(r.statusCode(), String.join("\n", lines.limit(50).toList()));
@@ -90,7 +91,8 @@ public class AuditServiceClient {
     /** Decisions newest first; {@code truncated}: more matched than were read. */
     public record Page(List<JsonNode> items, boolean truncated) {}
 
-    private <T> HttpResponse<T> send(String path, Map<String, String> query, HttpResponse.BodyHandler<T> handler) {
+    private <T> HttpResponse<T> send(String path, Map<String, String> query, String accept,
+                                     HttpResponse.BodyHandler<T> handler) {
         if (!configured()) {
             throw notConfigured("this");
         }
@@ -105,7 +107,7 @@ public class AuditServiceClient {
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(URI.create(url.toString())).timeout(config.timeout())
-                    .header("Authorization", "Bearer " + config.apiKey().get()).header("Accept", "application/json")
+                    .header("Authorization", "Bearer " + config.apiKey().get()).header("Accept", accept)
                     .GET().build();
         } catch (IllegalArgumentException e) {
             throw unreachable("warden.policy.audit-service.url is not a usable URL");

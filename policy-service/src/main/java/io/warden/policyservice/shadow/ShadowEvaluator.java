@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Replays recorded decisions through a draft policy with the engine, oldest first. Plain Java, no I/O.
@@ -53,10 +52,15 @@ final class ShadowEvaluator {
         this.tools = tools;
     }
 
-    /** The class a recorded outcome falls in, or null for those no policy decided (a refused token, a gateway fault). */
-    static String recordedClass(String outcome) {
+    /**
+     * The class a recorded decision falls in, or null for those no policy decided (a refused token, a gateway fault).
+     * A call that ran after an approval is stored with its completion's outcome ({@code allowed}, {@code
+     * upstream_error}) and the approval rule that held it: it needed a person.
+     */
+    static String recordedClass(String outcome, String rule) {
+        boolean approvalRule = rule != null && rule.startsWith("/") && rule.contains("/approval/");
         return switch (outcome) {
-            case "allowed", "upstream_error" -> ALLOWED;
+            case "allowed", "upstream_error" -> approvalRule ? APPROVAL : ALLOWED;
             case "denied" -> DENIED;
             case "rate_limited" -> RATE_LIMITED;
             case "hidden" -> HIDDEN;
@@ -69,7 +73,7 @@ final class ShadowEvaluator {
     Tally replay(List<Recorded> chronological) {
         Tally tally = new Tally();
         for (Recorded r : chronological) {
-            String before = recordedClass(r.outcome());
+            String before = recordedClass(r.outcome(), r.rule());
             if (before == null) {
                 tally.skipped++;
                 continue;
@@ -116,24 +120,24 @@ final class ShadowEvaluator {
     private Verdict charge(Recorded r, Decision d) {
         List<LimitCharge> enforced = d.limits().stream().filter(c -> !c.shadow()).toList();
         long now = r.time().toEpochMilli();
-        LimitCharge short_ = null;
+        LimitCharge empty = null;
         for (LimitCharge c : enforced) {
             if (bucket(c).available(c, now) < c.cost()) {
-                short_ = c;
+                empty = c;
                 break;
             }
         }
-        if (short_ == null) {
+        if (empty == null) {
             for (LimitCharge c : enforced) {
                 bucket(c).take(c.cost());
             }
             return new Verdict(ALLOWED, d.rule(), d.message(), null);
         }
-        if ("session".equals(short_.scope())) {
-            return new Verdict(CANNOT_TELL, short_.rule(), "", "a per-session limit: the audit record keeps no session,"
+        if ("session".equals(empty.scope())) {
+            return new Verdict(CANNOT_TELL, empty.rule(), "", "a per-session limit: the audit record keeps no session,"
                     + " so every call of the grant would share one bucket");
         }
-        return new Verdict(RATE_LIMITED, short_.rule(), "Rate limit " + short_.counter() + " exceeded.", null);
+        return new Verdict(RATE_LIMITED, empty.rule(), "Rate limit " + empty.counter() + " exceeded.", null);
     }
 
     private Bucket bucket(LimitCharge c) {
@@ -161,7 +165,7 @@ final class ShadowEvaluator {
             } else {
                 for (Iterator<Map.Entry<String, JsonNode>> it = keys.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    if ((e.getKey().contains("*") || e.getKey().contains("?")) && glob(e.getKey()).matcher(n).matches()) {
+                    if ((e.getKey().contains("*") || e.getKey().contains("?")) && globMatches(e.getKey(), n)) {
                         rules.add(e.getValue());
                     }
                 }
@@ -171,12 +175,33 @@ final class ShadowEvaluator {
         });
     }
 
-    private static Pattern glob(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (char ch : glob.toCharArray()) {
-            re.append(ch == '*' ? ".*" : ch == '?' ? "." : Pattern.quote(String.valueOf(ch)));
+    /**
+     * {@code *} and {@code ?} glob match without a regex: a policy's glob such as {@code a*a*a*b} must not cost
+     * exponential time on a long name. Greedy, backtracking only to the last star: O(pattern × name).
+     */
+    static boolean globMatches(String glob, String name) {
+        int g = 0;
+        int n = 0;
+        int star = -1;
+        int resume = 0;
+        while (n < name.length()) {
+            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == name.charAt(n))) {
+                g++;
+                n++;
+            } else if (g < glob.length() && glob.charAt(g) == '*') {
+                star = g++;
+                resume = n;
+            } else if (star >= 0) {
+                g = star + 1;
+                n = ++resume;
+            } else {
+                return false;
+            }
         }
-        return Pattern.compile(re.toString(), Pattern.DOTALL);
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     /** Any {@code path}, {@code key} or {@code cost_from} below {@code node} that starts at {@code args}. */

@@ -229,6 +229,11 @@ class ConsoleBrowserTest {
         assertTrue(saved.getMap("document.tools.delete_account.approval[0]").containsKey("conditions"));
         await(() -> page.findElements(By.cssSelector("#pb-versions tbody tr")).size() == 1);
 
+        // Without audit-service configured (this service's test profile), the replay says so instead of guessing.
+        byId("shadow-run").click();
+        await(() -> byId("shadow-status").getText().contains("audit-service is not configured"));
+        assertFalse(byId("shadow-result").isDisplayed());
+
         // A second version, then the diff between them.
         new Select(toolRow("pb-tools", "test_simple_text").findElement(By.cssSelector("select.action"))).selectByValue("deny");
         await(() -> byId("pb-validity").getText().startsWith("Valid"));
@@ -257,6 +262,8 @@ class ConsoleBrowserTest {
         assertTrue(cursor.contains("Bearer " + token) && cursor.contains("/mcp/" + server), cursor);
         assertTrue(byId("cfg-0").getText().contains("mcp-remote"), "Claude Desktop configuration");
         await(() -> page.findElements(By.cssSelector("#grants-table tr[data-grant='" + grant + "']")).size() == 1);
+        await(() -> byId("grants-usage-note").isDisplayed());
+        assertTrue(byId("grants-usage-note").getText().contains("not configured"), byId("grants-usage-note").getText());
         chromium.screenshot(SHOTS.resolve("console-grant-token.png"));
         admin().get("/api/grants/" + grant).then().statusCode(200)
                 .body("policy", equalTo(policy))

@@ -1,6 +1,7 @@
 package io.warden.policyservice.shadow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,6 +74,41 @@ class ShadowEvaluatorTest {
         assertEquals("Ops only.", denied.examples().get(1).message(), "grant tags come from the stored grant");
         assertEquals(Map.of("allowed", 4, "denied", 2, "rate_limited", 1, "hidden", 1, "approval_required", 1,
                 "cannot_tell", 1), t.after);
+    }
+
+    @Test
+    void aCallThatRanAfterAnApprovalStillNeededOne() throws Exception {
+        ShadowEvaluator shadow = evaluator("""
+                {"version": "1", "default": "allow", "tools": {"refund": {"approval": [{"name": "always", "conditions": []}]}}}
+                """);
+        // The completion of an approved call overwrites the stored outcome; its rule is still the approval's.
+        Recorded approvedAndRan = new Recorded("a1", T0, "bot", null, "tools/call", "refund", "allowed",
+                "/tools/refund/approval/always");
+        ShadowEvaluator.Tally t = shadow.replay(List.of(approvedAndRan, call(1, "refund", "approval_required")));
+        assertEquals(2, t.unchanged, t.changeList().toString());
+        assertEquals(1, evaluator("{\"version\": \"1\", \"default\": \"allow\"}").replay(List.of(approvedAndRan))
+                .changeList().stream().filter(c -> c.from().equals("approval_required") && c.to().equals("allowed"))
+                .count(), "without the approval rule it would have run unasked");
+    }
+
+    @Test
+    void globKeysMatchLikeTheEnginesAndAHostileGlobCostsLittle() throws Exception {
+        assertTrue(ShadowEvaluator.globMatches("get_*", "get_user"));
+        assertTrue(ShadowEvaluator.globMatches("*_user", "get_user"));
+        assertTrue(ShadowEvaluator.globMatches("g?t_*r", "get_user"));
+        assertTrue(ShadowEvaluator.globMatches("*", ""));
+        assertFalse(ShadowEvaluator.globMatches("get_?", "get_user"));
+        assertFalse(ShadowEvaluator.globMatches("*_admin", "get_user"));
+        // Exponential for a backtracking regex; a few thousand steps here. The answer must come back at all.
+        assertFalse(ShadowEvaluator.globMatches("a*a*a*a*a*a*a*a*a*a*a*a*b", "a".repeat(5000)));
+
+        ShadowEvaluator shadow = evaluator("""
+                {"version": "1", "default": "deny",
+                 "tools": {"get_*": {"deny_if": [{"conditions": [{"path": "args.id", "op": "eq", "value": 1}]}]},
+                           "list_*": {}}}
+                """);
+        assertEquals("cannot_tell", shadow.evaluate(call(0, "get_user", "allowed")).outcome(), "the glob reads args.id");
+        assertEquals("allowed", shadow.evaluate(call(0, "list_users", "allowed")).outcome(), "this glob reads nothing");
     }
 
     @Test

@@ -114,6 +114,51 @@ public final class PoliciesCommand extends AdminCall {
         return answer.path("valid").asBoolean() ? ExitCodes.OK : ExitCodes.FINDINGS;
     }
 
+    @Command(name = "shadow", description = "What a policy file would have done with the last 24 h of a server's (or "
+            + "one grant's) recorded decisions, read from audit-service by policy-service. Saves nothing.")
+    int shadow(@Mixin AdminOptions o, @Parameters(paramLabel = "FILE") Path file,
+               @Option(names = "--server", required = true, paramLabel = "ID") String server,
+               @Option(names = "--grant", paramLabel = "ID", description = "only this grant's decisions") String grant) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = object().put("server", server);
+        body.put("grant", grant);
+        try {
+            body.set("policy", Output.JSON.readTree(PolicyFiles.jsonText(file)));
+        } catch (IOException e) {
+            throw new CliFailure(ExitCodes.USAGE, file + ": not JSON: " + e.getMessage());
+        }
+        JsonNode answer = AdminClient.from(o, ctx).post("/api/shadow-evaluations", body.toString());
+        if (o.output() == Output.Format.json) {
+            Output.print(ctx.out(), o.output(), answer, null);
+            return ExitCodes.OK;
+        }
+        ctx.out().println(answer.path("evaluated").asInt() + " decisions replayed (" + Output.cell(answer.get("from"))
+                + " to " + Output.cell(answer.get("to")) + "): " + answer.path("unchanged").asInt() + " unchanged, "
+                + answer.path("changed").asInt() + " changed, " + answer.path("cannot_tell_count").asInt() + " cannot tell");
+        for (JsonNode c : answer.path("changes")) {
+            ctx.out().println("  " + Output.cell(c.get("from")) + " -> " + Output.cell(c.get("to")) + ": "
+                    + c.path("count").asInt() + examples(c.path("examples")));
+        }
+        if (answer.path("cannot_tell_count").asInt() > 0) {
+            ctx.out().println("  cannot tell: " + answer.path("cannot_tell_count").asInt() + examples(answer.path("cannot_tell")));
+        }
+        for (JsonNode n : answer.path("notes")) {
+            ctx.out().println("note: " + Output.cell(n));
+        }
+        return ExitCodes.OK;
+    }
+
+    /** " (tool, tool, ...)" of a few examples, each as the server spelled it (escaped for the terminal). */
+    private static String examples(JsonNode examples) {
+        List<String> names = new java.util.ArrayList<>();
+        for (JsonNode x : examples) {
+            String what = Output.cell(x.hasNonNull("tool") ? x.get("tool") : x.get("method"));
+            if (!names.contains(what)) {
+                names.add(what);
+            }
+        }
+        return names.isEmpty() ? "" : " (e.g. " + String.join(", ", names) + ")";
+    }
+
     private static String versionPath(String name, Integer version) {
         return "/api/policies/" + seg(name) + (version == null ? "" : "/versions/" + version);
     }

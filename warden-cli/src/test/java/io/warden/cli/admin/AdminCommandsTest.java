@@ -117,6 +117,29 @@ class AdminCommandsTest {
     }
 
     @Test
+    void shadowSendsTheFileAsTheDraftAndSummarisesTheChanges() throws Exception {
+        answer("POST /api/shadow-evaluations", 200, """
+            {"server":"billing","grant":"bot","from":"2026-12-02T10:00:00Z","to":"2026-12-03T10:00:00Z","read":9,
+             "evaluated":8,"skipped":1,"truncated":false,"unchanged":5,"changed":2,"cannot_tell_count":1,
+             "changes":[{"from":"rate_limited","to":"allowed","count":2,"examples":[{"tool":"add"},{"tool":"add"}]}],
+             "cannot_tell":[{"tool":"echo\\u001b[2J","reason":"reads arguments"}],"notes":["Limits are replayed."]}""");
+        CliRun r = run("policies", "shadow", "../policy-engine/src/test/resources/policies/valid/refunds.json",
+                "--server", "billing", "--grant", "bot");
+        assertEquals(0, r.code(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("8 decisions replayed (2026-12-02T10:00:00Z to 2026-12-03T10:00:00Z): 5 unchanged, 2 changed,"
+                + " 1 cannot tell", lines.get(0));
+        assertEquals("  rate_limited -> allowed: 2 (e.g. add)", lines.get(1));
+        assertEquals("  cannot tell: 1 (e.g. echo\\u001b[2J)", lines.get(2), "a hostile name cannot drive the terminal");
+        assertEquals("note: Limits are replayed.", lines.get(3));
+        com.fasterxml.jackson.databind.JsonNode sent = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(seen.get(0).body());
+        assertEquals("billing", sent.path("server").asText());
+        assertEquals("bot", sent.path("grant").asText());
+        assertEquals("1", sent.at("/policy/version").asText(), "the file is the draft: " + sent);
+    }
+
+    @Test
     void serverFailureAndNoServerAreExitFour() throws IOException {
         answer("GET /api/grants", 500, "{\"title\":\"Internal Server Error\",\"status\":500}");
         assertEquals(4, run("grants", "list").code());
