@@ -74,6 +74,8 @@ public final class StreamsBench {
     private Duration warmup = Duration.ofSeconds(20);
     private Duration measure = Duration.ofSeconds(10);
     private String gatewayHeap = "1g";
+    /** The gateway reaches the upstream's streams over h2c ({@code http2: true}); calls are measured both ways. */
+    private boolean upstreamHttp2 = true;
     private Path jar;
     private Path work;
 
@@ -99,11 +101,12 @@ public final class StreamsBench {
                 case "--warmup" -> warmup = Duration.ofSeconds(Long.parseLong(v));
                 case "--measure" -> measure = Duration.ofSeconds(Long.parseLong(v));
                 case "--gateway-heap" -> gatewayHeap = v;
+                case "--upstream-http2" -> upstreamHttp2 = Boolean.parseBoolean(v);
                 case "--gateway-jar" -> jar = Path.of(v).toAbsolutePath();
                 case "--work-dir" -> work = Path.of(v).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --target 10000"
                         + " --step 1000 --opening 64 --workers 8 --warmup 20 --measure 10 --gateway-heap 1g"
-                        + " --gateway-jar PATH --work-dir DIR");
+                        + " --upstream-http2 true --gateway-jar PATH --work-dir DIR");
             }
         }
         if (jar == null) {
@@ -127,16 +130,21 @@ public final class StreamsBench {
                 line -> line.startsWith(StreamUpstream.READY_PREFIX) ? line.substring(StreamUpstream.READY_PREFIX.length()) : null));
         int upstreamPort = Integer.parseInt(upstream.awaitReady(Duration.ofSeconds(30)).trim());
         GrantToken grant = GrantToken.mint();
+        GrantToken grant1 = GrantToken.mint();
         Path config = work.resolve("warden-streams.yaml");
+        // The same upstream twice: "up" as configured for the run (h2c by default) carries the streams, "up1" over
+        // HTTP/1.1 measures calls the other way in the same run.
         Files.writeString(config, """
                 # Written by io.warden.bench.streams.StreamsBench for one run.
                 servers:
-                  - {id: up, era: legacy, url: "http://127.0.0.1:%d/mcp"}
+                  - {id: up, era: legacy, http2: %s, url: "http://127.0.0.1:%d/mcp"}
+                  - {id: up1, era: legacy, url: "http://127.0.0.1:%d/mcp"}
                 grants:
                   - {id: bench, server: up, token_hash: "%s", policy: allow}
+                  - {id: bench1, server: up1, token_hash: "%s", policy: allow}
                 policies:
                   allow: {version: "1", default: allow}
-                """.formatted(upstreamPort, grant.hash()), StandardCharsets.UTF_8);
+                """.formatted(upstreamHttp2, upstreamPort, upstreamPort, grant.hash(), grant1.hash()), StandardCharsets.UTF_8);
         gatewayPort = ManagedProcess.freePort();
         // One grant opens every stream: its own budgets are lifted so that the pod's limits are what is measured.
         List<String> cmd = List.of(ManagedProcess.javaBinary(), "-Xmx" + gatewayHeap, "-Dquarkus.http.port=" + gatewayPort,
@@ -151,7 +159,9 @@ public final class StreamsBench {
         gateway.awaitReady(Duration.ofSeconds(120));
 
         Endpoint direct = new Endpoint("direct", upstreamPort, "/mcp", null);
-        Endpoint through = new Endpoint("gateway", gatewayPort, "/mcp/up", grant.token());
+        Endpoint through = new Endpoint(upstreamHttp2 ? "gateway, upstream over h2c" : "gateway", gatewayPort, "/mcp/up",
+                grant.token());
+        Endpoint through1 = new Endpoint("gateway, calls over HTTP/1.1", gatewayPort, "/mcp/up1", grant1.token());
         StringBuilder report = new StringBuilder();
         report.append("## Streams per pod: run of ").append(java.time.Instant.now()).append("\n\n");
         report.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, load average before: ")
@@ -168,14 +178,19 @@ public final class StreamsBench {
         Latency directAfter = latency(direct, measure);
 
         latency(through, warmup);
+        latency(through1, warmup);
         Latency gatewayIdle = latency(through, measure);
+        Latency gateway1Idle = latency(through1, measure);
         Ramp gatewayRamp = ramp(through, gateway, upstream);
         Latency gatewayBusy = latency(through, measure);
+        Latency gateway1Busy = latency(through1, measure);
         int gatewayHeld = gatewayRamp.held();
+        String upstreamConnections = upstreamStat(upstreamPort, "/stats/connections");
         gatewayRamp.close();
         awaitUpstreamStreams(upstreamPort, 0);
         // Once more without streams, now that the gateway is as warm as when they were held.
         Latency gatewayAfter = latency(through, measure);
+        Latency gateway1After = latency(through1, measure);
 
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         report.append("Echo calls, ").append(workers).append(" closed-loop callers on one session, ")
@@ -184,6 +199,10 @@ public final class StreamsBench {
         report.append("|---|---:|---|---|---|\n");
         report.append(row(direct.label(), directHeld, directIdle, directBusy, directAfter));
         report.append(row(through.label(), gatewayHeld, gatewayIdle, gatewayBusy, gatewayAfter));
+        report.append(row(through1.label() + " (streams held on the h2c route)", gatewayHeld, gateway1Idle, gateway1Busy,
+                gateway1After));
+        report.append("\nUpstream connections with ").append(gatewayHeld).append(" streams held through the gateway: ")
+                .append(upstreamConnections).append(" (including the callers' pools).\n");
         report.append("\nGateway memory by streams held (RSS; heap used after a full GC; `warden_streams_active`):\n\n");
         report.append("| streams | RSS MiB | heap MiB | gauge | RSS KiB / stream | heap KiB / stream |\n|---:|---:|---:|---:|---:|---:|\n");
         Step zero = gatewayRamp.steps().get(0);
@@ -334,14 +353,31 @@ public final class StreamsBench {
         return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
 
+    private String upstreamStat(int port, String path) throws Exception {
+        HttpClient c = vertx.createHttpClient();
+        try {
+            return c.request(HttpMethod.GET, port, "127.0.0.1", path).compose(req -> req.send())
+                    .compose(resp -> resp.body()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .toString().trim();
+        } finally {
+            c.close();
+        }
+    }
+
     private void awaitUpstreamStreams(int port, int expected) throws Exception {
         HttpClient c = vertx.createHttpClient();
         try {
             for (int i = 0; i < 600; i++) {
-                String n = c.request(HttpMethod.GET, port, "127.0.0.1", "/stats").compose(req -> req.send())
-                        .compose(resp -> resp.body()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                        .toString();
-                if (Integer.parseInt(n.trim()) <= expected) {
+                String n;
+                try {
+                    n = c.request(HttpMethod.GET, port, "127.0.0.1", "/stats").compose(req -> req.send())
+                            .compose(resp -> resp.body()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                            .toString();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException busy) {
+                    n = "";
+                }
+                // An empty or odd answer (the upstream busy closing thousands of streams) counts as "not yet".
+                if (n.trim().matches("\\d+") && Integer.parseInt(n.trim()) <= expected) {
                     return;
                 }
                 Thread.sleep(100); // polling another process, not synchronising threads
@@ -386,7 +422,7 @@ public final class StreamsBench {
     }
 
     private GatewayMetrics gatewayMetrics(HttpClient client, Endpoint e) throws Exception {
-        return e.token() == null ? GatewayMetrics.NONE : GatewayMetrics.scrape(client, e.port(), "up")
+        return e.token() == null ? GatewayMetrics.NONE : GatewayMetrics.scrape(client, e.port(), e.path().substring("/mcp/".length()))
                 .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 

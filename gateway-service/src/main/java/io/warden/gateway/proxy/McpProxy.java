@@ -544,8 +544,8 @@ public final class McpProxy {
 
     /**
      * Takes the exchange's budget (a GET is a long-lived stream on a connection of its own, or on a stream slot of the
-     * stream client's HTTP/2 connections; anything else is a call in flight on the call clients), then sends the request upstream and hands the answer to a {@link Relay}. A refusal is
-     * answered before anything leaves for the upstream.
+     * stream client's HTTP/2 connections; anything else is a call in flight on the call clients), then sends the request
+     * upstream and hands the answer to a {@link Relay}. A refusal is answered before anything leaves for the upstream.
      */
     void send(Exchange ex, HttpMethod method, Buffer body) {
         boolean stream = method == HttpMethod.GET;
@@ -555,7 +555,8 @@ public final class McpProxy {
             refuse(ex, taken.refusal());
             return;
         }
-        sendAdmitted(ex, method, body, stream ? upstream.streams(ex.server) : upstream.calls(ex.server), taken.permit(), false);
+        sendAdmitted(ex, method, body, stream ? upstream.streams(ex.server) : upstream.calls(ex.server), taken.permit(),
+                false);
     }
 
     private void sendAdmitted(Exchange ex, HttpMethod method, Buffer body, HttpClient client, Budgets.Permit permit,

@@ -121,12 +121,8 @@ final class SseUpstreams {
 
     private final Budgets budgets;
 
-    /** Null: every channel on its own connection. */
+    /** Tells what a channel to a server takes: a connection of its own, or an HTTP/2 stream slot. */
     private final UpstreamClients clients;
-
-    SseUpstreams(Vertx vertx, UpstreamCalls calls, GatewayConfig.Limits limits, Budgets budgets) {
-        this(vertx, calls, null, limits, budgets);
-    }
 
     SseUpstreams(Vertx vertx, UpstreamCalls calls, UpstreamClients clients, GatewayConfig.Limits limits, Budgets budgets) {
         this.clients = clients;
@@ -148,8 +144,7 @@ final class SseUpstreams {
 
     /** Opens the upstream stream and waits for its endpoint; fails with an {@link UpstreamCalls.Failure}. */
     Future<Channel> open(UpstreamServer server, String grantId, URI sseUrl) {
-        Budgets.Taken taken = budgets.stream(server.id(), grantId,
-                clients == null ? Budgets.Lane.OWN_CONNECTION : clients.lane(server));
+        Budgets.Taken taken = budgets.stream(server.id(), grantId, clients.lane(server));
         if (!taken.granted()) {
             return Future.failedFuture(new Refused(taken.refusal()));
         }
