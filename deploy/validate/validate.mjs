@@ -2,7 +2,8 @@
 //   node deploy/validate/validate.mjs        (after npm ci in deploy/validate)
 // Helm lint and template with the default and the HA values, every rendered object and every plain manifest against
 // the Kubernetes OpenAPI schemas (kubernetes-models), the values schema with good and bad values, docker-compose.yml
-// and the Dockerfile. Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
+// and the Dockerfile; that gateways follow policy-service (connected mode) with its keys from the same secret, and that
+// the demo configuration is seeded (compose service, k8s Job, Helm hook Job). Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
 import AdmZip from 'adm-zip';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -183,7 +184,7 @@ for (const label of Object.keys(rendered)) {
         check(`helm template (${label} values): every object valid against the Kubernetes schemas`, () => { throw e; });
     }
 }
-check('default values: the four workloads, their Services, HPA, PDB, generated Secret, NetworkPolicies', () => {
+check('default values: the four workloads, their Services, HPA, PDB, generated Secret, NetworkPolicies; connected gateways', () => {
     const k = kinds(rendered.default ?? []);
     for (const want of ['Deployment/warden-gateway', 'Deployment/warden-policy-service', 'Deployment/warden-audit-service',
         'Deployment/warden-redis', 'Service/warden-gateway', 'Service/warden-policy-service', 'Service/warden-audit-service',
@@ -207,7 +208,7 @@ check('default values: the four workloads, their Services, HPA, PDB, generated S
     const policy = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service');
     connectedGateway('default values', gateway, policy, 'warden-secrets', 'warden-policy-service:8082');
 });
-check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard', () => {
+check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard; connected gateways', () => {
     const objects = rendered.HA ?? [];
     const k = kinds(objects);
     assert(!k.includes('Deployment/warden-redis') && !k.some((x) => x.startsWith('Secret/')), 'no bundled Redis, no Secret: ' + k);
@@ -309,7 +310,7 @@ try {
 } catch (e) {
     check('deploy/k8s: every manifest valid against the Kubernetes schemas', () => { throw e; });
 }
-check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service', () => {
+check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service; connected gateways, seed Job', () => {
     const k = kinds(plain);
     for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-seed', 'Job/warden-seed', 'Deployment/warden-gateway',
         'Deployment/warden-policy-service', 'Deployment/warden-audit-service', 'Deployment/warden-redis', 'Service/warden-gateway',
@@ -340,7 +341,7 @@ check('deploy/k8s: namespace, config, example secrets, the three services and Re
 });
 
 // ---- docker-compose.yml -------------------------------------------------------------------------------------------
-check('docker-compose.yml: the whole stack, health-gated, built from this repository', () => {
+check('docker-compose.yml: the whole stack, health-gated, built from this repository; connected gateways after the seed', () => {
     const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
     const services = compose.services;
     for (const s of ['redis', 'kafka', 'postgres', 'policy-service', 'audit-service', 'gateway-1', 'gateway-2', 'lb', 'upstream']) {
