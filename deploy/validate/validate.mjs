@@ -109,20 +109,20 @@ async function checkObjects(label, objects) {
     return n;
 }
 
+const envOf = (workload) => Object.fromEntries(workload.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+const secretRef = (e) => e?.valueFrom?.secretKeyRef;
+
 /**
  * Approvals work across gateway pods only when every pod seals requestState with the same session keys and computes
  * the same argument digests: both must come from one Secret, never from a per-pod default.
  */
 function sharedGatewayKeys(label, gateway, secretName) {
-    const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+    const env = envOf(gateway);
     for (const [name, key] of [['WARDEN_GATEWAY_SESSION_KEYS', 'session-keys'], ['WARDEN_GATEWAY_DECISION_LOG_DIGEST_KEY', 'digest-key']]) {
         const ref = env[name]?.valueFrom?.secretKeyRef;
         assert(ref && ref.name === secretName && ref.key === key, `${label}: ${name} from Secret ${secretName}/${key}, got ${JSON.stringify(env[name])}`);
     }
 }
-
-const envOf = (workload) => Object.fromEntries(workload.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
-const secretRef = (e) => e?.valueFrom?.secretKeyRef;
 
 /**
  * Connected mode: the gateways follow policy-service at its Service's HTTP port, present a key policy-service accepts
