@@ -2,7 +2,8 @@
 //   node deploy/validate/validate.mjs        (after npm ci in deploy/validate)
 // Helm lint and template with the default and the HA values, every rendered object and every plain manifest against
 // the Kubernetes OpenAPI schemas (kubernetes-models), the values schema with good and bad values, docker-compose.yml
-// and the Dockerfile. Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
+// and the Dockerfile; that gateways follow policy-service (connected mode) with its keys from the same secret, and that
+// the demo configuration is seeded (compose service, k8s Job, Helm hook Job). Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
 import AdmZip from 'adm-zip';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -86,31 +87,73 @@ function checkWorkload(d) {
     }
 }
 
+/** A one-shot Job (the seed): the same pod hardening as the workloads, no probes. */
+function checkJob(j) {
+    const pod = j.spec.template.spec;
+    const who = `Job ${j.metadata.name}`;
+    assert(pod.securityContext?.runAsNonRoot === true, `${who}: runAsNonRoot`);
+    assert(['Never', 'OnFailure'].includes(pod.restartPolicy), `${who}: restartPolicy`);
+    for (const c of pod.containers) {
+        assert(c.securityContext?.readOnlyRootFilesystem === true, `${who}/${c.name}: readOnlyRootFilesystem`);
+        assert(c.resources?.limits?.memory, `${who}/${c.name}: resources`);
+    }
+}
+
 async function checkObjects(label, objects) {
     let n = 0;
     for (const o of objects) {
         await validateObject(o).then(() => n++, (e) => { throw new Error(`${o.kind} ${o.metadata?.name}: ${e.message}`); });
         if (o.kind === 'Deployment') checkWorkload(o);
+        if (o.kind === 'Job') checkJob(o);
     }
     return n;
 }
+
+const envOf = (workload) => Object.fromEntries(workload.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+const secretRef = (e) => e?.valueFrom?.secretKeyRef;
 
 /**
  * Approvals work across gateway pods only when every pod seals requestState with the same session keys and computes
  * the same argument digests: both must come from one Secret, never from a per-pod default.
  */
 function sharedGatewayKeys(label, gateway, secretName) {
-    const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+    const env = envOf(gateway);
     for (const [name, key] of [['WARDEN_GATEWAY_SESSION_KEYS', 'session-keys'], ['WARDEN_GATEWAY_DECISION_LOG_DIGEST_KEY', 'digest-key']]) {
         const ref = env[name]?.valueFrom?.secretKeyRef;
         assert(ref && ref.name === secretName && ref.key === key, `${label}: ${name} from Secret ${secretName}/${key}, got ${JSON.stringify(env[name])}`);
     }
 }
 
+/**
+ * Connected mode: the gateways follow policy-service at its Service's HTTP port, present a key policy-service accepts
+ * and open sealed header values with policy-service's own encryption key. Both keys must be the same Secret entries
+ * on both sides (a copy drifts), and the snapshot must go to a writable volume while the root filesystem stays
+ * read-only.
+ */
+function connectedGateway(label, gateway, policy, secretName, endpoints) {
+    const g = envOf(gateway);
+    const p = envOf(policy);
+    assert(g.WARDEN_GATEWAY_CONNECTED_ENDPOINTS?.value === endpoints, `${label}: gateways follow ${endpoints}, got ${JSON.stringify(g.WARDEN_GATEWAY_CONNECTED_ENDPOINTS)}`);
+    assert(!g.WARDEN_GATEWAY_STANDALONE_FILE, `${label}: a connected gateway reads no standalone file`);
+    for (const [gw, ps] of [['WARDEN_GATEWAY_CONNECTED_GATEWAY_KEY', 'WARDEN_POLICY_DISTRIBUTION_GATEWAY_KEYS'], ['WARDEN_GATEWAY_CONNECTED_CRYPTO_KEYS_V1', 'WARDEN_POLICY_CRYPTO_KEYS_V1']]) {
+        const a = secretRef(g[gw]);
+        const b = secretRef(p[ps]);
+        assert(a && a.name === secretName, `${label}: ${gw} from Secret ${secretName}, got ${JSON.stringify(g[gw])}`);
+        assert(b && b.name === a.name && b.key === a.key, `${label}: ${gw} (${a.key}) is policy-service's ${ps}, got ${JSON.stringify(p[ps])}`);
+    }
+    const snapshot = g.WARDEN_GATEWAY_CONNECTED_SNAPSHOT_FILE?.value ?? '';
+    const pod = gateway.spec.template.spec;
+    const mount = pod.containers[0].volumeMounts?.find((m) => snapshot.startsWith(m.mountPath + '/') && !m.readOnly);
+    assert(mount, `${label}: the snapshot file ${snapshot || '(unset)'} is under a writable mount`);
+    assert(pod.volumes.find((v) => v.name === mount.name)?.emptyDir, `${label}: the snapshot's volume ${mount.name} is an emptyDir`);
+    assert(!pod.volumes.some((v) => v.configMap), `${label}: no standalone configuration mounted`);
+}
+
 const kinds = (objects) => objects.map((o) => o.kind + '/' + o.metadata.name).sort();
 
 // ---- Helm chart ---------------------------------------------------------------------------------------------------
 const haValues = join(chart, 'ci', 'ha-values.yaml');
+const demoValues = join(chart, 'ci', 'demo-values.yaml');
 check('helm lint (default values)', () => {
     const r = helm('lint', chart);
     assert(r.status === 0, r.out + r.err);
@@ -119,9 +162,13 @@ check('helm lint (HA values)', () => {
     const r = helm('lint', chart, '-f', haValues);
     assert(r.status === 0, r.out + r.err);
 });
+check('helm lint (demo values)', () => {
+    const r = helm('lint', chart, '-f', demoValues);
+    assert(r.status === 0, r.out + r.err);
+});
 
 const rendered = {};
-for (const [label, extra] of [['default', []], ['HA', ['-f', haValues]]]) {
+for (const [label, extra] of [['default', []], ['HA', ['-f', haValues]], ['demo', ['-f', demoValues]], ['standalone', ['--set', 'gateway.mode=standalone']]]) {
     check(`helm template (${label} values) renders`, () => {
         const r = helm('template', 'warden', chart, '--namespace', 'warden', ...extra);
         assert(r.status === 0, r.err);
@@ -137,12 +184,12 @@ for (const label of Object.keys(rendered)) {
         check(`helm template (${label} values): every object valid against the Kubernetes schemas`, () => { throw e; });
     }
 }
-check('default values: the four workloads, their Services, HPA, PDB, generated Secret, NetworkPolicies', () => {
+check('default values: the four workloads, their Services, HPA, PDB, generated Secret, NetworkPolicies; connected gateways', () => {
     const k = kinds(rendered.default ?? []);
     for (const want of ['Deployment/warden-gateway', 'Deployment/warden-policy-service', 'Deployment/warden-audit-service',
         'Deployment/warden-redis', 'Service/warden-gateway', 'Service/warden-policy-service', 'Service/warden-audit-service',
         'Service/warden-redis', 'HorizontalPodAutoscaler/warden-gateway', 'PodDisruptionBudget/warden-gateway',
-        'Secret/warden-secrets', 'ConfigMap/warden-gateway-config', 'NetworkPolicy/warden-gateway']) {
+        'Secret/warden-secrets', 'NetworkPolicy/warden-gateway']) {
         assert(k.includes(want), 'missing ' + want + ' in ' + k.join(', '));
     }
     const secret = rendered.default.find((o) => o.kind === 'Secret');
@@ -151,13 +198,17 @@ check('default values: the four workloads, their Services, HPA, PDB, generated S
     const digestKey = Buffer.from(secret.stringData['digest-key'] ?? '', 'base64');
     assert(digestKey.length === 32, 'a generated digest key is 32 random bytes, got ' + digestKey.length);
     assert(secret.stringData['digest-key'] !== secret.stringData['session-keys'], 'the digest key is a key of its own');
+    assert((secret.stringData['gateway-key'] ?? '').length >= 24, 'a generated gateway key of at least 24 characters');
+    assert(!k.includes('ConfigMap/warden-gateway-config') && !k.some((x) => x.startsWith('Job/')), 'connected by default, no seed Job: ' + k);
     const gateway = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
     assert(gateway.spec.replicas === undefined, 'the HPA owns the gateway replicas');
     const hosts = gateway.spec.template.spec.containers[0].env.find((e) => e.name === 'WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS').value;
     assert(hosts.split(',').includes('warden-gateway.warden.svc'), 'the Service name is an allowed Host: ' + hosts);
     sharedGatewayKeys('default values', gateway, 'warden-secrets');
+    const policy = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service');
+    connectedGateway('default values', gateway, policy, 'warden-secrets', 'warden-policy-service:8082');
 });
-check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard', () => {
+check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Grafana dashboard; connected gateways', () => {
     const objects = rendered.HA ?? [];
     const k = kinds(objects);
     assert(!k.includes('Deployment/warden-redis') && !k.some((x) => x.startsWith('Secret/')), 'no bundled Redis, no Secret: ' + k);
@@ -174,12 +225,45 @@ check('HA values: external Redis, existing Secret, Ingress, ServiceMonitors, Gra
     const env = Object.fromEntries(gateway.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
     assert(env.WARDEN_GATEWAY_RATELIMIT_REDIS_URL === 'redis://redis-ha.data.svc:6379', 'external Redis URL');
     sharedGatewayKeys('HA values', gateway, 'warden-secrets');
+    const policy = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service');
+    connectedGateway('HA values', gateway, policy, 'warden-secrets', 'warden-policy-service:8082');
     assert(env.WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS.split(',').includes('mcp.example.com'), 'the Ingress host is allowed');
+});
+
+check('demo values: the seed Job imports seed.config with the bootstrap admin key after install and upgrade', () => {
+    const objects = rendered.demo ?? [];
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'warden-seed');
+    assert(job, 'no Job/warden-seed in ' + kinds(objects));
+    assert(job.metadata.annotations['helm.sh/hook'] === 'post-install,post-upgrade', 'a post-install/post-upgrade hook');
+    const c = job.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
+    assert(env.POLICY_URL?.value === 'http://warden-policy-service:8082', 'the Job calls the release\'s policy-service');
+    assert(secretRef(env.ADMIN_KEY)?.key === 'bootstrap-admin-key' && secretRef(env.ADMIN_KEY)?.name === 'warden-secrets', 'the bootstrap admin key from the Secret');
+    const script = c.args.join('\n');
+    assert(/\/q\/health\/ready/.test(script) && /\/api\/import/.test(script), 'waits for readiness, then imports');
+    assert(/printf '[^']*' "\$ADMIN_KEY"\s*\|\s*curl /.test(script) && /-H @-/.test(script), 'the key goes to curl on stdin, not in its arguments');
+    const volume = job.spec.template.spec.volumes.find((v) => v.name === c.volumeMounts[0].name);
+    const seed = objects.find((o) => o.kind === 'Secret' && o.metadata.name === volume.secret?.secretName);
+    assert(seed, 'the seed file is a Secret mounted in the Job');
+    const file = parse(seed.stringData['warden.yaml']);
+    assert(file.grants.some((g) => g.id === 'demo' && /^sha256:[0-9a-f]{64}$/.test(g.token_hash)), 'the demo grant is seeded');
+    const labels = job.spec.template.metadata.labels;
+    assert(labels['app.kubernetes.io/name'] === 'warden' && labels['app.kubernetes.io/instance'] === 'warden', 'the NetworkPolicy admits the Job to policy-service');
+});
+check('standalone values: gateways read the mounted warden.yaml, no connected settings', () => {
+    const objects = rendered.standalone ?? [];
+    const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
+    const env = envOf(gateway);
+    assert(env.WARDEN_GATEWAY_STANDALONE_FILE?.value === '/config/warden.yaml', 'the standalone file');
+    assert(!Object.keys(env).some((n) => n.startsWith('WARDEN_GATEWAY_CONNECTED_')), 'no connected settings');
+    assert(kinds(objects).includes('ConfigMap/warden-gateway-config'), 'the standalone ConfigMap');
 });
 
 // ---- values.schema.json: good and bad values ----------------------------------------------------------------------
 const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['secrets.digestKey=' + Buffer.alloc(32, 7).toString('base64')], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
-    ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com']];
+    ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com'], ['gateway.mode=standalone'], ['gateway.mode=connected'],
+    ['policyService.enabled=false', 'gateway.connected.endpoints=policy.example.net:8082\\,policy-2.example.net:8082'],
+    ['secrets.gatewayKey=' + 'g'.repeat(24)]];
 for (const sets of good) {
     check(`values accepted: ${sets.join(' ')}`, () => {
         const r = helm('template', 'warden', chart, ...sets.flatMap((s) => [s.includes('%') ? '--set-string' : '--set', s]));
@@ -200,6 +284,13 @@ const bad = [
     [['redis.bundled=false'], /redis.external.url is required/],
     [['redis.external.url=http://not-redis'], /external\/url/],
     [['gateway.autoscaling.targetCPUUtilizationPercentage=150'], /targetCPUUtilizationPercentage/],
+    [['gateway.mode=hybrid'], /gateway\/mode/],
+    [['gateway.mode=null'], /gateway/],
+    [['gateway.connected.endpoints=http://policy:8082'], /connected\/endpoints/],
+    [['secrets.gatewayKey=short'], /gatewayKey/],
+    [['policyService.enabled=false'], /gateway.connected.endpoints is required/],
+    [['seed.enabled=true', 'policyService.enabled=false', 'gateway.connected.endpoints=p:8082'], /seed.enabled needs policyService.enabled/],
+    [['seed.enabled=true', 'seed.config='], /seed\/config/],
 ];
 for (const [sets, message] of bad) {
     check(`values refused: ${sets.join(' ')}`, () => {
@@ -219,9 +310,9 @@ try {
 } catch (e) {
     check('deploy/k8s: every manifest valid against the Kubernetes schemas', () => { throw e; });
 }
-check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service', () => {
+check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service; connected gateways, seed Job', () => {
     const k = kinds(plain);
-    for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-gateway-config', 'Deployment/warden-gateway',
+    for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-seed', 'Job/warden-seed', 'Deployment/warden-gateway',
         'Deployment/warden-policy-service', 'Deployment/warden-audit-service', 'Deployment/warden-redis', 'Service/warden-gateway',
         'Service/warden-policy-service', 'Service/warden-audit-service', 'Service/warden-redis']) {
         assert(k.includes(want), 'missing ' + want);
@@ -231,8 +322,17 @@ check('deploy/k8s: namespace, config, example secrets, the three services and Re
     }
     const configs = Object.fromEntries(plain.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')
         .map((o) => [o.metadata.name, { ...(o.data ?? {}), ...(o.stringData ?? {}) }]));
-    sharedGatewayKeys('deploy/k8s', plain.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway'), 'warden-secrets');
-    for (const d of plain.filter((o) => o.kind === 'Deployment')) {
+    const gateway = plain.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-gateway');
+    sharedGatewayKeys('deploy/k8s', gateway, 'warden-secrets');
+    connectedGateway('deploy/k8s', gateway, plain.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service'),
+        'warden-secrets', 'warden-policy-service:8082');
+    const job = plain.find((o) => o.kind === 'Job' && o.metadata.name === 'warden-seed');
+    const jobEnv = envOf(job);
+    assert(jobEnv.POLICY_URL?.value === 'http://warden-policy-service:8082', 'the seed Job calls policy-service');
+    assert(secretRef(jobEnv.ADMIN_KEY)?.key === 'bootstrap-admin-key', 'the seed Job uses the bootstrap admin key');
+    assert(job.spec.template.spec.volumes.some((v) => v.configMap?.name === 'warden-seed'), 'the seed Job mounts warden-seed');
+    assert(Array.isArray(parse(configs['warden-seed']['warden.yaml']).servers), 'warden-seed holds a standalone file');
+    for (const d of plain.filter((o) => o.kind === 'Deployment' || o.kind === 'Job')) {
         for (const e of d.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
             const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
             if (ref) assert(configs[ref.name] && ref.key in configs[ref.name], `${d.metadata.name}: ${e.name} refers to missing ${ref.name}/${ref.key}`);
@@ -241,7 +341,7 @@ check('deploy/k8s: namespace, config, example secrets, the three services and Re
 });
 
 // ---- docker-compose.yml -------------------------------------------------------------------------------------------
-check('docker-compose.yml: the whole stack, health-gated, built from this repository', () => {
+check('docker-compose.yml: the whole stack, health-gated, built from this repository; connected gateways after the seed', () => {
     const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
     const services = compose.services;
     for (const s of ['redis', 'kafka', 'postgres', 'policy-service', 'audit-service', 'gateway-1', 'gateway-2', 'lb', 'upstream']) {
@@ -285,6 +385,37 @@ check('docker-compose.yml: the whole stack, health-gated, built from this reposi
     }
     const standalone = parse(readFileSync(join(root, 'deploy', 'compose', 'warden.yaml'), 'utf8'));
     assert(standalone.grants.some((g) => g.id === 'demo' && /^sha256:[0-9a-f]{64}$/.test(g.token_hash)), 'the seeded demo grant');
+    // Connected mode: both sides read the gateway key and the crypto key from demo.env, the compose stack's one secret.
+    const envValue = (name) => new RegExp('^' + name + '=(.+)$', 'm').exec(env)?.[1];
+    const gatewayKey = envValue('WARDEN_GATEWAY_CONNECTED_GATEWAY_KEY');
+    assert(gatewayKey && gatewayKey.length >= 24 && (envValue('WARDEN_POLICY_DISTRIBUTION_GATEWAY_KEYS') ?? '').split(',').includes(gatewayKey),
+        'the gateways\' key is one of policy-service\'s gateway keys');
+    const cryptoKey = envValue('WARDEN_GATEWAY_CONNECTED_CRYPTO_KEYS_V1');
+    assert(cryptoKey && cryptoKey === envValue('WARDEN_POLICY_CRYPTO_KEYS_V1') && Buffer.from(cryptoKey, 'base64').length === 32,
+        'the gateways open sealed values with policy-service\'s key v1');
+    assert([services['policy-service'].env_file].flat().includes('deploy/compose/demo.env'), 'policy-service reads demo.env');
+    for (const g of ['gateway-1', 'gateway-2']) {
+        const e = services[g].environment;
+        assert(e.WARDEN_GATEWAY_CONNECTED_ENDPOINTS === 'policy-service:8082', g + ' follows policy-service');
+        assert(!('WARDEN_GATEWAY_STANDALONE_FILE' in e), g + ' reads no standalone file');
+        for (const k of ['WARDEN_GATEWAY_CONNECTED_GATEWAY_KEY', 'WARDEN_GATEWAY_CONNECTED_CRYPTO_KEYS_V1']) {
+            assert(!(k in e), g + ' must not override ' + k);
+        }
+        assert((services[g].volumes ?? []).some((v) => /^[a-z0-9-]+:\/data$/.test(v)) && e.WARDEN_GATEWAY_CONNECTED_SNAPSHOT_FILE?.startsWith('/data/'),
+            g + ' keeps its snapshot on a volume of its own');
+        assert(services[g].depends_on.seed?.condition === 'service_completed_successfully', g + ' starts after the seed');
+    }
+    assert(services['gateway-1'].volumes[0] !== services['gateway-2'].volumes[0], 'each gateway has its own /data');
+    // The seed: one shot, after policy-service is healthy, POSTs warden.yaml to the import API with the admin key.
+    const seed = services.seed;
+    assert(seed, 'missing service seed');
+    assert(/curl/.test(seed.image), 'the seed runs curl');
+    assert(seed.depends_on?.['policy-service']?.condition === 'service_healthy', 'the seed waits for policy-service');
+    assert((seed.volumes ?? []).includes('./deploy/compose/warden.yaml:/seed/warden.yaml:ro'), 'the seed mounts warden.yaml');
+    assert([seed.env_file].flat().includes('deploy/compose/demo.env'), 'the seed reads the admin key from demo.env');
+    const script = [seed.command].flat().join('\n');
+    assert(/\$\$WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY/.test(script), 'the admin key read at run time ($$ escapes compose interpolation)');
+    assert(/\/api\/import/.test(script) && /@\/seed\/warden\.yaml/.test(script) && /\/q\/health\/ready/.test(script), 'waits for health, then imports');
     return Object.keys(services).length + ' services';
 });
 
