@@ -1,6 +1,7 @@
 package io.warden.gateway.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
@@ -52,6 +53,8 @@ class GrpcSnapshotSourceTest {
         final List<WatchRequest> requests = new CopyOnWriteArrayList<>();
         final BlockingQueue<List<WatchEvent>> scripts = new LinkedBlockingQueue<>();
         final List<Long> acks = new CopyOnWriteArrayList<>();
+        // True: a stream stays open after its script, as policy-service's does between changes.
+        volatile boolean holdOpen;
 
         @Override
         public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
@@ -61,7 +64,9 @@ class GrpcSnapshotSourceTest {
                 return; // stay open and silent
             }
             script.forEach(out::onNext);
-            out.onCompleted(); // the stream ends: the gateway reconnects
+            if (!holdOpen) {
+                out.onCompleted(); // the stream ends: the gateway reconnects
+            }
         }
 
         @Override
@@ -129,6 +134,36 @@ class GrpcSnapshotSourceTest {
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> disk.read().map(WatchEvent::getRevision).orElse(0L) == 6L);
         assertEquals(2, disk.read().orElseThrow().getSnapshot().getPolicies(0).getVersion());
+    }
+
+    /**
+     * What readiness and the metrics read: not ready (age NaN) before a first snapshot; age 0 while the stream that
+     * delivered it stays open; once it is lost, still ready on the same revision, its age growing.
+     */
+    @Test
+    void readyOnlyWithASnapshotAndItsAgeGrowsOnlyWhileTheStreamIsLost() throws Exception {
+        FakePolicyService silent = new FakePolicyService();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(silent).build().start();
+        source = source(server.getPort(), GrpcSnapshotSource.Transport.DEFAULT, new AtomicReference<>());
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> silent.requests.size() == 1);
+        assertFalse(source.ready(), "no snapshot yet (none on disk either)");
+        assertTrue(source.revision().isEmpty());
+        assertTrue(Double.isNaN(source.ageSeconds()));
+        stop();
+
+        FakePolicyService fake = new FakePolicyService();
+        fake.holdOpen = true;
+        fake.scripts.add(List.of(snapshot(5)));
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(fake).build().start();
+        source = source(server.getPort(), GrpcSnapshotSource.Transport.DEFAULT, new AtomicReference<>());
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(source::ready);
+        assertEquals(5L, source.revision().orElseThrow());
+        assertEquals(0.0, source.ageSeconds(), "current while its stream is open");
+
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> source.ageSeconds() > 0);
+        assertTrue(source.ready(), "still serving what it has");
+        assertEquals(5L, source.revision().orElseThrow());
     }
 
     @Test
