@@ -133,8 +133,9 @@ public class AggregateResource {
     @GET
     @Path("latency")
     @Operation(summary = "Gateway and upstream latency percentiles in microseconds",
-            description = "p50, p90, p95, p99 (nearest rank: each is a latency that was observed) and the maximum; "
-                    + "upstream latency counts only decisions that reached the upstream.")
+            description = "p50, p90, p95, p99 (nearest rank) and the maximum, over latencies rounded down to two "
+                    + "significant digits (exact below 100 µs, at most 10 % low above); upstream latency counts only "
+                    + "decisions that reached the upstream.")
     public Latency latency(@BeanParam FilterParams documented, @Context UriInfo uri) throws SQLException {
         QueryParams params = new QueryParams(uri.getQueryParameters(), QueryParams.FILTERS);
         DecisionFilter filter = ranged(params.filter());
