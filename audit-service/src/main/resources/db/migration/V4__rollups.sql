@@ -110,21 +110,12 @@ BEGIN
                    warden_latency_bucket(upstream_micros), sign FROM %1$s d WHERE upstream_micros IS NOT NULL) l
          GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3, 4
         ON CONFLICT (hour, server_id, kind, micros) DO UPDATE SET n = r.n + excluded.n$q$, delta);
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO decision_minutes_sequences AS r (minute, instance, first_sequence, last_sequence, received)
-        SELECT date_bin('1 minute', time, TIMESTAMPTZ '1970-01-01 00:00:00+00'), instance, min(sequence),
-               max(sequence), count(*)
-          FROM added WHERE instance IS NOT NULL AND sequence IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (minute, instance) DO UPDATE
-            SET first_sequence = least(r.first_sequence, excluded.first_sequence),
-                last_sequence = greatest(r.last_sequence, excluded.last_sequence),
-                received = r.received + excluded.received;
-    END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION warden_rollup_completions() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The sequence numbers of inserted decisions and completions alike (instance and sequence: both tables have them).
+CREATE FUNCTION warden_rollup_sequences() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO decision_minutes_sequences AS r (minute, instance, first_sequence, last_sequence, received)
     SELECT date_bin('1 minute', time, TIMESTAMPTZ '1970-01-01 00:00:00+00'), instance, min(sequence), max(sequence),
@@ -169,5 +160,7 @@ CREATE TRIGGER decisions_rollup_update AFTER UPDATE ON decisions
     REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION warden_rollup_decisions();
 CREATE TRIGGER decisions_rollup_delete AFTER DELETE ON decisions
     REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION warden_rollup_decisions();
-CREATE TRIGGER completions_rollup_insert AFTER INSERT ON completions
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION warden_rollup_completions();
+CREATE TRIGGER decisions_sequences_insert AFTER INSERT ON decisions
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION warden_rollup_sequences();
+CREATE TRIGGER completions_sequences_insert AFTER INSERT ON completions
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION warden_rollup_sequences();

@@ -99,6 +99,8 @@ public final class AuditIngestBenchmark {
             if (latencySeconds > 0) {
                 latency(postgres, kafka, admin, dir, latencySeconds, rate);
             }
+        } finally {
+            io.warden.testsupport.Commands.deleteTree(dir); // the servers are closed by now: their data goes too
         }
         System.out.printf("load average at the end: %s%n", loadAverage());
     }
