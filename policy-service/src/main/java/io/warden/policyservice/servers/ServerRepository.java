@@ -15,7 +15,8 @@ public class ServerRepository {
     private static final String COLUMNS = "id, name, url, era, http2, created_at, updated_at";
 
     public void insert(Connection c, Server s) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO servers (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO servers (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             Sql.bind(ps, s.id(), s.name(), s.url(), s.era(), s.http2(), s.createdAt(), s.updatedAt()).executeUpdate();
         }
     }
@@ -104,7 +105,8 @@ public class ServerRepository {
         try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 servers.add(new Server(rs.getString("id"), rs.getString("name"), rs.getString("url"),
-                        rs.getString("era"), rs.getBoolean("http2"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at")));
+                        rs.getString("era"), rs.getBoolean("http2"), Sql.instant(rs, "created_at"),
+                        Sql.instant(rs, "updated_at")));
             }
         }
         return servers;

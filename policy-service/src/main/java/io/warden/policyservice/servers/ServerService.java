@@ -178,8 +178,8 @@ public class ServerService {
         for (SealedHeader h : servers.headers(c, s.id())) {
             masked.put(h.name(), ServerView.MASK);
         }
-        return new ServerView(s.id(), s.name(), ServerRules.shownUrl(s.url()), s.era(), s.http2(), masked, s.createdAt(),
-                s.updatedAt());
+        return new ServerView(s.id(), s.name(), ServerRules.shownUrl(s.url()), s.era(), s.http2(), masked,
+                s.createdAt(), s.updatedAt());
     }
 
     private static void requireBody(Object body) {

@@ -81,7 +81,8 @@ class ImportApiTest {
                 .body(not(containsString("alpha-secret"))).body(not(containsString("sha256:")));
 
         admin().get("/api/servers/" + p + "-a").then().statusCode(200).body("name", equalTo("Alpha"))
-                .body("era", equalTo("dual")).body("http2", equalTo(true)).body("headers.X-Api-Key", equalTo("********"));
+                .body("era", equalTo("dual")).body("http2", equalTo(true))
+                .body("headers.X-Api-Key", equalTo("********"));
         assertEquals(Map.of("X-Api-Key", "alpha-secret"), Map.copyOf(servers.upstreamHeaders(p + "-a")));
         admin().get("/api/servers/" + p + "-b").then().statusCode(200).body("name", equalTo(p + "-b"))
                 .body("http2", equalTo(false));
