@@ -271,6 +271,6 @@ public final class ConnectedSnapshots {
                 ? new ToolPins(s.getToolPinning(), s.getToolPinsMap(), Set.copyOf(s.getChangedToolsList()))
                 : ToolPins.NONE;
         return new UpstreamServer(s.getId(), s.getName().isEmpty() ? s.getId() : s.getName(), url, headers, Map.of(), era,
-                pins);
+                pins, s.getHttp2());
     }
 }

@@ -140,8 +140,9 @@ final class UpstreamEras {
     }
 
     private static String key(UpstreamServer server) {
-        // The headers count too: new credentials may reach another deployment behind the same URL.
-        return server.url() + "|" + server.era().wire + "|" + server.headers().hashCode();
+        // The headers count too: new credentials may reach another deployment behind the same URL. So does the
+        // protocol: an h2c-only upstream probed over HTTP/1.1 answers differently.
+        return server.url() + "|" + server.era().wire + "|" + server.http2() + "|" + server.headers().hashCode();
     }
 
     private Future<Outcome> start(UpstreamServer server) {

@@ -3,6 +3,7 @@ package io.warden.gateway.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,25 @@ class ConnectedSnapshotsTest {
         assertEquals(Map.of("echo", "sha256:e", "add", "sha256:a"), pins.approved());
         assertEquals(java.util.Set.of("add"), pins.changed());
         assertNotSame(before.view().servers().get("s1"), after.view().servers().get("s1"), "a pin change is a change");
+    }
+
+    @Test
+    void aServersHttp2FlagArrivesWithItInSnapshotsAndChanges() {
+        ConnectedSnapshots.State before = base();
+        assertFalse(before.view().server("s1").orElseThrow().http2(), "unset on the wire: HTTP/1.1");
+        Server h2 = server("s1", "http://127.0.0.1:9/mcp", "X-Key", "secret-1").toBuilder().setHttp2(true).build();
+        ConnectedSnapshots.State after = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.apply(before, 8, Change.newBuilder().setServer(h2).build())).state();
+        UpstreamServer s1 = after.view().server("s1").orElseThrow();
+        assertTrue(s1.http2());
+        // The gateway drops what it learned about a server when its entry is no longer equal (GatewayBeans.swap).
+        assertNotEquals(before.view().servers().get("s1"), s1, "a flag change is a change");
+        assertEquals(before.view().servers().get("s1").withHttp2(true), s1, "and nothing else changed");
+
+        ConnectedSnapshots.State full = assertInstanceOf(ConnectedSnapshots.Applied.class,
+                snapshots.fromSnapshot(9, after.toSnapshot(), after)).state();
+        assertSame(s1, full.view().servers().get("s1"), "a fresh snapshot with the same flag reuses the entry");
+        assertTrue(full.view().server("s1").orElseThrow().http2());
     }
 
     @Test

@@ -111,6 +111,19 @@ class UpstreamErasTest {
     }
 
     @Test
+    void aServerWhoseHttp2FlagChangedIsProbedAgain() throws Exception {
+        UpstreamServer s = upstream(EraPin.AUTO);
+        Future<UpstreamEras.Outcome> overHttp1 = eras.resolve(s);
+        await(overHttp1);
+        assertEquals(2, seen.size(), seen.toString());
+        Future<UpstreamEras.Outcome> overHttp2 = eras.resolve(s.withHttp2(true));
+        await(overHttp2);
+        assertFalse(overHttp1 == overHttp2, "the answer over HTTP/1.1 is not reused for HTTP/2");
+        assertEquals(4, seen.size(), "probed again: " + seen);
+        assertSame(overHttp1, eras.resolve(s), "each protocol keeps its own answer");
+    }
+
+    @Test
     void aPinSkipsTheProbeAndAModernPinOnlyFetchesDiscover() throws Exception {
         UpstreamEras.Outcome legacy = await(eras.resolve(upstream(EraPin.LEGACY)));
         assertTrue(legacy.eras().legacy() && !legacy.eras().modern());

@@ -24,7 +24,8 @@ import java.util.Map;
  */
 record ImportPlan(String version, List<ServerRow> servers, List<GrantRow> grants, List<PolicyRow> policies) {
 
-    record ServerRow(String pointer, String id, String name, String url, String era, Map<String, String> headers) {
+    record ServerRow(String pointer, String id, String name, String url, String era, boolean http2,
+                     Map<String, String> headers) {
         @Override
         public String toString() {
             return "ServerRow[" + id + "]"; // url and headers may hold secrets
@@ -64,7 +65,8 @@ record ImportPlan(String version, List<ServerRow> servers, List<GrantRow> grants
             checks.require(s.categories().isEmpty(), "/categories", "policy-service does not store pinned tool"
                     + " categories; remove them before importing (policies can match tools by name instead)");
             collect(checks, at, errors);
-            servers.add(new ServerRow(at, s.id(), s.name(), s.url().toString(), s.era().wire, s.headers()));
+            servers.add(new ServerRow(at, s.id(), s.name(), s.url().toString(), s.era().wire, s.http2(),
+                    s.headers()));
         }
         List<GrantRow> grants = new ArrayList<>();
         for (Grant g : parsed.snapshot().grantsByTokenHash().values()) {

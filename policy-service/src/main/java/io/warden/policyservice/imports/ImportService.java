@@ -151,10 +151,10 @@ public class ImportService {
             throws SQLException {
         Optional<Server> old = servers.find(c, s.id(), true);
         if (old.isEmpty()) {
-            servers.insert(c, new Server(s.id(), s.name(), s.url(), s.era(), now, now));
+            servers.insert(c, new Server(s.id(), s.name(), s.url(), s.era(), s.http2(), now, now));
             result.created("server", s.id());
         } else {
-            servers.update(c, new Server(s.id(), s.name(), s.url(), s.era(), old.get().createdAt(), now));
+            servers.update(c, new Server(s.id(), s.name(), s.url(), s.era(), s.http2(), old.get().createdAt(), now));
             for (SealedHeader h : servers.headers(c, s.id())) {
                 servers.deleteHeader(c, s.id(), h.name()); // the file's headers are the whole set
             }

@@ -12,18 +12,19 @@ import java.util.Optional;
 
 @ApplicationScoped
 public class ServerRepository {
-    private static final String COLUMNS = "id, name, url, era, created_at, updated_at";
+    private static final String COLUMNS = "id, name, url, era, http2, created_at, updated_at";
 
     public void insert(Connection c, Server s) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO servers (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            Sql.bind(ps, s.id(), s.name(), s.url(), s.era(), s.createdAt(), s.updatedAt()).executeUpdate();
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO servers (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            Sql.bind(ps, s.id(), s.name(), s.url(), s.era(), s.http2(), s.createdAt(), s.updatedAt()).executeUpdate();
         }
     }
 
     public void update(Connection c, Server s) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE servers SET name = ?, url = ?, era = ?, updated_at = ? WHERE id = ?")) {
-            Sql.bind(ps, s.name(), s.url(), s.era(), s.updatedAt(), s.id()).executeUpdate();
+                "UPDATE servers SET name = ?, url = ?, era = ?, http2 = ?, updated_at = ? WHERE id = ?")) {
+            Sql.bind(ps, s.name(), s.url(), s.era(), s.http2(), s.updatedAt(), s.id()).executeUpdate();
         }
     }
 
@@ -104,7 +105,8 @@ public class ServerRepository {
         try (PreparedStatement ps = Sql.bind(c.prepareStatement(sql), params); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 servers.add(new Server(rs.getString("id"), rs.getString("name"), rs.getString("url"),
-                        rs.getString("era"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at")));
+                        rs.getString("era"), rs.getBoolean("http2"), Sql.instant(rs, "created_at"),
+                        Sql.instant(rs, "updated_at")));
             }
         }
         return servers;

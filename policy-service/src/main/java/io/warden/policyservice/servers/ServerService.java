@@ -51,7 +51,7 @@ public class ServerService {
         checks.orThrow();
         Instant now = clock.instant();
         Server server = new Server(input.id(), input.name(), input.url(), input.era() == null ? "auto" : input.era(),
-                now, now);
+                Boolean.TRUE.equals(input.http2()), now, now);
         return db.inTransaction(c -> {
             if (servers.find(c, server.id(), true).isPresent()) {
                 throw ProblemException.duplicate(ENTITY, server.id());
@@ -96,7 +96,7 @@ public class ServerService {
             ServerView before = view(c, old);
             Server changed = new Server(id, patch.name() != null ? patch.name() : old.name(),
                     patch.url() != null ? patch.url() : old.url(), patch.era() != null ? patch.era() : old.era(),
-                    old.createdAt(), clock.instant());
+                    patch.http2() != null ? patch.http2() : old.http2(), old.createdAt(), clock.instant());
             servers.update(c, changed);
             if (patch.headers() != null) {
                 Map<String, String> set = new LinkedHashMap<>();
@@ -178,8 +178,8 @@ public class ServerService {
         for (SealedHeader h : servers.headers(c, s.id())) {
             masked.put(h.name(), ServerView.MASK);
         }
-        return new ServerView(s.id(), s.name(), ServerRules.shownUrl(s.url()), s.era(), masked, s.createdAt(),
-                s.updatedAt());
+        return new ServerView(s.id(), s.name(), ServerRules.shownUrl(s.url()), s.era(), s.http2(), masked,
+                s.createdAt(), s.updatedAt());
     }
 
     private static void requireBody(Object body) {

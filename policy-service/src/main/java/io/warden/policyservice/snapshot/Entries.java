@@ -11,10 +11,12 @@ public final class Entries {
     /**
      * {@code sealedHeaders}: header name → versioned ciphertext, never plain text. {@code toolPins}: tool name → hash
      * of its approved definition; {@code changedTools}: tools waiting for approval; both enforced by gateways only
-     * when {@code toolPinning}. Entries logged before pins existed read back with none (and pinning off).
+     * when {@code toolPinning}. Entries logged before pins existed read back with none (and pinning off), those logged
+     * before {@code http2} with it off (HTTP/1.1).
      */
     public record ServerEntry(String id, String name, String url, String era, Map<String, String> sealedHeaders,
-                              boolean toolPinning, Map<String, String> toolPins, List<String> changedTools) {
+                              boolean toolPinning, Map<String, String> toolPins, List<String> changedTools,
+                              boolean http2) {
         public ServerEntry {
             toolPins = toolPins == null ? Map.of() : toolPins;
             changedTools = changedTools == null ? List.of() : changedTools;

@@ -58,7 +58,7 @@ final class Protos {
     private static Server server(Entries.ServerEntry e) {
         return Server.newBuilder().setId(e.id()).setName(e.name()).setUrl(e.url()).setEra(e.era())
                 .putAllSealedHeaders(e.sealedHeaders()).setToolPinning(e.toolPinning()).putAllToolPins(e.toolPins())
-                .addAllChangedTools(e.changedTools()).build();
+                .addAllChangedTools(e.changedTools()).setHttp2(e.http2()).build();
     }
 
     private static Grant grant(Entries.GrantEntry e) {

@@ -87,6 +87,6 @@ public class SnapshotReader {
         }
         InventoryRepository.Pins pins = inventory.pins(c, s.id());
         return new Entries.ServerEntry(s.id(), s.name(), s.url(), s.era(), sealed, pins.enabled(), pins.approved(),
-                pins.changed());
+                pins.changed(), s.http2());
     }
 }

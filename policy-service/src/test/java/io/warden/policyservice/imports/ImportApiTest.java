@@ -38,7 +38,7 @@ class ImportApiTest {
     private static String file(String p, String token1, String token2, String readDefault) {
         return """
                 servers:
-                  - {id: %1$s-a, name: Alpha, url: "http://127.0.0.1:9/mcp", era: dual, headers: {X-Api-Key: alpha-secret}}
+                  - {id: %1$s-a, name: Alpha, url: "http://127.0.0.1:9/mcp", era: dual, http2: true, headers: {X-Api-Key: alpha-secret}}
                   - {id: %1$s-b, url: "http://127.0.0.1:9/other"}
                 grants:
                   - {id: %1$s-g1, label: Agent one, server: %1$s-a, token_hash: "%2$s", policy: %1$s-read, tags: {team: x}}
@@ -81,9 +81,11 @@ class ImportApiTest {
                 .body(not(containsString("alpha-secret"))).body(not(containsString("sha256:")));
 
         admin().get("/api/servers/" + p + "-a").then().statusCode(200).body("name", equalTo("Alpha"))
-                .body("era", equalTo("dual")).body("headers.X-Api-Key", equalTo("********"));
+                .body("era", equalTo("dual")).body("http2", equalTo(true))
+                .body("headers.X-Api-Key", equalTo("********"));
         assertEquals(Map.of("X-Api-Key", "alpha-secret"), Map.copyOf(servers.upstreamHeaders(p + "-a")));
-        admin().get("/api/servers/" + p + "-b").then().statusCode(200).body("name", equalTo(p + "-b"));
+        admin().get("/api/servers/" + p + "-b").then().statusCode(200).body("name", equalTo(p + "-b"))
+                .body("http2", equalTo(false));
         admin().get("/api/grants/" + p + "-g1").then().statusCode(200).body("label", equalTo("Agent one"))
                 .body("policy", equalTo(p + "-read")).body("tags.team", equalTo("x")).body("state", equalTo("active"));
         // The agent's token still opens the grant: its hash moved as it was.
@@ -144,7 +146,8 @@ class ImportApiTest {
         String t1 = GrantTokens.mint();
         yaml(admin(), file(p, t1, GrantTokens.mint(), "deny")).post("/api/import").then().statusCode(201);
         String t1b = GrantTokens.mint();
-        String changed = file(p, t1b, GrantTokens.mint(), "allow").replace("alpha-secret", "alpha-rotated");
+        String changed = file(p, t1b, GrantTokens.mint(), "allow").replace("alpha-secret", "alpha-rotated")
+                .replace("http2: true", "http2: false");
         yaml(admin(), changed).queryParam("mode", "replace").post("/api/import").then().statusCode(201)
                 .body("mode", equalTo("replace"))
                 .body("replaced.policies", hasItem(p + "-read")).body("unchanged.policies", hasItem(p + "-open"))
@@ -152,6 +155,7 @@ class ImportApiTest {
         admin().get("/api/policies/" + p + "-read").then().statusCode(200).body("version", equalTo(2))
                 .body("document.default", equalTo("allow"));
         assertEquals(Map.of("X-Api-Key", "alpha-rotated"), Map.copyOf(servers.upstreamHeaders(p + "-a")));
+        admin().get("/api/servers/" + p + "-a").then().statusCode(200).body("http2", equalTo(false));
         assertEquals(GrantTokens.hash(t1b),
                 postgres.psql("warden", "SELECT token_hash FROM grants WHERE id = '" + p + "-g1'"));
 

@@ -69,10 +69,33 @@ class ServersApiTest {
     }
 
     @Test
+    void http2IsStoredPatchedAndMustBeABoolean() {
+        String id = unique("h2");
+        admin().body(Map.of("id", id, "name", "H2", "url", "http://127.0.0.1:9/mcp", "http2", true))
+                .post("/api/servers").then().statusCode(201).body("http2", equalTo(true));
+        admin().get("/api/servers/" + id).then().statusCode(200).body("http2", equalTo(true));
+        // A patch without the field keeps it; one with it sets it.
+        admin().body(Map.of("name", "Renamed")).patch("/api/servers/" + id).then().statusCode(200)
+                .body("http2", equalTo(true));
+        admin().body(Map.of("http2", false)).patch("/api/servers/" + id).then().statusCode(200)
+                .body("http2", equalTo(false)).body("name", equalTo("Renamed"));
+        assertEquals("f", postgres.psql("warden", "SELECT http2 FROM servers WHERE id = '" + id + "'"));
+
+        admin().body(Map.of("http2", "yes")).patch("/api/servers/" + id).then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].pointer", equalTo("/http2"));
+        String other = unique("h2bad");
+        admin().body(Map.of("id", other, "name", "B", "url", "http://127.0.0.1:9/mcp", "http2", "yes"))
+                .post("/api/servers").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].pointer", equalTo("/http2"));
+        admin().get("/api/servers/" + other).then().statusCode(404);
+        admin().get("/api/servers/" + id).then().statusCode(200).body("http2", equalTo(false));
+    }
+
+    @Test
     void eraDefaultsToAutoAndUrlQueryValuesAreMasked() {
         String id = unique("mask");
         admin().body(Map.of("id", id, "name", "Q", "url", "https://mcp.example.com/mcp?api_key=query-secret&v=2"))
-                .post("/api/servers").then().statusCode(201).body("era", equalTo("auto"))
+                .post("/api/servers").then().statusCode(201).body("era", equalTo("auto")).body("http2", equalTo(false))
                 .body("url", equalTo("https://mcp.example.com/mcp?api_key=" + ServerView.MASK + "&v=" + ServerView.MASK));
     }
 

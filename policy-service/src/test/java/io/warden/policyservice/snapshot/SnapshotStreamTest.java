@@ -65,7 +65,7 @@ class SnapshotStreamTest {
     @Test
     void aFullSnapshotThenEveryChangeWithStrictlyIncreasingRevisions() throws Exception {
         String server = unique("ss");
-        admin().body(Map.of("id", server, "name", "S", "url", "http://127.0.0.1:9/mcp?k=v",
+        admin().body(Map.of("id", server, "name", "S", "url", "http://127.0.0.1:9/mcp?k=v", "http2", true,
                 "headers", Map.of("X-Key", "stream-secret"))).post("/api/servers").then().statusCode(201);
         String policy = unique("sp");
         admin().body("{\"version\":\"1\", \"default\":\"deny\"}").post("/api/policies/" + policy)
@@ -86,6 +86,7 @@ class SnapshotStreamTest {
         Server s = snapshot.getSnapshot().getServersList().stream().filter(x -> x.getId().equals(server))
                 .findFirst().orElseThrow();
         assertEquals("http://127.0.0.1:9/mcp?k=v", s.getUrl(), "gateways get the real URL");
+        assertTrue(s.getHttp2(), "the http2 flag travels");
         String sealed = s.getSealedHeadersMap().get("X-Key");
         assertTrue(sealed.startsWith("v2:"), "headers travel sealed");
         assertFalse(snapshot.toString().contains("stream-secret"));
@@ -102,7 +103,7 @@ class SnapshotStreamTest {
         admin().body("{\"version\":\"1\", \"default\":\"allow\"}").post("/api/policies/" + policy + "/versions")
                 .then().statusCode(201);
         admin().post("/api/grants/" + grant + "/revoke").then().statusCode(200);
-        admin().body(Map.of("era", "modern")).patch("/api/servers/" + server).then().statusCode(200);
+        admin().body(Map.of("era", "modern", "http2", false)).patch("/api/servers/" + server).then().statusCode(200);
         admin().body("{\"version\":\"1\", \"default\":\"nope\"}").post("/api/policies/" + policy + "/versions")
                 .then().statusCode(422); // refused: no change, no revision
 
@@ -117,6 +118,7 @@ class SnapshotStreamTest {
             WatchEvent era = next(events);
             assertTrue(era.getRevision() > revoke.getRevision());
             assertEquals("modern", era.getChange().getServer().getEra());
+            assertFalse(era.getChange().getServer().getHttp2());
             assertEquals(sealed, era.getChange().getServer().getSealedHeadersMap().get("X-Key"));
             assertEquals(null, events.poll(300, TimeUnit.MILLISECONDS), "nothing for the refused version");
         }
