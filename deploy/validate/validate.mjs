@@ -3,9 +3,12 @@
 // Helm lint and template with the default and the HA values, every rendered object and every plain manifest against
 // the Kubernetes OpenAPI schemas (kubernetes-models), the values schema with good and bad values, docker-compose.yml
 // and the Dockerfile; that gateways follow policy-service (connected mode) with its keys from the same secret, and that
-// the demo configuration is seeded (compose service, k8s Job, Helm hook Job). Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
+// the demo configuration is seeded (compose service, k8s Job, Helm hook Job), all three by the one script
+// helm/warden/files/seed-import.sh, which is also run against a stand-in for policy-service's import API.
+// Prints one line per check and "N passed, M failed"; exits 1 when anything failed.
 import AdmZip from 'adm-zip';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -18,14 +21,29 @@ const chart = join(root, 'helm', 'warden');
 const require = createRequire(import.meta.url);
 const results = [];
 
+function passed(name, detail) {
+    results.push({ name, ok: true });
+    console.log(`[deploy] ok   ${name}${detail ? ' (' + detail + ')' : ''}`);
+}
+
+function failed(name, e) {
+    results.push({ name, ok: false });
+    console.log(`[deploy] FAIL ${name}: ${e.message}`);
+}
+
 function check(name, fn) {
     try {
-        const detail = fn();
-        results.push({ name, ok: true });
-        console.log(`[deploy] ok   ${name}${detail ? ' (' + detail + ')' : ''}`);
+        passed(name, fn());
     } catch (e) {
-        results.push({ name, ok: false });
-        console.log(`[deploy] FAIL ${name}: ${e.message}`);
+        failed(name, e);
+    }
+}
+
+async function checkAsync(name, fn) {
+    try {
+        passed(name, await fn());
+    } catch (e) {
+        failed(name, e);
     }
 }
 
@@ -151,6 +169,137 @@ function connectedGateway(label, gateway, policy, secretName, endpoints) {
 
 const kinds = (objects) => objects.map((o) => o.kind + '/' + o.metadata.name).sort();
 
+// ---- The seed script: one file, run by compose, deploy/k8s and the chart ------------------------------------------
+const seedScriptFile = join(chart, 'files', 'seed-import.sh');
+const seedScript = readFileSync(seedScriptFile, 'utf8');
+const seedScriptPath = '/scripts/seed-import.sh';
+
+/** Throws, naming the first line that differs, unless {@code text} is exactly the script. */
+function sameAsSeedScript(label, text) {
+    if (text === seedScript) return;
+    const want = seedScript.split('\n');
+    const got = String(text ?? '').split('\n');
+    let at = want.findIndex((line, n) => line !== got[n]);
+    if (at < 0) at = want.length; // the copy goes on after the end of the script
+    const show = (line) => (line === undefined ? '(end of file)' : JSON.stringify(line));
+    throw new Error(`${label} is not a copy of helm/warden/files/seed-import.sh: line ${at + 1} is ${show(got[at])},`
+        + ` expected ${show(want[at])}; copy the file in again`);
+}
+
+/**
+ * A seed Job (chart or deploy/k8s) runs the one script from a mounted ConfigMap that holds it byte for byte, with no
+ * inline script beside it, the file to import at /seed, the mode given and the bootstrap admin key from the Secret.
+ */
+function seedJobRunsScript(label, job, objects, mode) {
+    const pod = job.spec.template.spec;
+    const c = pod.containers[0];
+    assert(JSON.stringify(c.command) === JSON.stringify(['/bin/sh', seedScriptPath]) && c.args === undefined,
+        `${label}: the Job runs /bin/sh ${seedScriptPath} and nothing inline, got ${JSON.stringify({ command: c.command, args: c.args })}`);
+    const mount = c.volumeMounts.find((m) => m.mountPath === dirname(seedScriptPath));
+    const name = pod.volumes.find((v) => v.name === mount?.name)?.configMap?.name;
+    const holder = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name);
+    assert(holder, `${label}: ${dirname(seedScriptPath)} is a mounted ConfigMap of this deployment, got ${JSON.stringify(mount)}`);
+    sameAsSeedScript(`${label}: ConfigMap ${name}`, holder.data?.['seed-import.sh']);
+    assert(c.volumeMounts.some((m) => m.mountPath === '/seed'), `${label}: the file to import is mounted at /seed (the script reads /seed/warden.yaml)`);
+    const env = envOf(job);
+    assert(env.WARDEN_SEED_MODE?.value === mode, `${label}: WARDEN_SEED_MODE ${mode}, got ${JSON.stringify(env.WARDEN_SEED_MODE)}`);
+    const key = secretRef(env.WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY);
+    assert(key?.name === 'warden-secrets' && key?.key === 'bootstrap-admin-key', `${label}: the bootstrap admin key from the Secret, got ${JSON.stringify(env.WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY)}`);
+    assert(env.WARDEN_SEED_POLICY_URL?.value === 'http://warden-policy-service:8082', `${label}: the Job calls policy-service's Service, got ${JSON.stringify(env.WARDEN_SEED_POLICY_URL)}`);
+}
+
+check('seed script: POSIX sh syntax; waits for readiness, then imports with the mode; the key on curl\'s stdin', () => {
+    const r = spawnSync('sh', ['-n', seedScriptFile], { encoding: 'utf8' });
+    assert(r.status === 0, 'sh -n: ' + r.stderr);
+    assert(/^#!\/bin\/sh\n/.test(seedScript) && /^set -eu$/m.test(seedScript), 'a /bin/sh script under set -eu');
+    const ready = seedScript.indexOf('/q/health/ready');
+    const importing = seedScript.indexOf('/api/import?mode=$mode');
+    assert(ready > 0 && importing > ready, 'waits for /q/health/ready, then POSTs to /api/import?mode=$mode');
+    assert(/printf '[^']*' "\$key"\s*\|\s*curl /.test(seedScript) && /-H @-/.test(seedScript), 'the key goes to curl on stdin, not in its arguments');
+});
+
+/**
+ * Runs the script against a stand-in for policy-service (readiness, then the import answering {@code status}) and
+ * returns its exit code, output and the import request it made (if any). Loopback only; needs sh and curl.
+ */
+async function runSeed({ mode, status = 201, ready = 200, env = {} }) {
+    const requests = [];
+    const server = createServer((req, res) => {
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        req.on('end', () => {
+            if (req.url === '/q/health/ready') {
+                res.writeHead(ready).end();
+                return;
+            }
+            requests.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+            res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status, title: 'stand-in answer' }));
+        });
+    });
+    await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+        const child = spawn('sh', [seedScriptFile], {
+            env: {
+                PATH: process.env.PATH,
+                WARDEN_SEED_POLICY_URL: `http://127.0.0.1:${server.address().port}/`,
+                WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY: 'seed-test-admin-key',
+                WARDEN_SEED_FILE: join(root, 'deploy', 'compose', 'warden.yaml'),
+                WARDEN_SEED_READY_ATTEMPTS: '1',
+                ...(mode === undefined ? {} : { WARDEN_SEED_MODE: mode }),
+                ...env,
+            },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => { out += d; });
+        child.stderr.on('data', (d) => { out += d; });
+        const code = await new Promise((ok) => child.on('close', ok));
+        return { code, out, request: requests[0], requests: requests.length };
+    } finally {
+        server.close();
+    }
+}
+
+const haveCurl = spawnSync('curl', ['--version']).status === 0;
+const composeSeedFile = readFileSync(join(root, 'deploy', 'compose', 'warden.yaml'), 'utf8');
+for (const [name, run, expect] of [
+    ['mode unset: mode=create, the key as a bearer token, the file as YAML; 201 is exit 0', {}, (r) => {
+        assert(r.code === 0, 'exit ' + r.code);
+        assert(r.request?.method === 'POST' && r.request.url === '/api/import?mode=create', 'POST /api/import?mode=create, got ' + JSON.stringify(r.request?.url));
+        assert(r.request.headers.authorization === 'Bearer seed-test-admin-key', 'the admin key as a bearer token');
+        assert(r.request.headers['content-type'] === 'application/yaml' && r.request.body === composeSeedFile, 'the file, unchanged, as application/yaml');
+        assert(/seed: imported .*\(mode=create\)/.test(r.out), 'says what it imported');
+    }],
+    ['mode=replace: POST /api/import?mode=replace; 201 is exit 0', { mode: 'replace' }, (r) => {
+        assert(r.code === 0 && r.request?.url === '/api/import?mode=replace', `exit ${r.code}, ${r.request?.url}`);
+    }],
+    ['mode=create: 409 (ids there already) leaves the store alone, exit 0', { mode: 'create', status: 409 }, (r) => {
+        assert(r.code === 0 && /nothing written/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['mode=replace: 409 (a conflict replace cannot resolve) is exit 1', { mode: 'replace', status: 409 }, (r) => {
+        assert(r.code === 1 && /HTTP 409/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['a refused key (401) is exit 1, naming the setting', { status: 401 }, (r) => {
+        assert(r.code === 1 && /WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['an invalid file (400) is exit 1 with the problem document in the log', { status: 400 }, (r) => {
+        assert(r.code === 1 && /stand-in answer/.test(r.out) && /HTTP 400/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['mode=merge is exit 2 before any request', { mode: 'merge' }, (r) => {
+        assert(r.code === 2 && r.requests === 0 && /WARDEN_SEED_MODE must be create or replace/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['no admin key is exit 2 before any request', { env: { WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY: '' } }, (r) => {
+        assert(r.code === 2 && r.requests === 0 && /WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY is not set/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+    ['policy-service never ready (503) is exit 3 without importing', { ready: 503 }, (r) => {
+        assert(r.code === 3 && r.requests === 0 && /not ready/.test(r.out), `exit ${r.code}: ${r.out}`);
+    }],
+]) {
+    await checkAsync(`seed script against a stand-in policy-service: ${name}`, async () => {
+        if (!haveCurl) return 'skipped: no curl on PATH';
+        expect(await runSeed(run));
+    });
+}
+
 // ---- Helm chart ---------------------------------------------------------------------------------------------------
 const haValues = join(chart, 'ci', 'ha-values.yaml');
 const demoValues = join(chart, 'ci', 'demo-values.yaml');
@@ -168,7 +317,8 @@ check('helm lint (demo values)', () => {
 });
 
 const rendered = {};
-for (const [label, extra] of [['default', []], ['HA', ['-f', haValues]], ['demo', ['-f', demoValues]], ['standalone', ['--set', 'gateway.mode=standalone']]]) {
+for (const [label, extra] of [['default', []], ['HA', ['-f', haValues]], ['demo', ['-f', demoValues]],
+    ['demo, seed.mode=replace', ['-f', demoValues, '--set', 'seed.mode=replace']], ['standalone', ['--set', 'gateway.mode=standalone']]]) {
     check(`helm template (${label} values) renders`, () => {
         const r = helm('template', 'warden', chart, '--namespace', 'warden', ...extra);
         assert(r.status === 0, r.err);
@@ -235,20 +385,21 @@ check('demo values: the seed Job imports seed.config with the bootstrap admin ke
     const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'warden-seed');
     assert(job, 'no Job/warden-seed in ' + kinds(objects));
     assert(job.metadata.annotations['helm.sh/hook'] === 'post-install,post-upgrade', 'a post-install/post-upgrade hook');
+    seedJobRunsScript('demo values', job, objects, 'create');
     const c = job.spec.template.spec.containers[0];
-    const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
-    assert(env.POLICY_URL?.value === 'http://warden-policy-service:8082', 'the Job calls the release\'s policy-service');
-    assert(secretRef(env.ADMIN_KEY)?.key === 'bootstrap-admin-key' && secretRef(env.ADMIN_KEY)?.name === 'warden-secrets', 'the bootstrap admin key from the Secret');
-    const script = c.args.join('\n');
-    assert(/\/q\/health\/ready/.test(script) && /\/api\/import/.test(script), 'waits for readiness, then imports');
-    assert(/printf '[^']*' "\$ADMIN_KEY"\s*\|\s*curl /.test(script) && /-H @-/.test(script), 'the key goes to curl on stdin, not in its arguments');
-    const volume = job.spec.template.spec.volumes.find((v) => v.name === c.volumeMounts[0].name);
+    const volume = job.spec.template.spec.volumes.find((v) => v.name === c.volumeMounts.find((m) => m.mountPath === '/seed').name);
     const seed = objects.find((o) => o.kind === 'Secret' && o.metadata.name === volume.secret?.secretName);
     assert(seed, 'the seed file is a Secret mounted in the Job');
     const file = parse(seed.stringData['warden.yaml']);
     assert(file.grants.some((g) => g.id === 'demo' && /^sha256:[0-9a-f]{64}$/.test(g.token_hash)), 'the demo grant is seeded');
     const labels = job.spec.template.metadata.labels;
     assert(labels['app.kubernetes.io/name'] === 'warden' && labels['app.kubernetes.io/instance'] === 'warden', 'the NetworkPolicy admits the Job to policy-service');
+});
+check('demo values with seed.mode=replace: the same script, told to replace', () => {
+    const objects = rendered['demo, seed.mode=replace'] ?? [];
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'warden-seed');
+    assert(job, 'no Job/warden-seed in ' + kinds(objects));
+    seedJobRunsScript('seed.mode=replace', job, objects, 'replace');
 });
 check('standalone values: gateways read the mounted warden.yaml, no connected settings', () => {
     const objects = rendered.standalone ?? [];
@@ -263,7 +414,7 @@ check('standalone values: gateways read the mounted warden.yaml, no connected se
 const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['secrets.digestKey=' + Buffer.alloc(32, 7).toString('base64')], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
     ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com'], ['gateway.mode=standalone'], ['gateway.mode=connected'],
     ['policyService.enabled=false', 'gateway.connected.endpoints=policy.example.net:8082\\,policy-2.example.net:8082'],
-    ['secrets.gatewayKey=' + 'g'.repeat(24)]];
+    ['secrets.gatewayKey=' + 'g'.repeat(24)], ['seed.enabled=true', 'seed.mode=create'], ['seed.enabled=true', 'seed.mode=replace']];
 for (const sets of good) {
     check(`values accepted: ${sets.join(' ')}`, () => {
         const r = helm('template', 'warden', chart, ...sets.flatMap((s) => [s.includes('%') ? '--set-string' : '--set', s]));
@@ -291,6 +442,10 @@ const bad = [
     [['policyService.enabled=false'], /gateway.connected.endpoints is required/],
     [['seed.enabled=true', 'policyService.enabled=false', 'gateway.connected.endpoints=p:8082'], /seed.enabled needs policyService.enabled/],
     [['seed.enabled=true', 'seed.config='], /seed\/config/],
+    [['seed.enabled=true', 'seed.mode=merge'], /seed\/mode/],
+    [['seed.mode=Replace'], /seed\/mode/],
+    [['seed.mode='], /seed\/mode/],
+    [['seed.mode=null'], /missing property 'mode'/],
 ];
 for (const [sets, message] of bad) {
     check(`values refused: ${sets.join(' ')}`, () => {
@@ -312,7 +467,7 @@ try {
 }
 check('deploy/k8s: namespace, config, example secrets, the three services and Redis, each with a Service; connected gateways, seed Job', () => {
     const k = kinds(plain);
-    for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-seed', 'Job/warden-seed', 'Deployment/warden-gateway',
+    for (const want of ['Namespace/warden', 'Secret/warden-secrets', 'ConfigMap/warden-seed', 'ConfigMap/warden-seed-script', 'Job/warden-seed', 'Deployment/warden-gateway',
         'Deployment/warden-policy-service', 'Deployment/warden-audit-service', 'Deployment/warden-redis', 'Service/warden-gateway',
         'Service/warden-policy-service', 'Service/warden-audit-service', 'Service/warden-redis']) {
         assert(k.includes(want), 'missing ' + want);
@@ -327,9 +482,7 @@ check('deploy/k8s: namespace, config, example secrets, the three services and Re
     connectedGateway('deploy/k8s', gateway, plain.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service'),
         'warden-secrets', 'warden-policy-service:8082');
     const job = plain.find((o) => o.kind === 'Job' && o.metadata.name === 'warden-seed');
-    const jobEnv = envOf(job);
-    assert(jobEnv.POLICY_URL?.value === 'http://warden-policy-service:8082', 'the seed Job calls policy-service');
-    assert(secretRef(jobEnv.ADMIN_KEY)?.key === 'bootstrap-admin-key', 'the seed Job uses the bootstrap admin key');
+    seedJobRunsScript('deploy/k8s', job, plain, 'create');
     assert(job.spec.template.spec.volumes.some((v) => v.configMap?.name === 'warden-seed'), 'the seed Job mounts warden-seed');
     assert(Array.isArray(parse(configs['warden-seed']['warden.yaml']).servers), 'warden-seed holds a standalone file');
     for (const d of plain.filter((o) => o.kind === 'Deployment' || o.kind === 'Job')) {
@@ -406,16 +559,19 @@ check('docker-compose.yml: the whole stack, health-gated, built from this reposi
         assert(services[g].depends_on.seed?.condition === 'service_completed_successfully', g + ' starts after the seed');
     }
     assert(services['gateway-1'].volumes[0] !== services['gateway-2'].volumes[0], 'each gateway has its own /data');
-    // The seed: one shot, after policy-service is healthy, POSTs warden.yaml to the import API with the admin key.
+    // The seed: one shot, after policy-service is healthy, runs the one seed script on warden.yaml with the admin key.
     const seed = services.seed;
     assert(seed, 'missing service seed');
     assert(/curl/.test(seed.image), 'the seed runs curl');
     assert(seed.depends_on?.['policy-service']?.condition === 'service_healthy', 'the seed waits for policy-service');
     assert((seed.volumes ?? []).includes('./deploy/compose/warden.yaml:/seed/warden.yaml:ro'), 'the seed mounts warden.yaml');
-    assert([seed.env_file].flat().includes('deploy/compose/demo.env'), 'the seed reads the admin key from demo.env');
-    const script = [seed.command].flat().join('\n');
-    assert(/\$\$WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY/.test(script), 'the admin key read at run time ($$ escapes compose interpolation)');
-    assert(/\/api\/import/.test(script) && /@\/seed\/warden\.yaml/.test(script) && /\/q\/health\/ready/.test(script), 'waits for health, then imports');
+    assert((seed.volumes ?? []).includes(`./helm/warden/files/seed-import.sh:${seedScriptPath}:ro`), 'the seed mounts the chart\'s seed script');
+    assert(JSON.stringify(seed.entrypoint) === JSON.stringify(['/bin/sh', seedScriptPath]) && seed.command === undefined,
+        'the seed runs the mounted script and nothing inline, got ' + JSON.stringify({ entrypoint: seed.entrypoint, command: seed.command }));
+    assert(seed.environment?.WARDEN_SEED_POLICY_URL === 'http://policy-service:8082', 'the seed calls policy-service');
+    assert(seed.environment?.WARDEN_SEED_MODE === '${WARDEN_SEED_MODE:-create}', 'WARDEN_SEED_MODE from the shell, create by default, got ' + seed.environment?.WARDEN_SEED_MODE);
+    assert([seed.env_file].flat().includes('deploy/compose/demo.env') && envValue('WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY'),
+        'the seed reads WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY from demo.env, the key policy-service accepts');
     return Object.keys(services).length + ' services';
 });
 
@@ -442,6 +598,6 @@ check('deploy/docker/Dockerfile.jvm: non-root, health check, copies what package
     return 'sources checked for ' + (checked.join(', ') || 'no packaged service');
 });
 
-const failed = results.filter((r) => !r.ok).length;
-console.log(`[deploy] ${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+const failures = results.filter((r) => !r.ok).length;
+console.log(`[deploy] ${results.length - failures} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
