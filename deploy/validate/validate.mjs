@@ -174,7 +174,7 @@ const seedScriptFile = join(chart, 'files', 'seed-import.sh');
 const seedScript = readFileSync(seedScriptFile, 'utf8');
 const seedScriptPath = '/scripts/seed-import.sh';
 
-/** Throws, naming the first line that differs, unless {@code text} is exactly the script. */
+/** Throws, naming the first line that differs, unless `text` is exactly the script. */
 function sameAsSeedScript(label, text) {
     if (text === seedScript) return;
     const want = seedScript.split('\n');
@@ -219,7 +219,7 @@ check('seed script: POSIX sh syntax; waits for readiness, then imports with the 
 });
 
 /**
- * Runs the script against a stand-in for policy-service (readiness, then the import answering {@code status}) and
+ * Runs the script against a stand-in for policy-service (readiness, then the import answering `status`) and
  * returns its exit code, output and the import request it made (if any). Loopback only; needs sh and curl.
  */
 async function runSeed({ mode, status = 201, ready = 200, env = {} }) {
