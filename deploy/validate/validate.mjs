@@ -281,8 +281,8 @@ for (const [name, run, expect] of [
     ['a refused key (401) is exit 1, naming the setting', { status: 401 }, (r) => {
         assert(r.code === 1 && /WARDEN_POLICY_BOOTSTRAP_ADMIN_KEY/.test(r.out), `exit ${r.code}: ${r.out}`);
     }],
-    ['an invalid file (400) is exit 1 with the problem document in the log', { status: 400 }, (r) => {
-        assert(r.code === 1 && /stand-in answer/.test(r.out) && /HTTP 400/.test(r.out), `exit ${r.code}: ${r.out}`);
+    ['an invalid file (422) is exit 1 with the problem document in the log', { status: 422 }, (r) => {
+        assert(r.code === 1 && /stand-in answer/.test(r.out) && /HTTP 422/.test(r.out), `exit ${r.code}: ${r.out}`);
     }],
     ['mode=merge is exit 2 before any request', { mode: 'merge' }, (r) => {
         assert(r.code === 2 && r.requests === 0 && /WARDEN_SEED_MODE must be create or replace/.test(r.out), `exit ${r.code}: ${r.out}`);
