@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * finds it disarmed arms one sweep a tick later, and each sweep re-arms itself while entries remain (the answered ones
  * included, which it drops on its next pass). No wake-up is lost: a sweep disarms before its last emptiness check and
  * an add arms after its insertion, so an entry the check missed was inserted after the disarm, and its add sees the
- * sweeper disarmed and arms it. At most one sweep is armed or running, so the queue has one consumer.
+ * sweeper disarmed and arms it. At most one sweep is armed at a time and a sweep takes entries only while armed, so
+ * the queue has one consumer.
  */
 final class DeadlineQueue {
 
