@@ -28,6 +28,12 @@ public final class RateLimitMetrics {
     public static final String EVICTIONS = "warden.ratelimit.evictions";
     /** Counter of refunds. Tag {@code outcome}: ok, failed. */
     public static final String REFUNDS = "warden.ratelimit.refunds";
+    /**
+     * Counter of acquire replies that arrived after the call's deadline had already decided it (without them). Tag
+     * {@code outcome}: {@value #LATE_REFUNDED}, {@value #LATE_REFUND_FAILED}, {@value #LATE_NOTHING_TAKEN},
+     * {@value #LATE_REFILLED}, {@value #LATE_UNREADABLE}; a reply counts once per outcome it had.
+     */
+    public static final String LATE_REPLIES = "warden.ratelimit.late_replies";
 
     public static final String BACKEND_MEMORY = "memory";
     public static final String BACKEND_REDIS = "redis";
@@ -46,6 +52,20 @@ public final class RateLimitMetrics {
     public static final String CAUSE_SCRIPT = "script";
     public static final String CAUSE_CIRCUIT_OPEN = "circuit_open";
     public static final String CAUSE_OTHER = "other";
+
+    /** Late reply: the tokens it took were given back (one refund script, confirmed). */
+    public static final String LATE_REFUNDED = "refunded";
+    /** Late reply: the refund of the tokens it took failed or was not confirmed; they come back with time. */
+    public static final String LATE_REFUND_FAILED = "refund_failed";
+    /** Late reply: the script denied the call (or charged nothing), so there was nothing to give back. */
+    public static final String LATE_NOTHING_TAKEN = "nothing_taken";
+    /**
+     * Late reply: some bucket it charged could be full again before a refund lands, so that bucket was left alone
+     * (its key may expire and be re-created by other calls, and a refund would then give back their tokens).
+     */
+    public static final String LATE_REFILLED = "refilled";
+    /** Late reply: not the acquire script's shape; nothing was given back. */
+    public static final String LATE_UNREADABLE = "unreadable";
 
     private final MeterRegistry registry;
     /** Meters looked up once: the decision path runs at Redis speed. */
@@ -101,6 +121,11 @@ public final class RateLimitMetrics {
         if (count > 0) {
             registry.counter(EVICTIONS, "cause", cause).increment(count);
         }
+    }
+
+    /** Count one outcome of a late acquire reply ({@link #LATE_REPLIES}). */
+    public void lateReply(String outcome) {
+        registry.counter(LATE_REPLIES, "outcome", outcome).increment();
     }
 
     /** Count a refund. */

@@ -8,12 +8,9 @@ import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -24,12 +21,16 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * own throughput: a pool that lends one connection per request pays an acquire and release
  * per call and never pipelines.
  *
- * <p>Deadlines: every request joins one FIFO queue, and a sweeper ticking every tenth of the
- * deadline (at least 1 ms) fails the requests whose deadline has passed. All requests share
- * one deadline, so the queue is in deadline order and the sweep only looks at its head. This
- * costs a queue insertion per request, where a scheduled timer per request (a lock and often
- * a thread wake-up each) measured at a third of the throughput. A deadline therefore fires up
- * to one tick late.
+ * <p>Deadlines: every request joins one FIFO, a {@link DeadlineQueue}, and a sweeper ticking
+ * every tenth of the deadline (at least 1 ms) fails the requests whose deadline has passed, so
+ * a deadline fires up to one tick late. The sweeper ticks only while requests are in flight:
+ * the first request after an idle spell arms it, and it stops once the queue is empty, so an
+ * idle gateway is never woken (a fixed-rate tick cost 400 wake-ups a second at the default
+ * 25 ms deadline, half of an idle gateway's CPU). All pipelines share the sweeper's one thread.
+ *
+ * <p>Late replies: a request failed by its deadline may still have run in Redis, and its reply
+ * may still arrive. That reply goes to the request's {@link LateReply} (the caller has already
+ * been told the request failed); every other late answer is ignored.
  *
  * <p>A connection that fails, closes, or misses a deadline without delivering any reply since
  * the request was sent, is dropped; the next request on its slot opens a new one (concurrent
@@ -37,11 +38,22 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class RedisPipelines {
 
+    /** Receives the reply of a request that had already missed its deadline. */
+    interface LateReply {
+        /** @param sentNanos when the request was sent ({@link System#nanoTime()}) */
+        void accept(Response reply, long sentNanos);
+    }
+
+    /** For requests whose late replies do not matter. */
+    static final LateReply IGNORE_LATE = (reply, sentNanos) -> { };
+
     private static final ScheduledExecutorService SWEEPER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "warden-ratelimit-deadlines");
         t.setDaemon(true);
         return t;
     });
+    private static final DeadlineQueue.Timer SHARED_TIMER =
+            (task, delayNanos) -> SWEEPER.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
 
     private final Redis redis;
     private final int size;
@@ -50,42 +62,58 @@ final class RedisPipelines {
     /** Per slot: when its connection last delivered a reply (System.nanoTime). */
     private final AtomicLongArray lastReply;
     private final AtomicInteger next = new AtomicInteger();
-    private final ConcurrentLinkedQueue<Pending> inFlight = new ConcurrentLinkedQueue<>();
-    private final ScheduledFuture<?> sweep;
+    private final DeadlineQueue inFlight;
 
     /** One request in flight: completed by its reply, or failed by the sweeper. */
-    private static final class Pending extends AtomicBoolean {
+    private final class Pending extends DeadlineQueue.Entry {
         final long sentNanos;
-        final long deadlineNanos;
         final int slot;
         final UniEmitter<? super Response> emitter;
         volatile RedisConnection connection;
 
         Pending(long sentNanos, long deadlineNanos, int slot, UniEmitter<? super Response> emitter) {
+            super(deadlineNanos);
             this.sentNanos = sentNanos;
-            this.deadlineNanos = deadlineNanos;
             this.slot = slot;
             this.emitter = emitter;
         }
 
-        /** True exactly once: for whoever settles the request first. */
-        boolean settle() {
-            return compareAndSet(false, true);
+        @Override
+        protected void onExpired() {
+            RedisConnection c = connection;
+            if (c != null && lastReply.get(slot) - sentNanos < 0) {
+                drop(slot, c); // silent since the request was sent
+            }
+            emitter.fail(new TimeoutException());
         }
     }
 
     RedisPipelines(Redis redis, int size, Duration deadline) {
+        this(redis, size, deadline, SHARED_TIMER);
+    }
+
+    /** With {@code timer} in place of the shared sweeper thread (tests count what it schedules). */
+    RedisPipelines(Redis redis, int size, Duration deadline, DeadlineQueue.Timer timer) {
         this.redis = redis;
         this.size = Math.max(1, size);
         this.live = new AtomicReferenceArray<>(this.size);
         this.connecting = new AtomicReferenceArray<>(this.size);
         this.lastReply = new AtomicLongArray(this.size);
-        long tickMicros = Math.max(1_000, deadline.toNanos() / 10_000);
-        this.sweep = SWEEPER.scheduleAtFixedRate(this::sweep, tickMicros, tickMicros, TimeUnit.MICROSECONDS);
+        long tickNanos = Math.max(1_000_000, deadline.toNanos() / 10);
+        this.inFlight = new DeadlineQueue(timer, tickNanos, System::nanoTime);
     }
 
     /** Send {@code request} on the next connection; past {@code deadline} it fails with a {@link TimeoutException}. */
     Uni<Response> send(Request request, Duration deadline) {
+        return send(request, deadline, IGNORE_LATE);
+    }
+
+    /**
+     * As {@link #send(Request, Duration)}; a reply that arrives after the deadline failed the
+     * request goes to {@code late} instead, on the connection's event loop. At most once per
+     * request, and never for a request that was answered in time.
+     */
+    Uni<Response> send(Request request, Duration deadline, LateReply late) {
         return Uni.createFrom().emitter(em -> {
             int slot = Math.floorMod(next.getAndIncrement(), size);
             long sent = System.nanoTime();
@@ -98,53 +126,40 @@ final class RedisPipelines {
                 return x.send(request);
             }).subscribe().with(reply -> {
                 lastReply.set(slot, System.nanoTime());
-                if (p.settle()) {
+                if (p.answer()) {
                     em.complete(reply);
+                } else if (p.expired()) {
+                    try {
+                        late.accept(reply, p.sentNanos);
+                    } catch (RuntimeException e) {
+                        // The late handler's own problem; the connection and the other requests are fine.
+                    }
                 }
             }, failure -> {
                 if (p.connection != null && !isReplyError(failure)) {
                     drop(slot, p.connection);
                 }
-                if (p.settle()) {
+                if (p.answer()) {
                     em.fail(failure);
                 }
             });
         });
     }
 
-    /** Stop the sweeper and close every connection (they return to the client, which closes broken ones). */
+    /** True while the deadline sweeper is scheduled (tests). */
+    boolean sweeperArmed() {
+        return inFlight.armed();
+    }
+
+    /**
+     * Close every connection (they return to the client, which closes broken ones). Requests
+     * still in flight keep their deadlines; the sweeper stops by itself once they are settled.
+     */
     void close() {
-        sweep.cancel(false);
         for (int i = 0; i < size; i++) {
             RedisConnection c = live.getAndSet(i, null);
             if (c != null) {
                 c.close().subscribe().with(v -> { }, t -> { });
-            }
-        }
-    }
-
-    private void sweep() {
-        long now = System.nanoTime();
-        Pending p;
-        while ((p = inFlight.peek()) != null) {
-            if (p.get()) {
-                inFlight.poll();
-                continue;
-            }
-            if (p.deadlineNanos - now > 0) {
-                return;
-            }
-            inFlight.poll();
-            if (p.settle()) {
-                RedisConnection c = p.connection;
-                if (c != null && lastReply.get(p.slot) - p.sentNanos < 0) {
-                    drop(p.slot, c); // silent since the request was sent
-                }
-                try {
-                    p.emitter.fail(new TimeoutException());
-                } catch (RuntimeException e) {
-                    // A subscriber's failure handler threw: nothing the sweeper can do, keep sweeping.
-                }
             }
         }
     }

@@ -65,6 +65,14 @@ import org.jboss.logging.Logger;
  * After a connection failure, or {@value #TIMEOUTS_BEFORE_SKIPPING} missed deadlines in a row,
  * calls go straight to the fallback for {@link RedisLimiterConfig#retryDelay()}; the next call
  * after that probes Redis, so recovery needs no manual step.
+ *
+ * <h2>Late replies</h2>
+ * A script that missed its deadline may still run in Redis and take tokens for a call that was
+ * decided without it. When its reply arrives after all, the tokens it shows as taken are given
+ * back at once with the refund script: one round trip, not awaited, counted in
+ * {@link RateLimitMetrics#LATE_REPLIES}. So a call decided by {@code on_limiter_error} leaves
+ * nothing in Redis, whether it was denied, admitted {@code open}, or charged to a {@code local}
+ * bucket (which its reservation refunds). See {@link #planLateRefund} for what is given back.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -249,8 +257,8 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cap.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
-        // The deadline is enforced per send by RedisPipelines (one timer per call).
-        return evalsha(acquire, g.keys(), args)
+        // The deadline is enforced per send by RedisPipelines; a reply past it goes to lateAcquire.
+        return evalsha(acquire, g.keys(), args, (reply, sentNanos) -> lateAcquire(g, charges, reply, sentNanos))
                 .map(r -> new GroupResult(r, null))
                 .onFailure().recoverWithItem(t -> new GroupResult(null, t));
     }
@@ -267,19 +275,135 @@ public final class RedisRateLimiter implements RateLimiter {
             args.add(Long.toString(cost.frac()));
             args.add(Long.toString(maxTtlMillis(rate)));
         }
-        return evalsha(refund, g.keys(), args).replaceWithVoid();
+        return evalsha(refund, g.keys(), args, RedisPipelines.IGNORE_LATE).replaceWithVoid();
     }
 
-    /** EVALSHA, and on NOSCRIPT the same call once more with EVAL (which caches the script again). */
-    private Uni<Response> evalsha(Script script, List<String> keys, List<String> args) {
+    /**
+     * An acquire reply that arrived after the sweeper had failed its request, so the call was
+     * decided without it: give back what the script took (see {@link #planLateRefund}).
+     */
+    private void lateAcquire(Group g, List<LimitCharge> charges, Response reply, long sentNanos) {
+        long[] values = readAcquireReply(reply, g.index().length);
+        if (values == null) {
+            metrics.lateReply(RateLimitMetrics.LATE_UNREADABLE);
+            return;
+        }
+        long[] costs = new long[g.index().length];
+        for (int j = 0; j < costs.length; j++) {
+            costs[j] = charges.get(g.index()[j]).cost();
+        }
+        LatePlan plan = planLateRefund(values, costs, g.keys(), System.nanoTime() - sentNanos,
+                config.deadline().toNanos());
+        if (plan.skipped()) {
+            metrics.lateReply(RateLimitMetrics.LATE_REFILLED);
+        }
+        if (plan.refund().length == 0) {
+            if (!plan.skipped()) {
+                metrics.lateReply(RateLimitMetrics.LATE_NOTHING_TAKEN);
+            }
+            return;
+        }
+        int[] index = new int[plan.refund().length];
+        List<String> keys = new ArrayList<>(index.length);
+        for (int k = 0; k < index.length; k++) {
+            int j = plan.refund()[k];
+            index[k] = g.index()[j];
+            keys.add(g.keys().get(j)); // the very keys the script charged, never rebuilt
+        }
+        refundGroup(new Group(index, keys), charges).subscribe().with(
+                v -> metrics.lateReply(RateLimitMetrics.LATE_REFUNDED),
+                t -> {
+                    metrics.lateReply(RateLimitMetrics.LATE_REFUND_FAILED);
+                    LOG.debugf("refund after a late rate-limit reply failed: %s", LogSafe.text(String.valueOf(t)));
+                });
+    }
+
+    /** The acquire script's reply as numbers ({@code 1 + 3 × charges} of them), or null when it has another shape. */
+    private static long[] readAcquireReply(Response reply, int charges) {
+        try {
+            if (reply == null || reply.size() != 1 + 3 * charges) {
+                return null;
+            }
+            long[] out = new long[reply.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = reply.get(i).toLong();
+            }
+            return out;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What to give back after a late acquire reply.
+     *
+     * @param refund positions (in the script's charge order) whose tokens go back
+     * @param skipped true when some bucket was left alone because it could be full again first
+     */
+    record LatePlan(int[] refund, boolean skipped) {}
+
+    /**
+     * Which charges of a late acquire reply to refund. Pure. Only what the script provably took:
+     * nothing when it denied the call (a denied script writes nothing); else each charge it
+     * allowed with a cost above 0 (a shadow charge it did not allow took nothing). A charge is
+     * refunded only while its bucket cannot have been full since the take: the key expires when
+     * the bucket is full, other calls may re-create it, and a refund landing then would give back
+     * their tokens, not this call's. The take happened after the request was sent, so the key
+     * lives at least until {@code sent + offset} (the offset of its last charge in the reply);
+     * the refund must run before that, and is given one deadline to get there. A bucket that
+     * fails this test is nearly full already and gets its tokens back by itself within about a
+     * deadline.
+     *
+     * @param reply the script's answer: admitted, then per charge allowed, offset µs, offset frac
+     * @param costs each charge's cost, in the script's order
+     * @param keys each charge's key, in the script's order (a key may repeat)
+     * @param elapsedNanos time from sending the request to reading its reply
+     * @param deadlineNanos the limiter deadline, which the refund gets to land
+     */
+    static LatePlan planLateRefund(long[] reply, long[] costs, List<String> keys, long elapsedNanos,
+                                   long deadlineNanos) {
+        if (reply[0] != 1) {
+            return new LatePlan(new int[0], false);
+        }
+        // Per key, its full-at offset after the script: the largest offset among its charges that took tokens.
+        Map<String, Long> fullAt = new java.util.HashMap<>();
+        for (int j = 0; j < costs.length; j++) {
+            if (reply[1 + 3 * j] == 1 && costs[j] > 0) {
+                fullAt.merge(keys.get(j), reply[2 + 3 * j], Math::max);
+            }
+        }
+        long neededMicros = (Math.max(0, elapsedNanos) + deadlineNanos + 999) / 1_000;
+        int[] refund = new int[costs.length];
+        int n = 0;
+        boolean skipped = false;
+        for (int j = 0; j < costs.length; j++) {
+            Long offset = reply[1 + 3 * j] == 1 && costs[j] > 0 ? fullAt.get(keys.get(j)) : null;
+            if (offset == null) {
+                continue;
+            }
+            if (offset > neededMicros) {
+                refund[n++] = j;
+            } else {
+                skipped = true;
+            }
+        }
+        return new LatePlan(java.util.Arrays.copyOf(refund, n), skipped);
+    }
+
+    /**
+     * EVALSHA, and on NOSCRIPT the same call once more with EVAL (which caches the script again).
+     * {@code late} gets the reply of whichever of the two missed its deadline and ran anyway (only
+     * one can have run: EVAL follows only a NOSCRIPT answered in time).
+     */
+    private Uni<Response> evalsha(Script script, List<String> keys, List<String> args, RedisPipelines.LateReply late) {
         long start = System.nanoTime();
-        return pipelines.send(request(Command.EVALSHA, script.sha, keys, args), config.deadline())
+        return pipelines.send(request(Command.EVALSHA, script.sha, keys, args), config.deadline(), late)
                 .onFailure(RedisRateLimiter::isNoScript).recoverWithUni(t -> {
                     metrics.error(RateLimitMetrics.CAUSE_NOSCRIPT);
                     // The retry gets what is left of the deadline, so a call never exceeds it.
                     long left = config.deadline().toNanos() - (System.nanoTime() - start);
                     return pipelines.send(request(Command.EVAL, script.body, keys, args),
-                            java.time.Duration.ofNanos(Math.max(1_000_000, left)));
+                            java.time.Duration.ofNanos(Math.max(1_000_000, left)), late);
                 });
     }
 

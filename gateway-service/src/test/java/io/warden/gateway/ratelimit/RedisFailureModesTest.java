@@ -3,6 +3,7 @@ package io.warden.gateway.ratelimit;
 import static io.warden.gateway.ratelimit.Charges.fresh;
 import static io.warden.gateway.ratelimit.Charges.grant;
 import static io.warden.gateway.ratelimit.Charges.mode;
+import static io.warden.gateway.ratelimit.Charges.shadow;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,6 +124,77 @@ class RedisFailureModesTest {
         assertTrue(ms <= DEADLINE.toMillis() + SLACK_MS, "took " + ms + " ms");
         server.resume();
         await().atMost(Duration.ofSeconds(10)).until(() -> !acquire(c).has(LimitFlag.LIMITER_UNAVAILABLE));
+    }
+
+    private double late(String outcome) {
+        var c = registry.find(RateLimitMetrics.LATE_REPLIES).tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** Freeze Redis, let {@code charges}' call miss its deadline, then thaw it: the script runs late. */
+    private LimitOutcome acquireLate(LimitCharge... charges) {
+        server.pause();
+        LimitOutcome o = acquire(charges);
+        assertTrue(o.has(LimitFlag.LIMITER_UNAVAILABLE), "the call must have missed its deadline");
+        server.resume();
+        return o;
+    }
+
+    @Test
+    void aLateReplyGivesBackTheTokensItTook() {
+        LimitCharge c = grant(fresh("late"), 2, 2, 3_600_000, 1);
+        assertTrue(acquire(c).admitted());
+        LimitOutcome refused = acquireLate(c);
+        assertFalse(refused.admitted());
+        assertEquals(LimitOutcome.UNAVAILABLE_RULE, refused.rule());
+        await().atMost(Duration.ofSeconds(10)).until(() -> late(RateLimitMetrics.LATE_REFUNDED) == 1);
+        // Without the refund the late script would hold the last token and this call would be denied.
+        LimitOutcome after = acquire(c);
+        assertTrue(after.admitted());
+        assertEquals(0, after.buckets().get(0).tokensLeft());
+        // One token came back, not two: the first call's token stays taken.
+        assertFalse(acquire(c).admitted());
+        assertEquals(0, late(RateLimitMetrics.LATE_REFUND_FAILED));
+        assertEquals(0, late(RateLimitMetrics.LATE_NOTHING_TAKEN));
+    }
+
+    @Test
+    void aLateDenialGivesNothingBack() {
+        LimitCharge c = grant(fresh("late-denied"), 1, 1, 3_600_000, 1);
+        assertTrue(acquire(c).admitted());
+        acquireLate(c);
+        await().atMost(Duration.ofSeconds(10)).until(() -> late(RateLimitMetrics.LATE_NOTHING_TAKEN) == 1);
+        LimitOutcome o = acquire(c);
+        assertFalse(o.admitted());
+        assertEquals(c.rule(), o.rule(), "denied by its tokens, not by the limiter");
+        assertEquals(0, late(RateLimitMetrics.LATE_REFUNDED));
+    }
+
+    @Test
+    void aLateReplyGivesBackOnlyWhatItTook() {
+        LimitCharge c = grant(fresh("late-mix"), 2, 2, 3_600_000, 1);
+        LimitCharge s = shadow(grant(fresh("late-shadow"), 1, 1, 3_600_000, 1));
+        assertTrue(acquire(s).admitted()); // the shadow bucket is now empty: the late script cannot take from it
+        acquireLate(c, s);
+        await().atMost(Duration.ofSeconds(10)).until(() -> late(RateLimitMetrics.LATE_REFUNDED) == 1);
+        LimitOutcome o = acquire(c, s);
+        assertTrue(o.admitted());
+        assertEquals(1, o.buckets().get(0).tokensLeft(), "the enforcing bucket is full again");
+        assertTrue(o.buckets().get(1).wouldDeny(), "the shadow bucket got nothing it had not given");
+    }
+
+    @Test
+    void aLateReplyToAnOpenAdmissionLeavesNothingInRedis() {
+        // The call was admitted open, uncounted; the late script must not count it after all.
+        LimitCharge c = mode(grant(fresh("late-open"), 1, 1, 3_600_000, 1), LimiterErrorMode.OPEN);
+        LimitOutcome o = acquireLate(c);
+        assertTrue(o.admitted());
+        assertTrue(o.has(LimitFlag.LIMITER_OPEN));
+        await().atMost(Duration.ofSeconds(10)).until(() -> late(RateLimitMetrics.LATE_REFUNDED) == 1);
+        LimitOutcome after = acquire(c);
+        assertTrue(after.admitted());
+        assertFalse(after.has(LimitFlag.LIMITER_UNAVAILABLE));
+        assertEquals(0, after.buckets().get(0).tokensLeft());
     }
 
     @Test
