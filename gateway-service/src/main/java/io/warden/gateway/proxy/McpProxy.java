@@ -112,10 +112,10 @@ public final class McpProxy {
     }
 
     public void register(Router router) {
-        // Before Quarkus's own body-size check (order -2), which answers a declared length over
-        // quarkus.http.limits.max-body-size with a bare 413.
-        router.route("/mcp/*").order(-11).handler(this::declaredLength);
         router.route("/mcp/:server").order(-10).handler(this::cors);
+        // After CORS, before Quarkus's own body-size check (order -2), which answers a declared length over
+        // quarkus.http.limits.max-body-size with a bare 413.
+        router.route("/mcp/*").order(-9).handler(this::declaredLength);
         router.post("/mcp/:server")
                 .handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()).setHandleFileUploads(false))
                 .handler(this::post)
@@ -769,8 +769,8 @@ public final class McpProxy {
             return;
         }
         ctx.response().setStatusCode(400).putHeader("Connection", "close");
-        plainError(ctx, "Bad Request: the request body could not be read (malformed chunked encoding, or the"
-                + " connection ended before the body did)");
+        plainError(ctx, JsonRpc.BAD_REQUEST, "Bad Request: the request body could not be read (malformed chunked"
+                + " encoding, or the connection ended before the body did)");
     }
 
     /** A method the path does not take: 405 with the methods it does take, in Allow and in the message. */
@@ -778,14 +778,15 @@ public final class McpProxy {
         String method = printable(ctx.request().method().name());
         metrics.request("unknown", "other_http_method", "bad_request"); // never the client's string: tags stay bounded
         ctx.response().setStatusCode(405).putHeader("Allow", allow);
-        plainError(ctx, "Method Not Allowed: " + method + " (this endpoint takes " + allow + ")");
+        plainError(ctx, JsonRpc.BAD_REQUEST, "Method Not Allowed: " + method + " (this endpoint takes " + allow + ")");
     }
 
     /** A path under /mcp that names no endpoint. */
     private void noEndpoint(RoutingContext ctx) {
         metrics.request("unknown", null, "not_found");
         ctx.response().setStatusCode(404);
-        plainError(ctx, "Not Found: MCP endpoints are /mcp/{server}, /mcp/{server}/sse and /mcp/{server}/messages");
+        plainError(ctx, JsonRpc.BAD_REQUEST,
+                "Not Found: MCP endpoints are /mcp/{server}, /mcp/{server}/sse and /mcp/{server}/messages");
     }
 
     /**
@@ -810,12 +811,11 @@ public final class McpProxy {
             // Vert.x keeps an HTTP/1.1 connection open until the body it did not read has arrived; close it now.
             out.putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
         }
-        plainError(ctx, "Request body larger than " + limits.maxBodyBytes() + " bytes");
+        plainError(ctx, JsonRpc.INVALID_REQUEST, "Request body larger than " + limits.maxBodyBytes() + " bytes");
     }
 
     /** An error answered before any MCP message was read: no id to echo. The status is already set. */
-    private static void plainError(RoutingContext ctx, String message) {
-        int code = ctx.response().getStatusCode() == 413 ? JsonRpc.INVALID_REQUEST : JsonRpc.BAD_REQUEST;
+    private static void plainError(RoutingContext ctx, int code, String message) {
         ctx.response().putHeader("Content-Type", "application/json")
                 .end(Buffer.buffer(JsonRpc.bytes(JsonRpc.error(null, code, message))));
     }

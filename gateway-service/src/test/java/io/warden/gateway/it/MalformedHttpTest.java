@@ -92,6 +92,16 @@ class MalformedHttpTest {
     }
 
     @Test
+    void aChunkedBodyThatGrowsOverTheLimitIsAJsonRpc413() throws Exception {
+        String chunk = "x".repeat(70_000);
+        Answer a = exchange("POST /mcp/fixture HTTP/1.1\r\n" + HOST + "Content-Type: application/json\r\n"
+                + "Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n");
+        assertJsonRpcError(a, 413, -32600, "65536");
+        assertStillServes();
+    }
+
+    @Test
     void aMalformedChunkClosesTheConnectionAndCountsAsTheClientsMistake() throws Exception {
         double exceptions = metric("warden_gateway_failures_total{", "cause=\"exception\"");
         double before = metric("warden_requests_total{", "outcome=\"bad_body\"");
@@ -175,7 +185,8 @@ class MalformedHttpTest {
             Map<String, String> headers = new HashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
             byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
             boolean expectClose = "close".equalsIgnoreCase(headers.get("connection")) || lines[0].startsWith("HTTP/1.0")
