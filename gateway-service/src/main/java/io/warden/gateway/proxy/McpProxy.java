@@ -732,8 +732,7 @@ public final class McpProxy {
         Exchange ex = exchange(ctx, ctx.request().method().name());
         int status = ctx.statusCode();
         if (status == 413) {
-            reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
-                    "Request body larger than " + limits.maxBodyBytes() + " bytes"), "too_large");
+            reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, tooLarge()), "too_large");
         } else if (status >= 400 && status < 500) {
             reply(ex, status, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "Bad request"), "bad_request");
         } else {
@@ -811,7 +810,11 @@ public final class McpProxy {
             // Vert.x keeps an HTTP/1.1 connection open until the body it did not read has arrived; close it now.
             out.putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
         }
-        plainError(ctx, JsonRpc.INVALID_REQUEST, "Request body larger than " + limits.maxBodyBytes() + " bytes");
+        plainError(ctx, JsonRpc.INVALID_REQUEST, tooLarge());
+    }
+
+    private String tooLarge() {
+        return "Request body larger than " + limits.maxBodyBytes() + " bytes";
     }
 
     /** An error answered before any MCP message was read: no id to echo. The status is already set. */

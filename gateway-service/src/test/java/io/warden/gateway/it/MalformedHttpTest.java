@@ -1,6 +1,7 @@
 package io.warden.gateway.it;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -116,6 +118,20 @@ class MalformedHttpTest {
         assertEquals(before + 1, metric("warden_requests_total{", "outcome=\"bad_body\""));
         assertEquals(exceptions, metric("warden_gateway_failures_total{", "cause=\"exception\""), "not a gateway bug");
         assertStillServes();
+    }
+
+    @Test
+    void aClientGoneMidBodyCountsAsTheClientsMistake() throws Exception {
+        double exceptions = metric("warden_gateway_failures_total{", "cause=\"exception\"");
+        double before = metric("warden_requests_total{", "outcome=\"bad_body\"");
+        try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
+            s.getOutputStream().write(("POST /mcp/fixture HTTP/1.1\r\n" + HOST + "Content-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"jsonrpc\"").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("warden_requests_total{", "outcome=\"bad_body\"") == before + 1);
+        assertEquals(exceptions, metric("warden_gateway_failures_total{", "cause=\"exception\""), "not a gateway bug");
     }
 
     @Test
