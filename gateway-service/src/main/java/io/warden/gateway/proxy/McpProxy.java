@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -55,6 +56,8 @@ public final class McpProxy {
 
     private static final Logger LOG = Logger.getLogger(McpProxy.class);
     static final String VERSION = "0.1.0";
+    /** Marks a request whose body failed, so that its later failures (the close that follows) are not counted again. */
+    private static final String BODY_FAILED = "warden.body-failed";
 
     private final Vertx vertx;
     private final UpstreamClients upstream;
@@ -110,6 +113,9 @@ public final class McpProxy {
 
     public void register(Router router) {
         router.route("/mcp/:server").order(-10).handler(this::cors);
+        // After CORS, before Quarkus's own body-size check (order -2), which answers a declared length over
+        // quarkus.http.limits.max-body-size with a bare 413.
+        router.route("/mcp/*").order(-9).handler(this::declaredLength);
         router.post("/mcp/:server")
                 .handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()).setHandleFileUploads(false))
                 .handler(this::post)
@@ -117,8 +123,12 @@ public final class McpProxy {
         router.get("/mcp/:server").handler(this::get).failureHandler(this::failure);
         router.delete("/mcp/:server").handler(this::delete).failureHandler(this::failure);
         // Any other method: a JSON-RPC error with Allow, instead of Vert.x's bare 405.
-        router.route("/mcp/:server").handler(this::methodNotAllowed);
+        router.route("/mcp/:server").handler(ctx -> methodNotAllowed(ctx, "GET, POST, DELETE, OPTIONS"));
         new SseBridge(this, vertx, sessions, guard, shared.streams()).register(router, limits.maxBodyBytes());
+        router.route("/mcp/:server/sse").handler(ctx -> methodNotAllowed(ctx, "GET"));
+        router.route("/mcp/:server/messages").handler(ctx -> methodNotAllowed(ctx, "POST"));
+        // Any other path under /mcp: a JSON-RPC 404, instead of Quarkus's page.
+        router.route("/mcp/*").handler(this::noEndpoint);
     }
 
     // ---- POST: one JSON-RPC message -------------------------------------------------------------
@@ -707,6 +717,10 @@ public final class McpProxy {
     }
 
     void failure(RoutingContext ctx) {
+        if (ctx.statusCode() != 413 && bodyUnread(ctx)) {
+            bodyFailed(ctx);
+            return;
+        }
         if (ctx.response().headWritten()) { // a stream had begun: it can only be ended
             metrics.failure("unknown", "exception");
             LOG.error("Unexpected failure in the proxy after the answer began", ctx.failure());
@@ -718,8 +732,7 @@ public final class McpProxy {
         Exchange ex = exchange(ctx, ctx.request().method().name());
         int status = ctx.statusCode();
         if (status == 413) {
-            reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
-                    "Request body larger than " + limits.maxBodyBytes() + " bytes"), "too_large");
+            reply(ex, 413, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, tooLarge()), "too_large");
         } else if (status >= 400 && status < 500) {
             reply(ex, status, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "Bad request"), "bad_request");
         } else {
@@ -729,16 +742,88 @@ public final class McpProxy {
         }
     }
 
-    /** CORS for browser clients: the MCP headers are allowed in and Mcp-Session-Id is exposed. */
-    private void methodNotAllowed(RoutingContext ctx) {
-        String method = printable(ctx.request().method().name());
-        metrics.request("unknown", "other_http_method", "bad_request"); // never the client's string: tags stay bounded
-        ctx.response().setStatusCode(405).putHeader("Allow", "GET, POST, DELETE, OPTIONS")
-                .putHeader("Content-Type", "application/json")
-                .end(Buffer.buffer(JsonRpc.bytes(JsonRpc.error(null, JsonRpc.BAD_REQUEST,
-                        "Method Not Allowed: " + method + " (an MCP endpoint takes GET, POST and DELETE)"))));
+    /**
+     * A POST's handler runs once the request has ended, so a failure before that end comes from reading the body: a
+     * malformed chunk, or a client gone mid-body. (BodyHandler reports these with status 200, or 400 for a codec
+     * DecoderException; a body over the limit is its 413.)
+     */
+    private static boolean bodyUnread(RoutingContext ctx) {
+        return ctx.request().method() == HttpMethod.POST && !ctx.request().isEnded();
     }
 
+    /**
+     * The client's mistake, not the gateway's: counted once and logged at debug, never as a gateway failure. The
+     * 400 is written for a client still there, but after a malformed chunk Vert.x's codec has already closed the
+     * connection, so that client reads the close and nothing else. Later failures of the request (the close) are
+     * ignored.
+     */
+    private void bodyFailed(RoutingContext ctx) {
+        if (ctx.get(BODY_FAILED) != null) {
+            return;
+        }
+        ctx.put(BODY_FAILED, Boolean.TRUE);
+        LOG.debugf("request body unreadable: %s", LogSafe.text(String.valueOf(ctx.failure())));
+        metrics.request("unknown", null, "bad_body");
+        if (ctx.response().headWritten() || ctx.response().closed()) {
+            return;
+        }
+        ctx.response().setStatusCode(400).putHeader("Connection", "close");
+        plainError(ctx, JsonRpc.BAD_REQUEST, "Bad Request: the request body could not be read (malformed chunked"
+                + " encoding, or the connection ended before the body did)");
+    }
+
+    /** A method the path does not take: 405 with the methods it does take, in Allow and in the message. */
+    private void methodNotAllowed(RoutingContext ctx, String allow) {
+        String method = printable(ctx.request().method().name());
+        metrics.request("unknown", "other_http_method", "bad_request"); // never the client's string: tags stay bounded
+        ctx.response().setStatusCode(405).putHeader("Allow", allow);
+        plainError(ctx, JsonRpc.BAD_REQUEST, "Method Not Allowed: " + method + " (this endpoint takes " + allow + ")");
+    }
+
+    /** A path under /mcp that names no endpoint. */
+    private void noEndpoint(RoutingContext ctx) {
+        metrics.request("unknown", null, "not_found");
+        ctx.response().setStatusCode(404);
+        plainError(ctx, JsonRpc.BAD_REQUEST,
+                "Not Found: MCP endpoints are /mcp/{server}, /mcp/{server}/sse and /mcp/{server}/messages");
+    }
+
+    /**
+     * A declared body over the limit is refused before it is read, on every /mcp path and whatever the method. The
+     * connection is closed after the answer: the unread body would otherwise be parsed as the next request.
+     */
+    private void declaredLength(RoutingContext ctx) {
+        String declared = ctx.request().getHeader("Content-Length");
+        long length;
+        try {
+            length = declared == null ? -1 : Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            length = -1; // the HTTP codec already refused a malformed Content-Length (400)
+        }
+        if (length <= limits.maxBodyBytes()) {
+            ctx.next();
+            return;
+        }
+        metrics.request("unknown", null, "too_large");
+        HttpServerResponse out = ctx.response().setStatusCode(413);
+        if (ctx.request().version() != HttpVersion.HTTP_2) {
+            // Vert.x keeps an HTTP/1.1 connection open until the body it did not read has arrived; close it now.
+            out.putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
+        }
+        plainError(ctx, JsonRpc.INVALID_REQUEST, tooLarge());
+    }
+
+    private String tooLarge() {
+        return "Request body larger than " + limits.maxBodyBytes() + " bytes";
+    }
+
+    /** An error answered before any MCP message was read: no id to echo. The status is already set. */
+    private static void plainError(RoutingContext ctx, int code, String message) {
+        ctx.response().putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(JsonRpc.bytes(JsonRpc.error(null, code, message))));
+    }
+
+    /** CORS for browser clients: the MCP headers are allowed in and Mcp-Session-Id is exposed. */
     private void cors(RoutingContext ctx) {
         String origin = ctx.request().getHeader("Origin");
         HttpServerResponse out = ctx.response();
