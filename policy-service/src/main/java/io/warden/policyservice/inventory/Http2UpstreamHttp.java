@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.parsetools.RecordParser;
 import io.warden.policyservice.inventory.McpToolsClient.UpstreamException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -143,7 +144,13 @@ final class Http2UpstreamHttp implements UpstreamHttp {
             }
             throw new UpstreamException(late);
         } catch (ExecutionException e) {
-            throw McpToolsClient.failure(e.getCause());
+            Throwable cause = e.getCause();
+            if (cause instanceof UpstreamException || cause instanceof ConnectException) {
+                throw McpToolsClient.failure(cause);
+            }
+            // Most often an HTTP/1.1-only upstream refusing the HTTP/2 preface: say which setting decides.
+            throw new UpstreamException("I/O error talking to the upstream over HTTP/2 (" + cause.getClass().getSimpleName()
+                    + "); if it speaks only HTTP/1.1, clear the server's http2 flag");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UpstreamException("interrupted");
