@@ -53,10 +53,10 @@ final class Http2UpstreamHttp implements UpstreamHttp {
 
     @Override
     public Reply exchange(String method, URI uri, Map<String, String> headers, String body) throws UpstreamException {
-        requireSendable(headers);
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
         Promise<Reply> reply = Promise.promise();
-        client.request(options(method, uri, headers))
+        RequestOptions request = options(method, uri, headers);
+        client.request(request)
                 .compose(req -> {
                     sent.set(req);
                     return body == null ? req.send() : req.send(Buffer.buffer(body, "UTF-8"));
@@ -82,10 +82,10 @@ final class Http2UpstreamHttp implements UpstreamHttp {
 
     @Override
     public SseStream openStream(URI uri, Map<String, String> headers) throws UpstreamException {
-        requireSendable(headers);
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
         Promise<SseStream> opened = Promise.promise();
-        client.request(options("GET", uri, headers))
+        RequestOptions request = options("GET", uri, headers);
+        client.request(request)
                 .compose(req -> {
                     sent.set(req);
                     return req.send();
@@ -120,11 +120,20 @@ final class Http2UpstreamHttp implements UpstreamHttp {
         return await(opened.future(), sent, "the HTTP+SSE stream did not open within " + timeout.toSeconds() + " s");
     }
 
-    private static RequestOptions options(String method, URI uri, Map<String, String> headers) {
+    private static RequestOptions options(String method, URI uri, Map<String, String> headers)
+            throws UpstreamException {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setAbsoluteURI(uri.toString())
                 .setFollowRedirects(false);
-        // HTTP/2 header names are lower case on the wire.
-        headers.forEach((name, value) -> o.putHeader(name.toLowerCase(Locale.ROOT), value));
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (NOT_SENDABLE.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                throw new UpstreamException("the static header '" + h.getKey() + "' cannot be sent over HTTP/2");
+            }
+            try {
+                o.putHeader(h.getKey().toLowerCase(Locale.ROOT), h.getValue()); // lower case on the HTTP/2 wire
+            } catch (IllegalArgumentException e) {
+                throw new UpstreamException("the static header '" + h.getKey() + "' cannot be sent by the HTTP client");
+            }
+        }
         return o;
     }
 
@@ -154,15 +163,6 @@ final class Http2UpstreamHttp implements UpstreamHttp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UpstreamException("interrupted");
-        }
-    }
-
-    /** Rejects the headers HTTP/2 cannot carry before anything is sent. */
-    private static void requireSendable(Map<String, String> headers) throws UpstreamException {
-        for (String name : headers.keySet()) {
-            if (NOT_SENDABLE.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new UpstreamException("the static header '" + name + "' cannot be sent over HTTP/2");
-            }
         }
     }
 }
