@@ -112,6 +112,14 @@ class AdminCliIT {
         Run duplicate = warden("servers", "create", "--id", "fixture", "--name", "Again", "--upstream-url", fixture.url());
         assertEquals(3, duplicate.code(), duplicate.toString());
         assertTrue(duplicate.err().contains("409"), duplicate.err());
+        // The protocol flag: HTTP/1.1 unless asked, set and cleared by update, a column of the list.
+        assertFalse(shown.json().path("http2").asBoolean(true), shown.out());
+        assertTrue(ok("servers", "update", "fixture", "--http2", "-o", "json").json().path("http2").asBoolean());
+        Run h2 = ok("servers", "list");
+        assertTrue(h2.out().lines().findFirst().orElseThrow().contains("HTTP2"), h2.out());
+        assertTrue(h2.out().lines().anyMatch(l -> l.startsWith("fixture") && l.contains(" true ") && !l.endsWith(" -")),
+                h2.out());
+        assertFalse(ok("servers", "update", "fixture", "--no-http2", "-o", "json").json().path("http2").asBoolean(true));
 
         // Tools: the inventory as policy-service classified it.
         ok("tools", "refresh", "fixture");

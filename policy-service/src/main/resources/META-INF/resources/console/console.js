@@ -227,7 +227,8 @@ async function showServers() {
   const body = $('servers-table').tBodies[0];
   body.replaceChildren(...servers.map((s) => el('tr', { 'data-server': s.id },
     el('th', { scope: 'row' }, el('a', { href: '#servers/' + encodeURIComponent(s.id) }, s.name), el('div', { class: 'muted' }, s.id)),
-    el('td', {}, el('code', {}, s.url)), el('td', {}, s.era), el('td', { class: 'health' }, '…'),
+    el('td', {}, el('code', {}, s.url)), el('td', {}, s.era), el('td', { class: 'http' }, httpVersion(s)),
+    el('td', { class: 'health' }, '…'),
     el('td', { class: 'num count' }, '…'), el('td', { class: 'pending' }, ''))));
   $('servers-empty').hidden = servers.length > 0;
   // Health and counts come from each server's inventory; fetched side by side, each row fills in when it arrives.
@@ -243,6 +244,11 @@ async function showServers() {
       row.querySelector('.health').textContent = describe(e);
     }
   }));
+}
+
+/** The protocol Warden (gateway and inventory alike) speaks to the server. */
+function httpVersion(server) {
+  return server.http2 ? 'HTTP/2' : 'HTTP/1.1';
 }
 
 function addHeaderRow() {
@@ -264,7 +270,7 @@ async function registerServer(event) {
     if (name) headers[name] = row.querySelector('[name=header-value]').value;
   }
   const body = { id: field(form, 'id').value.trim(), name: field(form, 'name').value.trim(), url: field(form, 'url').value.trim(),
-    era: field(form, 'era').value, headers };
+    era: field(form, 'era').value, http2: field(form, 'http2').checked, headers };
   try {
     await api('POST', '/api/servers', body);
   } catch (e) {
@@ -319,8 +325,10 @@ async function showServer(id) {
     return;
   }
   $('server-title').textContent = server.name;
-  $('server-meta').textContent = server.id + ' · ' + server.url + ' · era ' + server.era + ' · headers: '
-    + (Object.keys(server.headers || {}).join(', ') || 'none');
+  $('server-meta').textContent = server.id + ' · ' + server.url + ' · era ' + server.era + ' · ' + httpVersion(server)
+    + ' · headers: ' + (Object.keys(server.headers || {}).join(', ') || 'none');
+  field($('server-http2-form'), 'http2').checked = !!server.http2;
+  showError('server-http2-error', null);
   $('server-build').href = '#policies/' + encodeURIComponent(id);
   const link = auditLink({ server: id });
   $('server-audit').hidden = !link;
@@ -366,6 +374,19 @@ async function renderTools(id) {
   $('tools-empty').textContent = 'No tools known yet. ' + (f && !f.ok ? 'The upstream could not be reached: fix it, then "Fetch tools now".'
     : 'Use "Fetch tools now" to list them.');
   applyRole();
+}
+
+async function saveHttp2(event) {
+  event.preventDefault();
+  const id = state.serverId;
+  try {
+    await api('PATCH', '/api/servers/' + encodeURIComponent(id), { http2: field(event.target, 'http2').checked });
+  } catch (e) {
+    showError('server-http2-error', e);
+    return;
+  }
+  await showServer(id); // the page shows what was stored, not what was ticked
+  $('server-status').textContent = 'Saved: Warden now reaches this server over ' + httpVersion(state.servers.find((s) => s.id === id)) + '.';
 }
 
 async function testConnection(id) {
@@ -1187,6 +1208,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('server-form').addEventListener('submit', registerServer);
   $('add-header').addEventListener('click', addHeaderRow);
   $('grant-form').addEventListener('submit', mintGrant);
+  $('server-http2-form').addEventListener('submit', saveHttp2);
   $('server-test').addEventListener('click', () => testConnection(state.serverId));
   $('server-refresh').addEventListener('click', () => refreshTools(state.serverId));
   $('minted-done').addEventListener('click', hideMinted);

@@ -18,8 +18,8 @@ import io.warden.policyservice.snapshot.SnapshotReader;
 import io.warden.policyservice.store.Database;
 import io.warden.snapshot.ToolDefinitions;
 import io.warden.policyservice.web.ProblemException;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.http.HttpClient;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -51,13 +51,15 @@ public class InventoryService {
     private final AuditTrail audit;
     private final Clock clock;
     private final ObjectMapper json;
-    private final McpToolsClient client;
+    private final McpToolsClient http1;
+    /** For servers marked {@code http2}: the same requests over HTTP/2, as the gateway sends them. */
+    private final McpToolsClient http2;
     private final ChangeLog changes;
     private final SnapshotReader entries;
 
     public InventoryService(Database db, ServerRepository servers, ServerService serverService,
                             InventoryRepository inventory, AuditTrail audit, Clock clock, ObjectMapper json,
-                            PolicyServiceConfig config, ChangeLog changes, SnapshotReader entries) {
+                            PolicyServiceConfig config, ChangeLog changes, SnapshotReader entries, Vertx vertx) {
         this.changes = changes;
         this.entries = entries;
         this.db = db;
@@ -68,8 +70,9 @@ public class InventoryService {
         this.clock = clock;
         this.json = json;
         Duration timeout = config.inventory().upstreamTimeout();
-        this.client = new McpToolsClient(HttpClient.newBuilder().connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build(), json, timeout, config.inventory().maxPages());
+        int maxPages = config.inventory().maxPages();
+        this.http1 = new McpToolsClient(new JdkUpstreamHttp(timeout), json, timeout, maxPages);
+        this.http2 = new McpToolsClient(new Http2UpstreamHttp(vertx, timeout), json, timeout, maxPages);
     }
 
     /** Fetches the server's tools and stores them; a failed fetch is recorded and keeps the previous inventory. */
@@ -79,7 +82,7 @@ public class InventoryService {
         Map<String, String> headers = serverService.upstreamHeaders(serverId);
         McpToolsClient.Listing listing;
         try {
-            listing = client.list(server.url(), headers, server.era());
+            listing = client(server).list(server.url(), headers, server.era());
         } catch (McpToolsClient.UpstreamException e) {
             FetchOutcome failed = new FetchOutcome(serverId, clock.instant(), false, null, e.getMessage());
             LOG.infof("tools of server %s not fetched: %s", serverId, e.getMessage());
@@ -254,13 +257,17 @@ public class InventoryService {
         Map<String, String> headers = serverService.upstreamHeaders(serverId);
         long start = System.nanoTime();
         try {
-            McpToolsClient.Listing listing = client.list(server.url(), headers, server.era());
+            McpToolsClient.Listing listing = client(server).list(server.url(), headers, server.era());
             return new InventoryViews.ConnectionTest(serverId, true, listing.era(), listing.protocolVersion(),
                     listing.serverInfo(), listing.tools().size(), elapsedMs(start), null);
         } catch (McpToolsClient.UpstreamException e) {
             return new InventoryViews.ConnectionTest(serverId, false, null, null, null, null, elapsedMs(start),
                     e.getMessage());
         }
+    }
+
+    private McpToolsClient client(Server server) {
+        return server.http2() ? http2 : http1;
     }
 
     /** Every server id, for the periodic fetch. */

@@ -4,14 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.TreeMap;
 
 /**
  * Lists an upstream MCP server's tools over Streamable HTTP in either protocol era, or over the deprecated HTTP+SSE
@@ -34,11 +22,13 @@ import java.util.concurrent.TimeoutException;
  * Modern (2026-07-28): every request carries its envelope in {@code _meta} and the routing headers; legacy: an
  * {@code initialize} handshake opens a session, closed again with {@code DELETE}. Blocking: callers run it on worker
  * threads. Error messages name what went wrong but never the URL (its query may hold credentials) or a header value.
+ * The HTTP version is its {@link UpstreamHttp}'s: one client per version, chosen by the server's {@code http2} flag.
  */
 public final class McpToolsClient {
     public static final String MODERN = "2026-07-28";
     public static final String LEGACY = "2025-11-25";
-    private static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+    private static final Map<String, String> JSON_POST = Map.of("Content-Type", "application/json",
+            "Accept", "application/json, text/event-stream");
 
     /** What the upstream answered: the era used, its protocol version and server info, and every tool. */
     public record Listing(String era, String protocolVersion, JsonNode serverInfo, List<JsonNode> tools) {}
@@ -50,12 +40,13 @@ public final class McpToolsClient {
         }
     }
 
-    private final HttpClient http;
+    private final UpstreamHttp http;
     private final ObjectMapper json;
     private final Duration timeout;
     private final int maxPages;
 
-    public McpToolsClient(HttpClient http, ObjectMapper json, Duration timeout, int maxPages) {
+    /** @param timeout what {@code http} allows an exchange, and the HTTP+SSE wait for each answer */
+    McpToolsClient(UpstreamHttp http, ObjectMapper json, Duration timeout, int maxPages) {
         this.http = http;
         this.json = json;
         this.timeout = timeout;
@@ -139,7 +130,7 @@ public final class McpToolsClient {
      * every answer then arrives on the stream as a {@code message} event, never in the POST's own answer.
      */
     private Listing listHttpSse(URI sseUri, Map<String, String> headers) throws UpstreamException {
-        try (SseStream stream = SseStream.open(http, sseUri, headers, timeout)) {
+        try (SseStream stream = http.openStream(sseUri, merged(Map.of("Accept", "text/event-stream"), headers))) {
             String endpoint = stream.next("endpoint", deadline()).data();
             URI post;
             try {
@@ -196,11 +187,8 @@ public final class McpToolsClient {
 
     private void postOnly(URI uri, Map<String, String> headers, ObjectNode body, String method)
             throws UpstreamException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        addHeaders(b, headers);
-        int status = send(b.build()).statusCode();
+        int status = http.exchange("POST", uri, merged(Map.of("Content-Type", "application/json"), headers),
+                body.toString()).status();
         if (status / 100 != 2) {
             throw new UpstreamException(method + " answered HTTP " + status + " on the HTTP+SSE message endpoint");
         }
@@ -245,17 +233,10 @@ public final class McpToolsClient {
 
     private Answer post(URI uri, Map<String, String> headers, Map<String, String> protocol, ObjectNode body)
             throws UpstreamException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        addHeaders(b, headers);
-        protocol.forEach(b::setHeader);
-        HttpResponse<byte[]> response = send(b.build());
-        String text = new String(response.body(), StandardCharsets.UTF_8);
-        String type = response.headers().firstValue("content-type").orElse("");
-        JsonNode message = body.has("id") ? responseTo(type, text, body.get("id").asLong()) : null;
-        return new Answer(response.statusCode(), response.headers().firstValue("mcp-session-id").orElse(null), message);
+        UpstreamHttp.Reply reply = http.exchange("POST", uri, merged(JSON_POST, headers, protocol), body.toString());
+        String text = new String(reply.body(), StandardCharsets.UTF_8);
+        JsonNode message = body.has("id") ? responseTo(reply.contentType(), text, body.get("id").asLong()) : null;
+        return new Answer(reply.status(), reply.sessionId(), message);
     }
 
     private JsonNode result(Answer a, String method) throws UpstreamException {
@@ -309,101 +290,37 @@ public final class McpToolsClient {
 
     private void closeSession(URI uri, Map<String, String> headers, Map<String, String> session) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).DELETE();
-            addHeaders(b, headers);
-            session.forEach(b::setHeader);
-            send(b.build());
+            http.exchange("DELETE", uri, merged(headers, session), null);
         } catch (UpstreamException | RuntimeException e) {
             // best effort: the upstream expires idle sessions itself
         }
     }
 
-    private static void addHeaders(HttpRequest.Builder b, Map<String, String> headers) throws UpstreamException {
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            try {
-                b.setHeader(h.getKey(), h.getValue());
-            } catch (IllegalArgumentException e) {
-                throw new UpstreamException("the static header '" + h.getKey() + "' cannot be sent by the HTTP client");
-            }
+    /** Later maps override earlier ones, names compared without case as HTTP does. */
+    @SafeVarargs
+    private static Map<String, String> merged(Map<String, String>... layers) {
+        Map<String, String> all = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map<String, String> layer : layers) {
+            all.putAll(layer);
         }
+        return all;
     }
 
-    /**
-     * Sends and reads the whole answer within the timeout: the client's own request timeout ends when the headers
-     * arrive, so a body that trickles forever is cut here, and the exchange cancelled.
-     */
-    private HttpResponse<byte[]> send(HttpRequest request) throws UpstreamException {
-        CompletableFuture<HttpResponse<byte[]>> answer = http.sendAsync(request, info -> new BoundedBody());
-        try {
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new UpstreamException("no complete answer within " + timeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            for (Throwable t = cause; t != null; t = t.getCause()) {
-                if (t instanceof UpstreamException u) {
-                    throw u;
-                }
+    /** The failure of an exchange as the operator should read it (an {@link UpstreamException} among the causes wins). */
+    static UpstreamException failure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof UpstreamException u) {
+                return u;
             }
-            if (cause instanceof HttpConnectTimeoutException) {
-                throw new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
-            }
-            if (cause instanceof HttpTimeoutException) {
-                throw new UpstreamException("no answer within " + timeout.toSeconds() + " s");
-            }
-            if (cause instanceof ConnectException) {
-                throw new UpstreamException("connection refused or host unreachable");
-            }
-            throw new UpstreamException("I/O error talking to the upstream (" + cause.getClass().getSimpleName() + ")");
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new UpstreamException("interrupted");
         }
+        if (cause instanceof ConnectException) {
+            return new UpstreamException("connection refused or host unreachable");
+        }
+        return new UpstreamException("I/O error talking to the upstream (" + cause.getClass().getSimpleName() + ")");
     }
 
-    /** Collects a body of at most {@value #MAX_BODY_BYTES} bytes; a larger one fails the exchange. */
-    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private Flow.Subscription subscription;
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            for (ByteBuffer b : buffers) {
-                if (bytes.size() + b.remaining() > MAX_BODY_BYTES) {
-                    subscription.cancel();
-                    result.completeExceptionally(new UpstreamException("the upstream's answer is larger than "
-                            + MAX_BODY_BYTES + " bytes"));
-                    return;
-                }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                bytes.writeBytes(chunk);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(bytes.toByteArray());
-        }
+    static UpstreamException tooLarge() {
+        return new UpstreamException("the upstream's answer is larger than " + UpstreamHttp.MAX_BODY_BYTES + " bytes");
     }
 
     private ObjectNode request(long id, String method, ObjectNode params) {

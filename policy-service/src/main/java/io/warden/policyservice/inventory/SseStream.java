@@ -1,25 +1,16 @@
 package io.warden.policyservice.inventory;
 
 import io.warden.policyservice.inventory.McpToolsClient.UpstreamException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One open {@code text/event-stream} GET, read line by line on its own thread into a queue of events, so the caller
- * waits for an event with a deadline. Bounded: an event longer than {@value #MAX_EVENT_CHARS} characters, or more than
- * {@value #MAX_EVENTS} events, end the stream. Closing cancels the exchange.
+ * One open {@code text/event-stream} GET: its transport feeds it the body line by line ({@link #line}) and parses
+ * nothing itself, and the caller waits for an event with a deadline. Bounded: an event longer than
+ * {@value #MAX_EVENT_CHARS} characters, or more than {@value #MAX_EVENTS} events, end the stream. Closing cancels the
+ * exchange.
  */
 final class SseStream implements AutoCloseable {
     static final int MAX_EVENT_CHARS = 8 * 1024 * 1024;
@@ -30,83 +21,64 @@ final class SseStream implements AutoCloseable {
     private static final Event END = new Event(null, null);
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private final AtomicReference<Stream<String>> lines = new AtomicReference<>();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final Runnable cancel;
     private volatile String endReason = "the event stream ended";
+    private String name;
+    private final StringBuilder data = new StringBuilder();
+    private int count;
 
-    private SseStream() {
+    /** @param cancel ends the exchange (called on {@link #close}) */
+    SseStream(Runnable cancel) {
+        this.cancel = cancel;
     }
 
-    static SseStream open(HttpClient http, URI uri, Map<String, String> headers, Duration timeout)
-            throws UpstreamException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").GET();
-        for (Map.Entry<String, String> h : headers.entrySet()) {
-            try {
-                b.setHeader(h.getKey(), h.getValue());
-            } catch (IllegalArgumentException e) {
-                throw new UpstreamException("the static header '" + h.getKey() + "' cannot be sent by the HTTP client");
-            }
+    /** Why a GET answer is not an event stream to read, or null when it is. */
+    static UpstreamException refusal(int status, String contentType) {
+        if (status == 200 && contentType.startsWith("text/event-stream")) {
+            return null;
         }
-        CompletableFuture<HttpResponse<Stream<String>>> answer = http.sendAsync(b.build(),
-                HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> response;
-        try {
-            response = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new UpstreamException("the HTTP+SSE stream did not open within " + timeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            throw new UpstreamException("the HTTP+SSE stream could not be opened ("
-                    + e.getCause().getClass().getSimpleName() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UpstreamException("interrupted");
-        }
-        String type = response.headers().firstValue("content-type").orElse("");
-        if (response.statusCode() != 200 || !type.startsWith("text/event-stream")) {
-            response.body().close();
-            throw new UpstreamException("the HTTP+SSE endpoint answered HTTP " + response.statusCode()
-                    + (type.isEmpty() ? "" : " (" + type.split(";")[0] + ")") + " instead of an event stream");
-        }
-        SseStream stream = new SseStream();
-        stream.lines.set(response.body());
-        Thread reader = new Thread(() -> stream.read(response.body()), "inventory-sse-reader");
-        reader.setDaemon(true);
-        reader.start();
-        return stream;
+        return new UpstreamException("the HTTP+SSE endpoint answered HTTP " + status
+                + (contentType.isEmpty() ? "" : " (" + contentType.split(";")[0] + ")") + " instead of an event stream");
     }
 
-    /** Parses events as the SSE format defines them: {@code event:} and {@code data:} lines up to a blank line. */
-    private void read(Stream<String> body) {
-        String name = null;
-        StringBuilder data = new StringBuilder();
-        int count = 0;
-        try {
-            for (var it = body.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                if (line.isEmpty()) {
-                    if (data.length() > 0 || name != null) {
-                        if (++count > MAX_EVENTS) {
-                            endReason = "the event stream sent more than " + MAX_EVENTS + " events";
-                            break;
-                        }
-                        events.add(new Event(name == null ? "message" : name, data.toString()));
-                    }
-                    name = null;
-                    data.setLength(0);
-                } else if (line.startsWith("event:")) {
-                    name = line.substring(6).strip();
-                } else if (line.startsWith("data:")) {
-                    String value = line.substring(5);
-                    data.append(data.length() > 0 ? "\n" : "").append(value.startsWith(" ") ? value.substring(1) : value);
-                    if (data.length() > MAX_EVENT_CHARS) {
-                        endReason = "an event is longer than " + MAX_EVENT_CHARS + " characters";
-                        break;
-                    }
+    /**
+     * Parses one line (without its line break) as the SSE format defines events: {@code event:} and {@code data:}
+     * lines up to a blank line. False once the stream is over: the transport stops reading.
+     */
+    synchronized boolean line(String line) {
+        if (ended.get()) {
+            return false;
+        }
+        if (line.isEmpty()) {
+            if (data.length() > 0 || name != null) {
+                if (++count > MAX_EVENTS) {
+                    end("the event stream sent more than " + MAX_EVENTS + " events");
+                    return false;
                 }
+                events.add(new Event(name == null ? "message" : name, data.toString()));
             }
-        } catch (RuntimeException e) {
-            endReason = "the event stream failed (" + e.getClass().getSimpleName() + ")";
-        } finally {
+            name = null;
+            data.setLength(0);
+        } else if (line.startsWith("event:")) {
+            name = line.substring(6).strip();
+        } else if (line.startsWith("data:")) {
+            String value = line.substring(5);
+            data.append(data.length() > 0 ? "\n" : "").append(value.startsWith(" ") ? value.substring(1) : value);
+            if (data.length() > MAX_EVENT_CHARS) {
+                end("an event is longer than " + MAX_EVENT_CHARS + " characters");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The stream is over; {@code reason} null: it ended normally. Only the first call counts. */
+    void end(String reason) {
+        if (ended.compareAndSet(false, true)) {
+            if (reason != null) {
+                endReason = reason;
+            }
             events.add(END);
         }
     }
@@ -137,9 +109,7 @@ final class SseStream implements AutoCloseable {
 
     @Override
     public void close() {
-        Stream<String> body = lines.getAndSet(null);
-        if (body != null) {
-            body.close();
-        }
+        end(null);
+        cancel.run();
     }
 }

@@ -304,6 +304,37 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anAdminSetsTheHttp2FlagWhenRegisteringAndChangesItLater() {
+        signIn(Api.BOOTSTRAP);
+        await(() -> byId("view-servers").isDisplayed());
+        String server = unique("console-h2");
+        WebElement form = byId("server-form");
+        form.findElement(By.name("id")).sendKeys(server);
+        form.findElement(By.name("name")).sendKeys("HTTP/2 " + server);
+        form.findElement(By.name("url")).sendKeys(upstream.url());
+        form.findElement(By.name("http2")).click();
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+
+        await(() -> byId("view-server").isDisplayed());
+        await(() -> byId("server-meta").getText().contains("HTTP/2"));
+        admin().get("/api/servers/" + server).then().statusCode(200).body("http2", equalTo(true));
+        WebElement toggle = byId("server-http2-form").findElement(By.name("http2"));
+        assertTrue(toggle.isSelected(), "the detail shows the stored flag");
+        // The fixture speaks HTTP/1.1 only: the first fetch, sent over HTTP/2, fails and names the setting.
+        await(() -> byId("server-status").getText().contains("clear the server's http2 flag"));
+        chromium.screenshot(SHOTS.resolve("console-http2.png"));
+
+        toggle.click();
+        byId("server-http2-form").findElement(By.cssSelector("button[type=submit]")).click();
+        await(() -> byId("server-meta").getText().contains("HTTP/1.1"));
+        admin().get("/api/servers/" + server).then().statusCode(200).body("http2", equalTo(false));
+
+        go("#servers");
+        await(() -> page.findElement(By.cssSelector("#servers-table tr[data-server='" + server + "'] .http")).getText()
+                .equals("HTTP/1.1"));
+    }
+
+    @Test
     void thePageMayRunOnlyItsOwnScriptAndTalkOnlyToItsOrigin() {
         given().redirects().follow(false).get("/console")
                 .then().statusCode(302).header("Location", endsWith("/console/"));
@@ -334,9 +365,15 @@ class ConsoleBrowserTest {
 
         assertFalse(byId("server-form").findElement(By.name("url")).isEnabled(), "registering needs admin");
         assertFalse(byId("server-form").findElement(By.cssSelector("button[type=submit]")).isEnabled());
+        assertEquals("HTTP/1.1", page.findElement(By.cssSelector("#servers-table tr[data-server='" + server + "'] .http"))
+                .getText());
         WebElement note = page.findElement(By.cssSelector("#view-servers .role-note"));
         assertTrue(note.isDisplayed() && note.getText().contains("admin role"), note.getText());
         chromium.screenshot(SHOTS.resolve("console-viewer.png"));
+
+        go("#servers/" + server);
+        await(() -> byId("server-meta").getText().contains(server));
+        assertFalse(byId("server-http2-form").findElement(By.name("http2")).isEnabled(), "changing the protocol needs admin");
 
         go("#policies/" + server);
         await(() -> byId("view-policies").isDisplayed());

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "servers", mixinStandardHelpOptions = true, description = "List, show, register, change, delete and "
         + "test upstream MCP servers (header values are secrets: pass them with --header-env).")
 public final class ServersCommand extends AdminCall {
-    static final List<Output.Column> COLUMNS = Output.columns("id", "name", "url", "era", "updatedAt");
+    private static final String HTTP2 = "the upstream speaks HTTP/2 (h2c over http, ALPN over https); --no-http2: "
+            + "HTTP/1.1 (the default)";
+    static final List<Output.Column> COLUMNS = Output.columns("id", "name", "url", "era", "http2", "updated_at");
 
     ServersCommand(Context ctx) {
         super(ctx);
@@ -36,12 +38,16 @@ public final class ServersCommand extends AdminCall {
                @Option(names = "--upstream-url", required = true, paramLabel = "UPSTREAM_URL", description = "the MCP endpoint") String url,
                @Option(names = "--name", required = true) String name,
                @Option(names = "--era", description = "auto (default), modern, legacy, dual or http+sse") String era,
+               @Option(names = "--http2", negatable = true, description = HTTP2) Boolean http2,
                @Option(names = "--header-env", paramLabel = "NAME=VAR",
                        description = "send header NAME upstream, its value read from environment variable VAR")
                Map<String, String> headers) {
         ObjectNode body = object().put("id", id).put("name", name).put("url", url);
         if (era != null) {
             body.put("era", era);
+        }
+        if (http2 != null) {
+            body.put("http2", http2);
         }
         if (headers != null) {
             body.set("headers", fromEnv(headers));
@@ -54,6 +60,7 @@ public final class ServersCommand extends AdminCall {
                @Option(names = "--upstream-url", paramLabel = "UPSTREAM_URL") String url,
                @Option(names = "--name") String name,
                @Option(names = "--era") String era,
+               @Option(names = "--http2", negatable = true, description = HTTP2) Boolean http2,
                @Option(names = "--header-env", paramLabel = "NAME=VAR") Map<String, String> headers,
                @Option(names = "--remove-header", paramLabel = "NAME") List<String> removed) {
         ObjectNode body = object();
@@ -65,6 +72,9 @@ public final class ServersCommand extends AdminCall {
         }
         if (era != null) {
             body.put("era", era);
+        }
+        if (http2 != null) {
+            body.put("http2", http2);
         }
         if (headers != null || removed != null) {
             ObjectNode h = fromEnv(headers);

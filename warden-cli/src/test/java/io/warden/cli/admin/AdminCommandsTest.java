@@ -79,14 +79,14 @@ class AdminCommandsTest {
     @Test
     void listPrintsATableAndSendsTheKey() {
         answer("GET /api/servers", 200, """
-            [{"id":"billing","name":"Billing","url":"http://b/mcp","era":"auto","headers":{},"updatedAt":"2026-03-02T09:00:00Z"},
-             {"id":"crm","name":null,"url":"http://c/mcp","era":"modern","headers":{}}]""");
+            [{"id":"billing","name":"Billing","url":"http://b/mcp","era":"auto","http2":false,"headers":{},"updated_at":"2026-03-02T09:00:00Z"},
+             {"id":"crm","name":null,"url":"http://c/mcp","era":"modern","http2":true,"headers":{}}]""");
         CliRun r = run("servers", "list");
         assertEquals(0, r.code(), r.toString());
         List<String> lines = r.out().lines().toList();
-        assertEquals("ID       NAME     URL           ERA     UPDATEDAT", lines.get(0));
-        assertEquals("billing  Billing  http://b/mcp  auto    2026-03-02T09:00:00Z", lines.get(1));
-        assertEquals("crm      -        http://c/mcp  modern  -", lines.get(2));
+        assertEquals("ID       NAME     URL           ERA     HTTP2  UPDATED AT", lines.get(0));
+        assertEquals("billing  Billing  http://b/mcp  auto    false  2026-03-02T09:00:00Z", lines.get(1));
+        assertEquals("crm      -        http://c/mcp  modern  true   -", lines.get(2));
         assertEquals("Bearer k-123", seen.get(0).auth());
     }
 
@@ -207,6 +207,22 @@ class AdminCommandsTest {
         assertFalse(r.out().contains("upstream-s3cret") || r.err().contains("upstream-s3cret"));
         CliRun missing = run("servers", "create", "--id", "s", "--name", "S", "--upstream-url", "http://u/mcp", "--header-env", "K=NOT_SET");
         assertEquals(2, missing.code());
+    }
+
+    @Test
+    void http2IsSetOnCreateAndSetOrClearedOnUpdateOnlyWhenGiven() {
+        answer("POST /api/servers", 201, "{\"id\":\"s\",\"http2\":true}");
+        answer("PATCH /api/servers/s", 200, "{\"id\":\"s\",\"http2\":false}");
+        CliRun created = run("servers", "create", "--id", "s", "--name", "S", "--upstream-url", "http://u/mcp", "--http2");
+        assertEquals(0, created.code(), created.toString());
+        assertEquals("{\"id\":\"s\",\"name\":\"S\",\"url\":\"http://u/mcp\",\"http2\":true}", seen.get(0).body());
+        assertTrue(created.out().contains("http2: true"), created.out());
+        assertEquals(0, run("servers", "update", "s", "--no-http2").code());
+        assertEquals("{\"http2\":false}", seen.get(1).body());
+        assertEquals(0, run("servers", "update", "s", "--name", "T").code());
+        assertEquals("{\"name\":\"T\"}", seen.get(2).body(), "not given: kept");
+        assertEquals(0, run("servers", "create", "--id", "s", "--name", "S", "--upstream-url", "http://u/mcp").code());
+        assertFalse(seen.get(3).body().contains("http2"), "not given: the server's default (HTTP/1.1)");
     }
 
     @Test
