@@ -207,8 +207,9 @@ class AuditPipelineIT {
         String forged = GrantTokens.mint();
         RawMcpClient anonymous = new RawMcpClient(gateways.get(0).mcpUrl("fixture")).header("Authorization", "Bearer " + forged);
         assertEquals(401, anonymous.callTool("echo", Map.of("message", "x")).status());
+        String unauthenticated = "/api/decisions?outcome=unauthenticated&server=fixture&limit=5";
         Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() ->
-                audit.get("/api/decisions?outcome=unauthenticated&server=fixture&limit=5").body().contains("(unknown token)"));
+                audit.get(unauthenticated).body().contains("(unknown token)"));
         assertFalse(audit.get("/api/decisions?outcome=unauthenticated&limit=200").body().contains(forged));
         System.out.println("[audit-e2e] denied, hidden, allowed, rate-limited and unauthenticated decisions queryable within 2 s each");
     }

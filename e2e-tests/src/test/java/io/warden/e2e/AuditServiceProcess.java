@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The packaged audit-service ({@code audit-service/target/quarkus-app/quarkus-run.jar}, {@code -Dwarden.audit.jar}) as a
- * child JVM on a free loopback port: it reads decisions from Kafka, stores them in PostgreSQL and serves them to one
- * viewer API key. It can be killed and started again on the same port and database; each start logs to
+ * The packaged audit-service ({@code audit-service/target/quarkus-app/quarkus-run.jar}, {@code -Dwarden.audit.jar})
+ * as a child JVM on a free loopback port: it reads decisions from Kafka, stores them in PostgreSQL and serves them to
+ * one viewer API key. It can be killed and started again on the same port and database; each start logs to
  * {@code <workDir>/audit-service-<start>.log}.
  */
 final class AuditServiceProcess implements AutoCloseable {

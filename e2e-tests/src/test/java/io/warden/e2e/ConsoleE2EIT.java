@@ -387,8 +387,8 @@ class ConsoleE2EIT {
     /** Decisions audit-service holds for the grant (with an extra filter such as {@code outcome=denied}). */
     private long count(String filter) {
         try {
-            JsonNode body = JSON.readTree(audit.get("/api/aggregates/grants?limit=10" + (filter.isEmpty() ? "" : "&" + filter))
-                    .body());
+            JsonNode body = JSON.readTree(audit.get("/api/aggregates/grants?limit=10"
+                    + (filter.isEmpty() ? "" : "&" + filter)).body());
             for (JsonNode item : body.path("items")) {
                 if (GRANT.equals(item.path("grant_id").asText())) {
                     return item.path("total").asLong();

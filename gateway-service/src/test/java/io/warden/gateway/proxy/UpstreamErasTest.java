@@ -60,8 +60,8 @@ class UpstreamErasTest {
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         GatewayConfig.Limits limits = TestConfigs.limits().maxBodyBytes(1 << 20)
-                .upstreamConnectTimeout(Duration.ofSeconds(5)).maxConcurrentStreams(10).eraProbeTtl(Duration.ofMinutes(10))
-                .maxBufferedBytes(1L << 30).build();
+                .upstreamConnectTimeout(Duration.ofSeconds(5)).maxConcurrentStreams(10)
+                .eraProbeTtl(Duration.ofMinutes(10)).maxBufferedBytes(1L << 30).build();
         UpstreamCalls calls = new UpstreamCalls(vertx, vertx.createHttpClient(), limits);
         eras = new UpstreamEras(calls, new ProxyMetrics(new SimpleMeterRegistry()), Duration.ofMinutes(10), now::get);
     }
