@@ -9,19 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.warden.api.GrantTokens;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
-import io.warden.testsupport.FreePorts;
-import io.warden.testsupport.ManagedProcess;
-import io.warden.testsupport.Poll;
 import io.warden.testsupport.kafka.KafkaProcess;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.RawMcpClient;
 import io.warden.testsupport.postgres.PostgresServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,22 +37,18 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuditPipelineIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String AUDIT_KEY = "e2e-audit-viewer-key-" + Long.toHexString(System.nanoTime());
     private static final String LEGACY = "2025-11-25";
 
     private final String token = GrantTokens.mint();
     /** A credential the gateway sends upstream: it must never reach the topic, the database or a log. */
     private static final String UPSTREAM_SECRET = "upstream-secret-" + Long.toHexString(System.nanoTime());
-    private Map<String, String> auditSettings;
-    private int auditStarts;
     private Path config;
     private String sessionKey;
     private Path work;
     private PostgresServer postgres;
     private KafkaProcess kafka;
-    private ManagedProcess audit;
-    private int auditPort;
+    private AuditServiceProcess audit;
     private NodeMcpServer fixture;
     private final List<GatewayProcess> gateways = new ArrayList<>();
 
@@ -70,18 +58,10 @@ class AuditPipelineIT {
         Commands.deleteTree(work);
         Files.createDirectories(work);
         postgres = PostgresServer.launch();
-        String jdbc = postgres.jdbcUrl(postgres.createDatabase("warden_audit"));
+        String database = postgres.createDatabase("warden_audit");
         kafka = KafkaProcess.start(work.resolve("kafka"));
         fixture = NodeMcpServer.fixture();
-
-        auditPort = FreePorts.next();
-        auditSettings = Map.of("quarkus.http.port", String.valueOf(auditPort), "quarkus.http.host", "127.0.0.1",
-                "quarkus.datasource.jdbc.url", jdbc, "quarkus.datasource.username", postgres.username(),
-                "quarkus.datasource.password", postgres.password(), "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "warden.audit.ingest.poll-timeout", "50ms",
-                "warden.audit.api-keys[0].name", "e2e", "warden.audit.api-keys[0].hash", GrantTokens.hash(AUDIT_KEY),
-                "warden.audit.api-keys[0].role", "viewer");
-        audit = startAudit();
+        audit = new AuditServiceProcess(work, postgres, database, kafka.bootstrapServers(), "e2e", AUDIT_KEY).launch();
 
         Path config = work.resolve("warden.yaml");
         Files.writeString(config, """
@@ -105,18 +85,7 @@ class AuditPipelineIT {
             gateways.add(launchGateway(name));
         }
         gateways.forEach(GatewayProcess::awaitHealthy);
-        awaitAuditServing();
-    }
-
-    private ManagedProcess startAudit() {
-        return ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"),
-                auditSettings), work, Map.of(), work.resolve("audit-service-" + (auditStarts++) + ".log"));
-    }
-
-    private void awaitAuditServing() {
-        ManagedProcess started = audit;
-        Poll.until(Duration.ofSeconds(90), () -> status("/api/decisions?limit=1") == 200, () -> !started.isAlive(),
-                () -> "audit-service is not serving; log:\n" + started.logTail(4000));
+        audit.awaitServing();
     }
 
     private GatewayProcess launchGateway(String name) {
@@ -147,34 +116,13 @@ class AuditPipelineIT {
         }
     }
 
-    private HttpResponse<String> get(String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + auditPort + path))
-                    .header("Authorization", "Bearer " + AUDIT_KEY).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private int status(String path) {
-        try {
-            return get(path).statusCode();
-        } catch (UncheckedIOException e) {
-            return -1;
-        }
-    }
-
     /** Every stored decision of this test's grant, newest first, walking all pages. */
     private List<JsonNode> decisions(String query) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         String cursor = null;
         do {
             String path = "/api/decisions?grant=pipeline&limit=200" + query + (cursor == null ? "" : "&cursor=" + cursor);
-            JsonNode page = JSON.readTree(get(path).body());
+            JsonNode page = JSON.readTree(audit.get(path).body());
             page.path("items").forEach(out::add);
             cursor = page.path("next_cursor").isTextual() ? page.get("next_cursor").asText() : null;
         } while (cursor != null);
@@ -259,9 +207,10 @@ class AuditPipelineIT {
         String forged = GrantTokens.mint();
         RawMcpClient anonymous = new RawMcpClient(gateways.get(0).mcpUrl("fixture")).header("Authorization", "Bearer " + forged);
         assertEquals(401, anonymous.callTool("echo", Map.of("message", "x")).status());
+        String unauthenticated = "/api/decisions?outcome=unauthenticated&server=fixture&limit=5";
         Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() ->
-                get("/api/decisions?outcome=unauthenticated&server=fixture&limit=5").body().contains("(unknown token)"));
-        assertFalse(get("/api/decisions?outcome=unauthenticated&limit=200").body().contains(forged));
+                audit.get(unauthenticated).body().contains("(unknown token)"));
+        assertFalse(audit.get("/api/decisions?outcome=unauthenticated&limit=200").body().contains(forged));
         System.out.println("[audit-e2e] denied, hidden, allowed, rate-limited and unauthenticated decisions queryable within 2 s each");
     }
 
@@ -355,11 +304,10 @@ class AuditPipelineIT {
         String marker = "kill9-" + Long.toHexString(System.nanoTime());
         try (Load load = new Load(List.of(client(gateways.get(0)), client(gateways.get(1))), marker)) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= 20);
-            audit.killNow();
+            audit.kill();
             int atKill = load.answered.get();
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= atKill + 40);
-            audit = startAudit();
-            awaitAuditServing();
+            audit.launch().awaitServing();
             int atRestart = load.answered.get();
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() >= atRestart + 20);
         }

@@ -8,22 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.warden.api.GrantTokens;
 import io.warden.gateway.session.SessionKeys;
 import io.warden.testsupport.Commands;
 import io.warden.testsupport.FreePorts;
-import io.warden.testsupport.ManagedProcess;
-import io.warden.testsupport.Poll;
 import io.warden.testsupport.browser.Chromium;
 import io.warden.testsupport.kafka.KafkaProcess;
 import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.NodeTool;
 import io.warden.testsupport.mcp.SdkClient;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,8 +55,6 @@ import org.openqa.selenium.support.ui.Select;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleE2EIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     /** The machine running this may be heavily loaded: a generous ceiling, never a sleep. */
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Path SHOTS = Path.of("target", "screenshots");
@@ -78,8 +69,7 @@ class ConsoleE2EIT {
     private Path work;
     private io.warden.testsupport.postgres.PostgresServer postgres;
     private KafkaProcess kafka;
-    private ManagedProcess audit;
-    private int auditPort;
+    private AuditServiceProcess audit;
     private NodeMcpServer fixture;
     private PolicyServiceProcess policy;
     private GatewayProcess gateway;
@@ -96,26 +86,18 @@ class ConsoleE2EIT {
         Files.createDirectories(work);
         postgres = io.warden.testsupport.postgres.PostgresServer.launch();
         postgres.createDatabase("warden");
-        String auditJdbc = postgres.jdbcUrl(postgres.createDatabase("warden_audit"));
+        String auditDatabase = postgres.createDatabase("warden_audit");
         kafka = KafkaProcess.start(work.resolve("kafka"));
         fixture = NodeMcpServer.fixture();
-
-        auditPort = FreePorts.next();
-        Map<String, String> auditSettings = Map.of("quarkus.http.port", String.valueOf(auditPort),
-                "quarkus.http.host", "127.0.0.1", "quarkus.datasource.jdbc.url", auditJdbc,
-                "quarkus.datasource.username", postgres.username(), "quarkus.datasource.password", postgres.password(),
-                "kafka.bootstrap.servers", kafka.bootstrapServers(), "warden.audit.ingest.poll-timeout", "50ms",
-                "warden.audit.api-keys[0].name", "policy-service", "warden.audit.api-keys[0].hash",
-                GrantTokens.hash(AUDIT_KEY), "warden.audit.api-keys[0].role", "viewer");
-        audit = ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"),
-                auditSettings), work, Map.of(), work.resolve("audit-service.log"));
+        audit = new AuditServiceProcess(work, postgres, auditDatabase, kafka.bootstrapServers(), "policy-service",
+                AUDIT_KEY).launch();
 
         String cryptoKey = ConnectedBed.randomKey();
         policy = new PolicyServiceProcess(FreePorts.next(), work, postgres.jdbcUrl("warden"), ADMIN_KEY, cryptoKey,
                 GATEWAY_KEY)
-                .with("warden.policy.audit-service.url", auditUrl())
+                .with("warden.policy.audit-service.url", audit.baseUrl())
                 .with("warden.policy.audit-service.api-key", AUDIT_KEY)
-                .with("warden.policy.console.audit-dashboard-url", auditUrl() + "/dashboard/")
+                .with("warden.policy.console.audit-dashboard-url", audit.baseUrl() + "/dashboard/")
                 .start();
 
         Map<String, String> settings = new LinkedHashMap<>();
@@ -131,9 +113,7 @@ class ConsoleE2EIT {
         gateway = GatewayProcess.launch("console", work, work.resolve("no-standalone.yaml"), SessionKeys.generate(),
                 settings);
         gateway.awaitHealthy();
-        ManagedProcess started = audit;
-        Poll.until(Duration.ofSeconds(90), () -> auditStatus("/api/decisions?limit=1") == 200, () -> !started.isAlive(),
-                () -> "audit-service is not serving; log:\n" + started.logTail(4000));
+        audit.awaitServing();
     }
 
     @AfterAll
@@ -146,26 +126,6 @@ class ConsoleE2EIT {
             } catch (Exception e) {
                 // keep closing the rest
             }
-        }
-    }
-
-    private String auditUrl() {
-        return "http://127.0.0.1:" + auditPort;
-    }
-
-    private int auditStatus(String path) {
-        return auditGet(path).statusCode();
-    }
-
-    private HttpResponse<String> auditGet(String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(auditUrl() + path)).timeout(Duration.ofSeconds(10))
-                    .header("Authorization", "Bearer " + AUDIT_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -419,7 +379,7 @@ class ConsoleE2EIT {
         assertEquals(count(""), calls, usage);
         assertTrue(usage.contains("refused") && usage.contains("last used"), usage);
         String link = grantRow().findElement(By.cssSelector("a.audit-link")).getAttribute("href");
-        assertTrue(link.startsWith(auditUrl() + "/dashboard/") && link.contains("grant=" + GRANT)
+        assertTrue(link.startsWith(audit.baseUrl() + "/dashboard/") && link.contains("grant=" + GRANT)
                 && link.contains("server=" + SERVER), link);
         shot("grants-usage");
     }
@@ -427,8 +387,8 @@ class ConsoleE2EIT {
     /** Decisions audit-service holds for the grant (with an extra filter such as {@code outcome=denied}). */
     private long count(String filter) {
         try {
-            JsonNode body = JSON.readTree(auditGet("/api/aggregates/grants?limit=10" + (filter.isEmpty() ? "" : "&" + filter))
-                    .body());
+            JsonNode body = JSON.readTree(audit.get("/api/aggregates/grants?limit=10"
+                    + (filter.isEmpty() ? "" : "&" + filter)).body());
             for (JsonNode item : body.path("items")) {
                 if (GRANT.equals(item.path("grant_id").asText())) {
                     return item.path("total").asLong();

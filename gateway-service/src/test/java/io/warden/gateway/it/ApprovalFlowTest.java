@@ -1,6 +1,8 @@
 package io.warden.gateway.it;
 
 import static io.restassured.RestAssured.given;
+import static io.warden.gateway.it.JavaSdk.text;
+import static io.warden.gateway.it.Metrics.metric;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -203,11 +205,6 @@ class ApprovalFlowTest {
         assertFalse(call.path("isError").asBoolean(), call.toString());
         assertEquals("held", call.path("text").asText());
         assertTrue(outcomes().contains("approval_granted"));
-    }
-
-    static double metric(String line) {
-        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(line))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     static String refused(String cause) {
@@ -415,10 +412,6 @@ class ApprovalFlowTest {
         var client = spec.build();
         client.initialize();
         return client;
-    }
-
-    static String text(McpSchema.CallToolResult r) {
-        return ((McpSchema.TextContent) r.content().get(0)).text();
     }
 
     static McpSchema.CallToolRequest echo(String message) {

@@ -1,6 +1,6 @@
 package io.warden.gateway.it;
 
-import static io.restassured.RestAssured.given;
+import static io.warden.gateway.it.Metrics.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,11 +27,6 @@ class FailurePathsTest {
 
     private RawMcpClient client(String server, String token) {
         return new RawMcpClient(base.resolve("mcp/" + server).toString()).header("Authorization", "Bearer " + token);
-    }
-
-    private static double metric(String line) {
-        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(line))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

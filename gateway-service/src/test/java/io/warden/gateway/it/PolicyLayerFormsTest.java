@@ -1,20 +1,17 @@
 package io.warden.gateway.it;
 
+import static io.warden.gateway.it.JavaSdk.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,17 +28,7 @@ class PolicyLayerFormsTest {
 
     /** A new client: initialize gives it a session of its own. */
     private McpSyncClient session() {
-        var transport = HttpClientStreamableHttpTransport.builder(base.toString())
-                .endpoint("/mcp/fixture")
-                .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + GatewayTestBed.POLICYLAYER_TOKEN))
-                .build();
-        McpSyncClient c = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(20)).build();
-        c.initialize();
-        return c;
-    }
-
-    private static String text(McpSchema.CallToolResult r) {
-        return ((McpSchema.TextContent) r.content().get(0)).text();
+        return JavaSdk.session(base, GatewayTestBed.POLICYLAYER_TOKEN);
     }
 
     @SuppressWarnings("unchecked")

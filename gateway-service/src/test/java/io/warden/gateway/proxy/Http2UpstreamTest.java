@@ -15,6 +15,7 @@ import io.vertx.ext.web.Router;
 import io.warden.api.GrantTokens;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.config.TestConfigs;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
@@ -118,9 +119,10 @@ class Http2UpstreamTest {
                 new StandaloneConfigParser(Map.<String, String>of()::get).parse(config)).snapshot());
         registry = new SimpleMeterRegistry();
         Clock clock = Clock.systemUTC();
+        GatewayConfig.Limits limits = TestConfigs.limits().upstreamKeepAliveTimeout(Duration.ofSeconds(30)).build();
         McpProxy proxy = new McpProxy(vertx,
                 new UpstreamClients(vertx, new HttpClientOptions().setKeepAliveTimeout(30), 4, 100, CONNECTIONS, PER_CONNECTION),
-                limits(), snapshots, SessionCodec.create(List.of(SessionKeys.generate()), Duration.ofHours(1), clock),
+                limits, snapshots, SessionCodec.create(List.of(SessionKeys.generate()), Duration.ofHours(1), clock),
                 new PolicyGate(new ToolCatalog(), clock), new HttpGuard(List.of("127.0.0.1", "localhost"), List.of()),
                 new DecisionRecorder(e -> { }, "gw-test", clock, () -> { }, io.warden.gateway.audit.ArgumentDigest.ephemeral()),
                 new ProxyMetrics(registry), new InMemoryRateLimiter(clock), SharedState.local(clock),
@@ -138,25 +140,6 @@ class Http2UpstreamTest {
         }
         upstream.close();
         vertx.close();
-    }
-
-    private static GatewayConfig.Limits limits() {
-        return new GatewayConfig.Limits() {
-            public int maxBodyBytes() { return 65536; }
-            public int maxUpstreamBodyBytes() { return 1 << 20; }
-            public Duration upstreamConnectTimeout() { return Duration.ofSeconds(2); }
-            public Duration upstreamResponseTimeout() { return Duration.ofSeconds(10); }
-            public Duration sseIdleTimeout() { return Duration.ofMinutes(1); }
-            public int maxConcurrentStreams() { return 100; }
-            public Duration eraProbeTtl() { return Duration.ofMinutes(5); }
-            public int upstreamPoolSize() { return 4; }
-            public int maxStreamsPerGrant() { return 100; }
-            public int maxCallsInFlight() { return 100; }
-            public int maxSessionsPerGrantPerMinute() { return 1000; }
-            public int maxRevocationsPerGrant() { return 1000; }
-            public long maxBufferedBytes() { return 1 << 24; }
-            public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(30); }
-        };
     }
 
     private URI endpoint() {

@@ -18,6 +18,7 @@ import io.warden.api.DecisionEvent;
 import io.warden.api.GrantTokens;
 import io.warden.gateway.cluster.SharedState;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.config.TestConfigs;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.gateway.policy.PolicyGate;
 import io.warden.gateway.policy.SnapshotHolder;
@@ -127,7 +128,8 @@ class ProxyFailuresTest {
                 new StandaloneConfigParser(Map.<String, String>of()::get).parse(config)).snapshot());
         registry = new SimpleMeterRegistry();
         Clock clock = Clock.systemUTC();
-        GatewayConfig.Limits limits = limits();
+        GatewayConfig.Limits limits = TestConfigs.limits().upstreamResponseTimeout(Duration.ofSeconds(5))
+                .sseIdleTimeout(Duration.ofSeconds(30)).maxBufferedBytes(BUFFER_BUDGET).build();
         recorder = new DecisionRecorder(new io.warden.gateway.audit.DecisionSink() {
             @Override
             public void publish(DecisionEvent e) {
@@ -158,25 +160,6 @@ class ProxyFailuresTest {
     void stop() {
         upstream.close();
         vertx.close();
-    }
-
-    private static GatewayConfig.Limits limits() {
-        return new GatewayConfig.Limits() {
-            public int maxBodyBytes() { return 65536; }
-            public int maxUpstreamBodyBytes() { return 1 << 20; }
-            public Duration upstreamConnectTimeout() { return Duration.ofSeconds(2); }
-            public Duration upstreamResponseTimeout() { return Duration.ofSeconds(5); }
-            public Duration sseIdleTimeout() { return Duration.ofSeconds(30); }
-            public int maxConcurrentStreams() { return 100; }
-            public Duration eraProbeTtl() { return Duration.ofMinutes(5); }
-            public int upstreamPoolSize() { return 4; }
-            public int maxStreamsPerGrant() { return 100; }
-            public int maxCallsInFlight() { return 100; }
-            public int maxSessionsPerGrantPerMinute() { return 1000; }
-            public int maxRevocationsPerGrant() { return 1000; }
-            public long maxBufferedBytes() { return BUFFER_BUDGET; }
-            public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
-        };
     }
 
     private HttpResponse<String> call(String token, int id) throws Exception {

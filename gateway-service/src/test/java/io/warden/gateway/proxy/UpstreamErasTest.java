@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.warden.gateway.config.GatewayConfig;
+import io.warden.gateway.config.TestConfigs;
 import io.warden.gateway.metrics.ProxyMetrics;
 import io.warden.snapshot.EraPin;
 import io.warden.snapshot.UpstreamServer;
@@ -58,7 +59,9 @@ class UpstreamErasTest {
                 req.response().setStatusCode(405).end();
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        GatewayConfig.Limits limits = limits();
+        GatewayConfig.Limits limits = TestConfigs.limits().maxBodyBytes(1 << 20)
+                .upstreamConnectTimeout(Duration.ofSeconds(5)).maxConcurrentStreams(10)
+                .eraProbeTtl(Duration.ofMinutes(10)).maxBufferedBytes(1L << 30).build();
         UpstreamCalls calls = new UpstreamCalls(vertx, vertx.createHttpClient(), limits);
         eras = new UpstreamEras(calls, new ProxyMetrics(new SimpleMeterRegistry()), Duration.ofMinutes(10), now::get);
     }
@@ -143,47 +146,5 @@ class UpstreamErasTest {
         Future<UpstreamEras.Outcome> again = eras.resolve(dead);
         assertFalse(first == again, "a failed probe is not reused");
         assertEquals("unreachable", await(again).failure());
-    }
-
-    private static GatewayConfig.Limits limits() {
-        return new GatewayConfig.Limits() {
-            public int maxBodyBytes() {
-                return 1 << 20;
-            }
-
-            public int maxUpstreamBodyBytes() {
-                return 1 << 20;
-            }
-
-            public Duration upstreamConnectTimeout() {
-                return Duration.ofSeconds(5);
-            }
-
-            public Duration upstreamResponseTimeout() {
-                return Duration.ofSeconds(10);
-            }
-
-            public Duration sseIdleTimeout() {
-                return Duration.ofMinutes(1);
-            }
-
-            public int maxConcurrentStreams() {
-                return 10;
-            }
-
-            public Duration eraProbeTtl() {
-                return Duration.ofMinutes(10);
-            }
-
-            public int upstreamPoolSize() {
-                return 4;
-            }
-            public int maxStreamsPerGrant() { return 100; }
-            public int maxCallsInFlight() { return 100; }
-            public int maxSessionsPerGrantPerMinute() { return 1000; }
-            public int maxRevocationsPerGrant() { return 1000; }
-            public long maxBufferedBytes() { return 1L << 30; }
-            public Duration upstreamKeepAliveTimeout() { return Duration.ofSeconds(4); }
-        };
     }
 }
