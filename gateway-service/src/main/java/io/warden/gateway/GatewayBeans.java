@@ -325,7 +325,8 @@ public class GatewayBeans {
         if (appender == null) {
             throw new IllegalStateException("warden.gateway.decision-log.destinations is empty: name file, kafka or both");
         }
-        AsyncDecisionSink log = new AsyncDecisionSink(appender, cfg.queueCapacity(), JsonRpc.MAPPER, to.toString());
+        AsyncDecisionSink log = new AsyncDecisionSink(appender, cfg.queueCapacity(), JsonRpc.MAPPER, to.toString())
+                .linger(cfg.linger());
         FunctionCounter.builder(AuditMetrics.WRITTEN, log, AsyncDecisionSink::written).register(registry);
         FunctionCounter.builder(AuditMetrics.DEGRADED, log, AsyncDecisionSink::degraded).register(registry);
         for (DropCause cause : DropCause.values()) {
