@@ -672,6 +672,9 @@ async function sendWebResponse(res, response) {
     response.headers.forEach((v, k) => { headers[k] = v; });
     res.writeHead(response.status, headers);
     if (!response.body) return res.end();
+    // Node holds the head until the first body write; an SSE stream's first write can be a keep-alive 15 s later, and a
+    // client (or a proxy in front) waits that long for the response head. Real servers send it at once.
+    if ((headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
     const reader = response.body.getReader();
     res.on('close', () => reader.cancel().catch(() => {}));
     try {

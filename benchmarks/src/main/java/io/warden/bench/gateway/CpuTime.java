@@ -29,6 +29,31 @@ public final class CpuTime {
     }
 
     /**
+     * CPU ticks of the process' threads whose name starts with {@code prefix} ({@code /proc/<pid>/task/<tid>/stat}), e.g.
+     * a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre"; Linux cuts thread names to 15 characters).
+     */
+    public static long threadTicks(long pid, String prefix) {
+        long total = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith(prefix)) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
      * Busy time of the whole machine so far, in clock ticks, from the first line of {@code /proc/stat} (user, nice,
      * system, irq, softirq, steal); -1 when unreadable. Minus the benchmark's own processes it shows other load.
      */

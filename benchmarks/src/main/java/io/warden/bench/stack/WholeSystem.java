@@ -62,14 +62,26 @@ public final class WholeSystem {
     private final Duration initialWarmup;
     private final Duration idle;
     private final Path dir;
+    private final String balancerKind;
+    private final Map<String, String> gatewaySettings;
+    private final List<String> jvmOptions;
+    private final Duration settleMax;
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private ManagedProcess echo;
     private Process nginx;
+    /** nginx's stream module balancing connections over the gateways, when {@code --balancer nginx}. */
+    private Process nginxBalancer;
+    private int balancerPort;
     private Stack stack;
 
     private WholeSystem(List<Integer> workers, Duration warmup, Duration measure, int streams, List<String> only, Duration initialWarmup,
-                        Duration idle, Path dir) {
+                        Duration idle, Path dir, String balancerKind, Map<String, String> gatewaySettings, List<String> jvmOptions,
+                        Duration settleMax) {
+        this.balancerKind = balancerKind;
+        this.gatewaySettings = gatewaySettings;
+        this.jvmOptions = jvmOptions;
+        this.settleMax = settleMax;
         this.workers = workers;
         this.only = only;
         this.initialWarmup = initialWarmup;
@@ -89,6 +101,12 @@ public final class WholeSystem {
         Duration initialWarmup = Duration.ofSeconds(10);
         Duration idle = Duration.ofSeconds(10);
         Path dir = Path.of("target", "whole-system");
+        String balancerKind = "nginx";
+        Map<String, String> gatewaySettings = new LinkedHashMap<>();
+        // A fixed, pre-touched heap: its resident size cannot grow or shrink between the memory phase's two readings.
+        List<String> jvmOptions = new ArrayList<>(List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"));
+        boolean jvmGiven = false;
+        Duration settleMax = Duration.ofSeconds(300);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--workers" -> workers = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
@@ -99,14 +117,34 @@ public final class WholeSystem {
                 case "--idle" -> idle = Duration.ofSeconds(Long.parseLong(args[++i]));
                 case "--targets" -> only = List.of(args[++i].split(","));
                 case "--dir" -> dir = Path.of(args[++i]);
+                case "--balancer" -> balancerKind = args[++i];
+                case "--settle-max" -> settleMax = Duration.ofSeconds(Long.parseLong(args[++i]));
+                case "--gateway-setting" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    gatewaySettings.put(kv[0], kv[1]);
+                }
+                case "--jvm" -> {
+                    if (!jvmGiven) {
+                        jvmOptions.clear();
+                        jvmGiven = true;
+                    }
+                    jvmOptions.add(args[++i]);
+                }
                 default -> {
                     System.err.println("usage: WholeSystem [--workers 1,8,32] [--warmup 5] [--measure 10] [--streams 1000]"
-                            + " [--targets direct,nginx,warden] [--initial-warmup 10] [--idle 10] [--dir target/whole-system]   (unknown " + args[i] + ")");
+                            + " [--targets direct,nginx,warden] [--initial-warmup 10] [--settle-max 300] [--idle 10]"
+                            + " [--balancer nginx|java] [--gateway-setting key=value]... [--jvm option]..."
+                            + " [--dir target/whole-system]   (unknown " + args[i] + ")");
                     System.exit(2);
                 }
             }
         }
-        WholeSystem bench = new WholeSystem(workers, warmup, measure, streams, only, initialWarmup, idle, dir);
+        if (!balancerKind.equals("nginx") && !balancerKind.equals("java")) {
+            System.err.println("--balancer is nginx (its stream module, as an L4 balancer would be) or java (local-stack's)");
+            System.exit(2);
+        }
+        WholeSystem bench = new WholeSystem(workers, warmup, measure, streams, only, initialWarmup, idle, dir, balancerKind,
+                gatewaySettings, jvmOptions, settleMax);
         int status;
         try {
             status = bench.run(args);
@@ -127,25 +165,30 @@ public final class WholeSystem {
                 line -> line.startsWith(EchoUpstream.READY_PREFIX) ? line.substring(EchoUpstream.READY_PREFIX.length()) : null);
         int echoPort = Integer.parseInt(echo.awaitReady(Duration.ofSeconds(60)).trim());
         int nginxPort = only.contains("nginx") ? startNginx(echoPort) : 0;
-        stack = Stack.start(Stack.Options.of(dir.resolve("stack"), 3)
-                .withGatewaySettings(Map.of("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100),
-                        // the memory phase opens all its sessions within a minute or two
-                        "warden.gateway.limits.max-sessions-per-grant-per-minute", String.valueOf(2 * streams + 600)))
-                .withJvmOptions(List.of("-Xmx512m")));
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100));
+        // the memory phase opens all its sessions within a minute or two
+        settings.put("warden.gateway.limits.max-sessions-per-grant-per-minute", String.valueOf(2 * streams + 600));
+        settings.putAll(gatewaySettings);
+        stack = Stack.start(Stack.Options.of(dir.resolve("stack"), 3).withGatewaySettings(settings).withJvmOptions(jvmOptions));
+        balancerPort = balancerKind.equals("nginx")
+                ? startNginxBalancer(stack.gateways().stream().map(PackagedService::port).toList())
+                : stack.balancer().port();
+        System.out.println("gateway JVM options " + jvmOptions + ", settings " + gatewaySettings + ", balancer " + balancerKind);
         ApiClient admin = stack.admin();
         admin.call("POST", "/api/servers", ApiClient.JSON.createObjectNode().put("id", "echo").put("name", "Echo upstream")
                 .put("url", "http://127.0.0.1:" + echoPort + "/mcp").toString());
         admin.call("POST", "/api/policies/bench", POLICY);
         String token = admin.call("POST", "/api/grants", ApiClient.JSON.createObjectNode().put("id", "bench")
                 .put("label", "bench").put("server", "echo").put("policy", "bench").toString()).path("token").asText();
-        System.out.printf("processes: echo upstream pid %d, nginx pid %d, gateways %s, balancer in this JVM (pid %d)%n",
+        System.out.printf("processes: echo upstream pid %d, nginx pid %d, gateways %s, balancer %s%n",
                 echo.pid(), nginx == null ? -1 : nginx.pid(), stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
-                ProcessHandle.current().pid());
+                nginxBalancer != null ? "nginx pid " + nginxBalancer.pid() : "in this JVM (pid " + ProcessHandle.current().pid() + ")");
 
         List<Target> targets = List.of(
                 new Target("direct", echoPort, "/mcp", null, Target.Era.MODERN, null),
                 new Target("nginx", nginxPort, "/mcp", null, Target.Era.MODERN, null),
-                new Target("warden", stack.balancer().port(), "/mcp/echo", token, Target.Era.MODERN, null))
+                new Target("warden", balancerPort, "/mcp/echo", token, Target.Era.MODERN, null))
                 .stream().filter(t -> only.contains(t.label())).toList();
         // The grant reaches the gateways through the snapshot stream; then JIT warm-up of every path.
         for (Target t : targets) {
@@ -156,6 +199,9 @@ public final class WholeSystem {
             } while (!r.valid() && System.nanoTime() < deadline);
             System.out.printf(Locale.ROOT, "warm-up %-6s: %.0f calls/s%s%n", t.label(), r.throughput(),
                     r.valid() ? "" : "  ERROR " + r.firstError());
+            if (t.label().equals("warden")) {
+                settle(t);
+            }
         }
         if (!idle.isZero()) {
             idleCost();
@@ -163,8 +209,8 @@ public final class WholeSystem {
 
         System.out.println();
         System.out.println("| target | workers | calls/s | p50 ms | p99 ms | p99.9 ms | errors | CPU ms per 1,000 calls: "
-                + "upstream | proxy (nginx / 3 gateways) | balancer | Redis | Kafka | audit-service | policy-service | other load (cores) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "upstream | proxy (nginx / 3 gateways) | of which gateways' JIT | balancer | Redis | Kafka | audit-service | policy-service | other load (cores) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         Map<String, double[]> added = new LinkedHashMap<>();
         boolean ok = true;
         for (int w : workers) {
@@ -228,19 +274,97 @@ public final class WholeSystem {
                 """.formatted(ndir, echoPort, port));
         nginx = new ProcessBuilder(binary.toString(), "-p", ndir.toString(), "-c", ndir.resolve("nginx.conf").toString())
                 .redirectErrorStream(true).redirectOutput(ndir.resolve("nginx.out").toFile()).start();
+        awaitListening(port, nginx, ndir);
+        return port;
+    }
+
+    /**
+     * nginx's stream module as the round-robin balancer: one worker, per-connection round robin over the gateways, as an
+     * L4 balancer in front of pods would do (local-stack's Java balancer is a thread per connection and direction, which
+     * costs more than the proxies it is measured with). Debian: {@code apt-get install nginx libnginx-mod-stream}.
+     */
+    private int startNginxBalancer(List<Integer> gatewayPorts) throws IOException, InterruptedException {
+        Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
+                "no nginx: apt-get install -y nginx libnginx-mod-stream (or --balancer java)"));
+        Path module = Path.of("/usr/lib/nginx/modules/ngx_stream_module.so");
+        if (!Files.exists(module)) {
+            throw new IllegalStateException("no " + module + ": apt-get install -y libnginx-mod-stream (or --balancer java)");
+        }
+        Path bdir = Files.createDirectories(dir.resolve("nginx-balancer"));
+        int port = io.warden.testsupport.FreePorts.next();
+        StringBuilder servers = new StringBuilder();
+        gatewayPorts.forEach(p -> servers.append("server 127.0.0.1:").append(p).append("; "));
+        Files.writeString(bdir.resolve("nginx.conf"), """
+                load_module %1$s;
+                worker_processes 1;
+                daemon off;
+                pid %2$s/nginx.pid;
+                error_log %2$s/error.log warn;
+                events { worker_connections 8192; }
+                stream {
+                    upstream gateways { %3$s}
+                    server { listen 127.0.0.1:%4$d; proxy_pass gateways; proxy_timeout 1h; }
+                }
+                """.formatted(module, bdir, servers, port));
+        nginxBalancer = new ProcessBuilder(binary.toString(), "-p", bdir.toString(), "-c", bdir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true).redirectOutput(bdir.resolve("nginx.out").toFile()).start();
+        awaitListening(port, nginxBalancer, bdir);
+        return port;
+    }
+
+    private static void awaitListening(int port, Process process, Path logs) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return port;
+                return;
             } catch (IOException e) {
-                if (!nginx.isAlive()) {
+                if (!process.isAlive()) {
                     break;
                 }
                 Thread.sleep(100); // a start-up poll of a benchmark's own process, not test synchronisation
             }
         }
-        throw new IOException("nginx did not start; see " + ndir);
+        throw new IOException("nginx did not start; see " + logs);
+    }
+
+    /**
+     * Keeps calling through Warden in 10-second rounds until the gateways' JIT has settled (fewer than 20 methods compiled
+     * by all three in a round) or {@code --settle-max} has passed: C2 was still compiling after a minute of traffic, and
+     * its CPU is a start-up cost, not a per-call one. Prints what it saw; the tables also show the JIT's share.
+     */
+    private void settle(Target t) throws Exception {
+        long deadline = System.nanoTime() + settleMax.toNanos();
+        long[] before = jit();
+        int rounds = 0;
+        while (System.nanoTime() < deadline) {
+            LoadRun.Result r = once(t, 8, Duration.ZERO, Duration.ofSeconds(10));
+            long[] after = jit();
+            rounds++;
+            long compiled = after[0] - before[0];
+            System.out.printf(Locale.ROOT, "settling: round %d, %.0f calls/s, %d methods compiled (%.1f s JIT) by the gateways%n",
+                    rounds, r.throughput(), compiled, (after[1] - before[1]) / 1000.0);
+            before = after;
+            if (compiled < 20) {
+                return;
+            }
+        }
+        System.out.println("settling: still compiling after " + settleMax.toSeconds() + " s; measuring anyway");
+    }
+
+    /** Methods compiled and milliseconds spent compiling, all gateways together ({@code jstat -compiler}). */
+    private long[] jit() throws IOException {
+        long methods = 0;
+        long millis = 0;
+        for (PackagedService g : stack.gateways()) {
+            Commands.Result r = Commands.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jstat").toString(),
+                    "-compiler", String.valueOf(g.pid())), dir, Map.of(), Duration.ofSeconds(30));
+            String[] lines = r.output().trim().split("\n");
+            String[] cols = lines[lines.length - 1].trim().split("\s+");
+            methods += Long.parseLong(cols[0]);
+            millis += Math.round(Double.parseDouble(cols[3]) * 1000);
+        }
+        return new long[] {methods, millis};
     }
 
     private long nginxTicks() {
@@ -292,17 +416,26 @@ public final class WholeSystem {
     /** CPU ticks (1/100 s) of every part, at one instant. */
     private long[] ticks() {
         long gateways = 0;
+        long jit = 0;
         for (PackagedService g : stack.gateways()) {
             gateways += CpuTime.ticks(g.pid());
+            jit += Math.max(0, CpuTime.threadTicks(g.pid(), "C1 Compiler")) + Math.max(0, CpuTime.threadTicks(g.pid(), "C2 Compiler"));
         }
         return new long[] {CpuTime.ticks(echo.pid()), nginxTicks(), gateways, balancerTicks(),
                 CpuTime.ticks(stack.redis().pid()), CpuTime.ticks(stack.kafka().pid()),
                 CpuTime.ticks(stack.auditService().pid()), CpuTime.ticks(stack.policyService().pid()),
-                CpuTime.machineTicks(), CpuTime.ticks(ProcessHandle.current().pid())};
+                CpuTime.machineTicks(), CpuTime.ticks(ProcessHandle.current().pid()), jit};
     }
 
-    /** The balancer runs in this JVM: its threads' CPU, in clock ticks. */
-    private static long balancerTicks() {
+    /** The balancer's CPU in clock ticks: nginx's processes, or the threads of local-stack's balancer in this JVM. */
+    private long balancerTicks() {
+        if (nginxBalancer != null) {
+            long t = CpuTime.ticks(nginxBalancer.pid());
+            for (ProcessHandle h : nginxBalancer.descendants().toList()) {
+                t += CpuTime.ticks(h.pid());
+            }
+            return t;
+        }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long nanos = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -318,6 +451,8 @@ public final class WholeSystem {
         final LoadRun.Result result;
         final long upstream;
         final long proxy;
+        /** Of {@link #proxy}: the gateways' JIT compiler threads. */
+        final long jit;
         final long balancer;
         final long redis;
         final long kafka;
@@ -330,11 +465,13 @@ public final class WholeSystem {
             upstream = b[0] - a[0];
             proxy = warden ? b[2] - a[2] : b[1] - a[1];
             balancer = warden ? b[3] - a[3] : 0;
+            jit = warden ? b[10] - a[10] : 0;
             redis = b[4] - a[4];
             kafka = b[5] - a[5];
             audit = b[6] - a[6];
             policy = b[7] - a[7];
-            long ours = (b[0] - a[0]) + (b[1] - a[1]) + (b[2] - a[2]) + redis + kafka + audit + policy + (b[9] - a[9]);
+            long ours = (b[0] - a[0]) + (b[1] - a[1]) + (b[2] - a[2]) + redis + kafka + audit + policy + (b[9] - a[9])
+                    + (nginxBalancer != null ? b[3] - a[3] : 0);
             otherCores = ((b[8] - a[8]) - ours) / CpuTime.TICKS_PER_SECOND / r.seconds();
         }
 
@@ -343,9 +480,9 @@ public final class WholeSystem {
         }
 
         String row() {
-            return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |",
+            return String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f |",
                     result.target().label(), result.workers(), result.throughput(), result.millis(50), result.millis(99),
-                    result.millis(99.9), result.errors() + result.warmupErrors(), perK(upstream), perK(proxy), perK(balancer),
+                    result.millis(99.9), result.errors() + result.warmupErrors(), perK(upstream), perK(proxy), perK(jit), perK(balancer),
                     perK(redis), perK(kafka), perK(audit), perK(policy), otherCores);
         }
     }
@@ -383,7 +520,7 @@ public final class WholeSystem {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxInitialLineLength(8192),
                 new PoolOptions().setHttp1MaxSize(streams + STREAM_SETUP_LANES + 10));
         String path = "/mcp/" + Stack.DEMO_SERVER;
-        long before = gatewaysRssAfterGc();
+        long[] before = gatewaysFootprint();
         List<HttpClientResponse> open = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(streams);
@@ -394,12 +531,18 @@ public final class WholeSystem {
         }
         Future.join(lanes).toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
         double setupSeconds = (System.nanoTime() - started) / 1e9;
-        long after = gatewaysRssAfterGc();
-        double mibPerK = (after - before) / 1024.0 / 1024.0 * 1000.0 / Math.max(1, open.size());
+        long[] after = gatewaysFootprint();
+        // With a fixed, pre-touched heap the resident size moves only with memory outside the heap; what the streams
+        // hold on the heap shows in the live heap after a full GC. Without a pre-touched heap RSS already includes it.
+        boolean pretouched = jvmOptions.contains("-XX:+AlwaysPreTouch");
+        long grown = (after[0] - before[0]) + (pretouched ? after[1] - before[1] : 0);
+        double mibPerK = grown / 1024.0 / 1024.0 * 1000.0 / Math.max(1, open.size());
         System.out.println();
         System.out.printf(Locale.ROOT, "SSE streams: %d open through the balancer (%d failed; set up %d at a time in %.1f s);"
-                        + " 3 gateways' RSS after a GC %.1f MiB → %.1f MiB: %.1f MiB per 1,000 open streams%n", open.size(),
-                failed.get(), STREAM_SETUP_LANES, setupSeconds, before / 1048576.0, after / 1048576.0, mibPerK);
+                        + " 3 gateways after a full GC: RSS %.1f → %.1f MiB, live heap %.1f → %.1f MiB%s: %.1f MiB per 1,000 open"
+                        + " streams%n", open.size(), failed.get(), STREAM_SETUP_LANES, setupSeconds, before[0] / 1048576.0,
+                after[0] / 1048576.0, before[1] / 1048576.0, after[1] / 1048576.0,
+                pretouched ? " (heap pre-touched: counted RSS growth + live heap growth)" : " (counted RSS growth)", mibPerK);
         client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -411,7 +554,7 @@ public final class WholeSystem {
         }
         return initialize(client, path, token)
                 .compose(session -> client.request(new RequestOptions().setMethod(HttpMethod.GET)
-                                .setHost("127.0.0.1").setPort(stack.balancer().port()).setURI(path)
+                                .setHost("127.0.0.1").setPort(balancerPort).setURI(path)
                                 .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream")
                                 .putHeader("Mcp-Session-Id", session).putHeader("MCP-Protocol-Version", "2025-11-25")
                                 .setTimeout(30_000))
@@ -436,7 +579,7 @@ public final class WholeSystem {
         Buffer body = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
                 + "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench-streams\",\"version\":\"1\"}}}");
         RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(stack.balancer().port()).setURI(path).putHeader("Authorization", "Bearer " + token)
+                .setPort(balancerPort).setURI(path).putHeader("Authorization", "Bearer " + token)
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
                 .setTimeout(30_000);
         Buffer initialized = Buffer.buffer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
@@ -449,18 +592,27 @@ public final class WholeSystem {
                                 .map(b -> session));
     }
 
-    private long gatewaysRssAfterGc() throws IOException {
-        long total = 0;
+    /** Resident size and live heap (bytes) of the three gateways together, each read after a full GC. */
+    private long[] gatewaysFootprint() throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        java.util.regex.Pattern used = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K");
+        long rss = 0;
+        long heap = 0;
         for (PackagedService g : stack.gateways()) {
-            Commands.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    String.valueOf(g.pid()), "GC.run"), dir, Map.of(), Duration.ofSeconds(60));
+            Commands.run(List.of(jcmd, String.valueOf(g.pid()), "GC.run"), dir, Map.of(), Duration.ofSeconds(60));
+            // the heap's generations (one line for G1, young and old for Serial and Parallel); metaspace is in RSS
+            java.util.regex.Matcher m = used.matcher(Commands.run(List.of(jcmd, String.valueOf(g.pid()), "GC.heap_info"), dir,
+                    Map.of(), Duration.ofSeconds(60)).output());
+            while (m.find()) {
+                heap += Long.parseLong(m.group(1)) * 1024;
+            }
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(g.pid()), "status"))) {
                 if (line.startsWith("VmRSS:")) {
-                    total += Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    rss += Long.parseLong(line.replaceAll("\\D", "")) * 1024;
                 }
             }
         }
-        return total;
+        return new long[] {rss, heap};
     }
 
     // ---- housekeeping
@@ -484,9 +636,11 @@ public final class WholeSystem {
         if (stack != null) {
             stack.close();
         }
-        if (nginx != null) {
-            nginx.descendants().forEach(ProcessHandle::destroy);
-            nginx.destroy();
+        for (Process p : new Process[] {nginx, nginxBalancer}) {
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
         }
         if (echo != null) {
             echo.close();

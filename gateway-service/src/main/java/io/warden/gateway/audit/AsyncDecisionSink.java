@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.warden.api.DecisionEvent;
 import io.warden.api.GatewayHeartbeat;
 import java.io.ByteArrayOutputStream;
@@ -68,6 +69,8 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
     private volatile boolean appenderRoom = true;
     /** Set once by {@link #heartbeats}; read by the writer thread. */
     private volatile Heartbeats heartbeats;
+    /** How long the writer waits after a batch before taking the next one (see {@link #linger}). */
+    private volatile long lingerNanos;
     /** When the writer sends the next heartbeat ({@link System#nanoTime()}); only the writer thread touches it. */
     private long nextHeartbeat;
 
@@ -92,8 +95,9 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
         this.name = name;
         this.capacity = queueCapacity;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        // One event, one line, whatever the shared mapper is configured to do.
-        this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        // One event, one line, whatever the shared mapper is configured to do. Blackbird replaces the reflective
+        // accessor calls of the event records with generated lambdas: reflection was an eighth of the writer's time.
+        this.writer = mapper.copy().registerModule(new BlackbirdModule()).writer().without(SerializationFeature.INDENT_OUTPUT);
         this.thread = new Thread(this::drainLoop, "warden-decision-sink");
         thread.setDaemon(true);
         thread.start();
@@ -106,6 +110,19 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
     public AsyncDecisionSink heartbeats(String gatewayId, EventSequence sequence, java.time.Duration every,
                                         java.time.Clock clock) {
         this.heartbeats = new Heartbeats(gatewayId, sequence, every.toNanos(), clock);
+        return this;
+    }
+
+    /**
+     * After each batch the writer waits {@code linger} before taking the next, so the events that arrive meanwhile go
+     * out in one write. While it waits it is not blocked on the queue, so {@link #publish} wakes no thread; only an
+     * idle writer (empty queue) is woken, by the first event. Each event is delayed by at most {@code linger}.
+     */
+    public AsyncDecisionSink linger(java.time.Duration linger) {
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException("decision log linger must not be negative, got " + linger);
+        }
+        this.lingerNanos = linger.toNanos();
         return this;
     }
 
@@ -177,6 +194,7 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
         }
         closed = true;
         queue.offer(STOP); // if the queue is full the writer is busy and sees 'closed' after its batch
+        java.util.concurrent.locks.LockSupport.unpark(thread); // cuts a linger short
         try {
             thread.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
         } catch (InterruptedException e) {
@@ -232,9 +250,14 @@ public final class AsyncDecisionSink implements DecisionSink, AutoCloseable {
                 }
             }
             append(out);
+            boolean full = batch.size() >= MAX_BATCH_EVENTS;
             batch.clear();
             appenderRoom = accepting();
             heartbeat(false);
+            long linger = lingerNanos;
+            if (linger > 0 && !full && !closed) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, linger);
+            }
         }
         heartbeat(true);
     }

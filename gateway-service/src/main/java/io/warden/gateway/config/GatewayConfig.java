@@ -334,6 +334,14 @@ public interface GatewayConfig {
         int queueCapacity();
 
         /**
+         * After writing a batch, the writer waits this long before taking the next one, so events arriving meanwhile
+         * share one write and the request path never wakes the writer while it is busy (a thread wake-up per decision
+         * was a tenth of a gateway's CPU under load). It delays each event by at most this much; 0 writes at once.
+         */
+        @WithDefault("5ms")
+        java.time.Duration linger();
+
+        /**
          * Base64 key (at least 32 bytes) for the keyed argument digests in decision events; the same on every pod, so
          * their digests compare. Empty: a random per-process key (digests then compare within one process only).
          */

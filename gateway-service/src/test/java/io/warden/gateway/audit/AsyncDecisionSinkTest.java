@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +110,39 @@ class AsyncDecisionSinkTest {
         assertEquals(1_000, log.written());
         assertEquals(0, log.dropped());
         assertEquals(1_000, Files.readAllLines(file).size());
+    }
+
+    @Test
+    void eventsArrivingWhileTheWriterLingersShareOneBatchAndCloseCutsTheLingerShort() {
+        List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        AsyncDecisionSink.Appender counting = new AsyncDecisionSink.Appender() {
+            @Override
+            public void append(AsyncDecisionSink.Batch batch) {
+                batchSizes.add(batch.size());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        AsyncDecisionSink log = new AsyncDecisionSink(counting, 100, MAPPER, "lingering").linger(Duration.ofHours(1));
+        log.publish(TestEvents.minimal(0)); // wakes the idle writer: written at once
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.written() == 1);
+        for (int i = 1; i <= 5; i++) {
+            log.publish(TestEvents.minimal(i)); // the writer lingers: nobody takes these yet
+        }
+        assertEquals(5, log.queued());
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10), log::close);
+        assertEquals(List.of(1, 5), batchSizes);
+        assertEquals(6, log.written());
+    }
+
+    @Test
+    void negativeLingerIsRefused() {
+        try (AsyncDecisionSink log = new AsyncDecisionSink(collecting(new ArrayList<>()), 10, MAPPER, "x")) {
+            assertThrows(IllegalArgumentException.class, () -> log.linger(Duration.ofMillis(-1)));
+        }
     }
 
     @Test
