@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "policies", mixinStandardHelpOptions = true, description = "List and show policies, push a policy "
         + "file as a new version, pull one into a file, list versions, diff, roll back, validate remotely.")
 public final class PoliciesCommand extends AdminCall {
-    static final List<Output.Column> COLUMNS = Output.columns("name", "currentVersion", "hash", "updatedAt", "updatedBy");
+    static final List<Output.Column> COLUMNS = Output.columns("name", "current_version", "hash", "updated_at", "updated_by");
     static final List<Output.Column> VERSIONS = Output.columns("version", "hash", "author", "createdAt", "note", "current");
 
     PoliciesCommand(Context ctx) {

@@ -91,6 +91,18 @@ class AdminCommandsTest {
     }
 
     @Test
+    void policiesListShowsTheSnakeCaseFieldsTheApiSends() throws Exception {
+        answer("GET /api/policies", 200, """
+            [{"name":"ops","current_version":3,"hash":"ab12","created_at":"2026-03-01T09:00:00Z","created_by":"admin",
+              "updated_at":"2026-03-02T09:00:00Z","updated_by":"alice"}]""");
+        CliRun r = run("policies", "list");
+        assertEquals(0, r.code(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("ops", lines.get(1).split("\\s+")[0]);
+        assertEquals(List.of("ops", "3", "ab12", "2026-03-02T09:00:00Z", "alice"), List.of(lines.get(1).split("\\s+")));
+    }
+
+    @Test
     void jsonOutputIsTheServersDocument() throws Exception {
         answer("GET /api/grants/g-1", 200, "{\"id\":\"g-1\",\"tags\":{\"team\":\"a\"}}");
         CliRun r = run("grants", "show", "g-1", "-o", "json");
