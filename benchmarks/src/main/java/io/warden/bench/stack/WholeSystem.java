@@ -243,16 +243,9 @@ public final class WholeSystem {
     // ---- nginx
 
     private int startNginx(int echoPort) throws IOException, InterruptedException {
-        Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
-                "no nginx: apt-get install -y nginx (the baseline proxy)"));
         Path ndir = Files.createDirectories(dir.resolve("nginx"));
         int port = io.warden.testsupport.FreePorts.next();
-        Files.writeString(ndir.resolve("nginx.conf"), """
-                worker_processes 1;
-                daemon off;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log warn;
-                events { worker_connections 4096; }
+        nginx = launchNginx(ndir, port, "", 4096, """
                 http {
                     access_log off;
                     client_body_temp_path %1$s/body;
@@ -272,9 +265,6 @@ public final class WholeSystem {
                     }
                 }
                 """.formatted(ndir, echoPort, port));
-        nginx = new ProcessBuilder(binary.toString(), "-p", ndir.toString(), "-c", ndir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).redirectOutput(ndir.resolve("nginx.out").toFile()).start();
-        awaitListening(port, nginx, ndir);
         return port;
     }
 
@@ -284,8 +274,6 @@ public final class WholeSystem {
      * costs more than the proxies it is measured with). Debian: {@code apt-get install nginx libnginx-mod-stream}.
      */
     private int startNginxBalancer(List<Integer> gatewayPorts) throws IOException, InterruptedException {
-        Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
-                "no nginx: apt-get install -y nginx libnginx-mod-stream (or --balancer java)"));
         Path module = Path.of("/usr/lib/nginx/modules/ngx_stream_module.so");
         if (!Files.exists(module)) {
             throw new IllegalStateException("no " + module + ": apt-get install -y libnginx-mod-stream (or --balancer java)");
@@ -294,22 +282,31 @@ public final class WholeSystem {
         int port = io.warden.testsupport.FreePorts.next();
         StringBuilder servers = new StringBuilder();
         gatewayPorts.forEach(p -> servers.append("server 127.0.0.1:").append(p).append("; "));
-        Files.writeString(bdir.resolve("nginx.conf"), """
-                load_module %1$s;
+        nginxBalancer = launchNginx(bdir, port, "load_module " + module + ";\n", 8192, """
+                stream {
+                    upstream gateways { %s}
+                    server { listen 127.0.0.1:%d; proxy_pass gateways; proxy_timeout 1h; }
+                }
+                """.formatted(servers, port));
+        return port;
+    }
+
+    /** Debian's nginx with one worker, in the foreground, everything under {@code ndir}; returns once it listens. */
+    private static Process launchNginx(Path ndir, int port, String preamble, int connections, String body)
+            throws IOException, InterruptedException {
+        Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
+                "no nginx: apt-get install -y nginx libnginx-mod-stream (the baseline proxy and the balancer)"));
+        Files.writeString(ndir.resolve("nginx.conf"), preamble + """
                 worker_processes 1;
                 daemon off;
-                pid %2$s/nginx.pid;
-                error_log %2$s/error.log warn;
-                events { worker_connections 8192; }
-                stream {
-                    upstream gateways { %3$s}
-                    server { listen 127.0.0.1:%4$d; proxy_pass gateways; proxy_timeout 1h; }
-                }
-                """.formatted(module, bdir, servers, port));
-        nginxBalancer = new ProcessBuilder(binary.toString(), "-p", bdir.toString(), "-c", bdir.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).redirectOutput(bdir.resolve("nginx.out").toFile()).start();
-        awaitListening(port, nginxBalancer, bdir);
-        return port;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections %2$d; }
+                """.formatted(ndir, connections) + body);
+        Process p = new ProcessBuilder(binary.toString(), "-p", ndir.toString(), "-c", ndir.resolve("nginx.conf").toString())
+                .redirectErrorStream(true).redirectOutput(ndir.resolve("nginx.out").toFile()).start();
+        awaitListening(port, p, ndir);
+        return p;
     }
 
     private static void awaitListening(int port, Process process, Path logs) throws IOException, InterruptedException {
