@@ -16,6 +16,7 @@ import io.warden.testsupport.mcp.NodeMcpServer;
 import io.warden.testsupport.mcp.RawMcpClient;
 import io.warden.testsupport.postgres.PostgresServer;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,17 +90,20 @@ class ConnectedReadinessIT {
         await().atMost(ConnectedBed.WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .untilAsserted(() -> assertEquals("hello", echo(gateway, token)));
         assertEquals("upstream-s3cret", fixture.lastHeaders().get("x-upstream-key"));
-        // Written after the burst of changes that carried the grant (asynchronously).
-        await().atMost(ConnectedBed.WAIT).until(() -> Files.size(snapshotFile) > 0);
+        // Written in the background after the burst of changes that carried the grant: awaited before phase 3 needs it.
+        // Grant ids are stored as plain protobuf strings (only header values are sealed), so the bytes tell.
+        await().atMost(ConnectedBed.WAIT).until(() -> Files.exists(snapshotFile)
+                && new String(Files.readAllBytes(snapshotFile), StandardCharsets.ISO_8859_1).contains("ready-agent"));
         System.out.println("Connected readiness, policy-service up and seeded: ready 200 UP; echo relayed with the"
-                + " server's sealed header; snapshot file written");
+                + " server's sealed header; snapshot file holds the grant");
 
         // 3. policy-service gone, gateway restarted: ready from the snapshot file alone, still relaying.
         policy.stop();
         assertFalse(policy.isAlive());
         gateway.close();
         gateway = launch(connected);
-        await().atMost(BOOT).ignoreExceptions().untilAsserted(() -> assertReady(gateway));
+        awaitLive(gateway);
+        await().atMost(ConnectedBed.WAIT).untilAsserted(() -> assertReady(gateway));
         String log = gateway.logTail(20_000);
         assertTrue(log.contains("from " + snapshotFile + " until policy-service answers"), log);
         fixture.reset();
@@ -128,10 +132,9 @@ class ConnectedReadinessIT {
     }
 
     private static void awaitLive(GatewayProcess gw) {
-        await().atMost(BOOT).pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
-            assertTrue(gw.isAlive(), () -> gw + " exited:\n" + gw.logTail(4000));
-            assertHealth(gw.get("/q/health/live"), 200, "UP");
-        });
+        await().atMost(BOOT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .failFast(() -> assertTrue(gw.isAlive(), () -> gw + " exited:\n" + gw.logTail(4000)))
+                .untilAsserted(() -> assertHealth(gw.get("/q/health/live"), 200, "UP"));
     }
 
     private static void assertNotReady(GatewayProcess gw) throws Exception {
