@@ -171,7 +171,7 @@ abstract class ConnectedBed {
     }
 
     /** The answer to a 2025-era initialize on the fixture server with {@code grantToken}, from a fresh session. */
-    RawMcpClient.Exchange initialize(GatewayProcess gw, String grantToken) {
+    static RawMcpClient.Exchange initialize(GatewayProcess gw, String grantToken) {
         RawMcpClient client = new RawMcpClient(gw.mcpUrl("fixture")).header("Authorization", "Bearer " + grantToken);
         ObjectNode params = PolicyServiceProcess.JSON.createObjectNode().put("protocolVersion", "2025-11-25");
         params.putObject("capabilities");

@@ -6,6 +6,7 @@ import io.warden.testsupport.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +101,11 @@ public final class GatewayProcess implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** A GET of one of its own paths, e.g. {@code /q/health/ready}, whatever the status. */
+    public HttpResponse<String> get(String path) {
+        return PackagedApp.get(baseUrl() + path);
     }
 
     /** Streamable HTTP endpoint of one configured server. */

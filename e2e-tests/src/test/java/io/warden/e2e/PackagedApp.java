@@ -1,6 +1,7 @@
 package io.warden.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +54,19 @@ final class PackagedApp {
         cmd.add("-jar");
         cmd.add(jar.toString());
         return cmd;
+    }
+
+    /** A GET of {@code url} whatever its status (e.g. a 503 from a health endpoint); fails when nothing answers. */
+    static HttpResponse<String> get(String url) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** True when {@code url} answers 200 and, if {@code mustContain} is not null, its body contains it. */
