@@ -69,11 +69,12 @@ class ConnectedReadinessIT {
         assertFalse(Files.exists(snapshotFile), "no snapshot file before a first snapshot");
         RawMcpClient.Exchange refused = ConnectedBed.initialize(gateway, "not-minted-yet");
         JsonNode error = PolicyServiceProcess.JSON.readTree(refused.body()).path("error");
-        // What it answers today: the empty snapshot knows no server. A 503 naming the missing snapshot would tell a
-        // client more (the server exists, the gateway is not ready); this pins the current answer until that changes.
-        assertEquals(404, refused.status(), refused.body());
-        assertEquals(-32000, error.path("code").asInt(), refused.body());
-        assertEquals("Unknown MCP server: fixture", error.path("message").asText(), refused.body());
+        // Not "unknown server": the server may well exist, the gateway just has no policy yet.
+        assertEquals(503, refused.status(), refused.body());
+        assertEquals("5", refused.header("Retry-After"), refused.body());
+        assertEquals(-32603, error.path("code").asInt(), refused.body());
+        assertTrue(error.path("message").asText().startsWith("Not ready: this gateway has no policy snapshot yet"),
+                refused.body());
         System.out.printf("Connected readiness, before a first snapshot: live 200 UP; ready 503 DOWN (check snapshot"
                 + " DOWN); initialize -> %d, JSON-RPC error %d \"%s\"%n", refused.status(), error.path("code").asInt(),
                 error.path("message").asText());

@@ -11,6 +11,11 @@ public final class SnapshotHolder {
         return current.get();
     }
 
+    /** False until a first snapshot is installed: the empty placeholder a pod starts with is not a policy. */
+    public boolean installed() {
+        return current.get() != GatewaySnapshot.EMPTY;
+    }
+
     public void swap(GatewaySnapshot next) {
         current.set(next);
     }

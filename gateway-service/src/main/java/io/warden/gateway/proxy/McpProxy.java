@@ -419,6 +419,13 @@ public final class McpProxy {
 
     boolean resolveServerAndGrant(Exchange ex) {
         ex.snapshot = snapshots.current();
+        if (!snapshots.installed()) {
+            // Starting up (connected mode, no stream or file yet): the server may well exist; say so, not "unknown".
+            ex.out.header("Retry-After", "5");
+            reply(ex, 503, JsonRpc.error(id(ex), JsonRpc.INTERNAL_ERROR, "Not ready: this gateway has no policy"
+                    + " snapshot yet (it is starting or cannot reach policy-service). Retry shortly"), "no_snapshot");
+            return false;
+        }
         String serverId = ex.ctx.pathParam("server");
         ex.server = ex.snapshot.server(serverId).orElse(null);
         if (ex.server == null) {
