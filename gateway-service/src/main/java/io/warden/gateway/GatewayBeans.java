@@ -137,7 +137,13 @@ public class GatewayBeans {
     /** Swaps the new snapshot in, then drops what was learned about servers whose URL or headers changed. */
     private void swap(GatewaySnapshot next) {
         GatewaySnapshot before = snapshots.current();
+        boolean first = !snapshots.installed();
         snapshots.swap(next);
+        if (first) {
+            // the not-ready to ready edge, which operators otherwise only see in the probe's answers
+            LOG.infof("First policy snapshot installed (version %s: %d servers, %d grants, %d policies): serving calls",
+                    next.version(), next.servers().size(), next.grantsByTokenHash().size(), next.policies().size());
+        }
         before.servers().forEach((id, old) -> {
             if (!old.equals(next.servers().get(id))) {
                 catalog.forget(id);
