@@ -1,5 +1,7 @@
 package io.warden.gateway.approval;
 
+import static io.warden.gateway.policy.GrpcSnapshotSource.connectNow;
+
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -144,7 +146,7 @@ public final class GrpcApprovals implements Approvals {
     private <T> CompletionStage<T> unary(Call<T> call) {
         CompletableFuture<T> f = new CompletableFuture<>();
         int index = Math.floorMod(next.get(), channels.size());
-        ApprovalServiceGrpc.ApprovalServiceStub stub = ApprovalServiceGrpc.newStub(channels.get(index))
+        ApprovalServiceGrpc.ApprovalServiceStub stub = ApprovalServiceGrpc.newStub(connectNow(channels.get(index)))
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         call.run(stub, new StreamObserver<>() {
             @Override
@@ -176,7 +178,7 @@ public final class GrpcApprovals implements Approvals {
             return;
         }
         int index = Math.floorMod(next.get(), channels.size());
-        ApprovalServiceGrpc.newStub(channels.get(index)).watch(
+        ApprovalServiceGrpc.newStub(connectNow(channels.get(index))).watch(
                 WatchApprovalsRequest.newBuilder().setGatewayId(gatewayId).build(), new StreamObserver<>() {
                     @Override
                     public void onNext(Approval a) {

@@ -186,6 +186,18 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         }
     }
 
+    /**
+     * A channel that failed to connect waits out gRPC's own back-off (1 s growing to 2 min) and fails every call
+     * meanwhile (the approval calls share this remedy), even once policy-service is back. Asking it to connect now makes a call wait for that one attempt:
+     * it runs if policy-service is up and still fails at once if not.
+     */
+    public static ManagedChannel connectNow(ManagedChannel channel) {
+        if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
+            channel.resetConnectBackoff();
+        }
+        return channel;
+    }
+
     // ---- on the worker thread only ----
 
     private void connect() {
@@ -198,7 +210,8 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         // Resume after what runs (from the stream or from disk): only the changes since come, not a whole snapshot.
         long resumeAfter = state == null || noResume ? 0 : state.revision();
         noResume = false;
-        SnapshotServiceGrpc.newStub(channels.get(index)).watch(WatchRequest.newBuilder()
+        // Our own schedule decides when to retry, not the channel's back-off (see connectNow).
+        SnapshotServiceGrpc.newStub(connectNow(channels.get(index))).watch(WatchRequest.newBuilder()
                 .setGatewayId(settings.gatewayId()).setResumeAfter(resumeAfter).build(), s);
     }
 
