@@ -62,6 +62,9 @@ public final class McpProxy {
     private final Vertx vertx;
     private final UpstreamClients upstream;
     private final GatewayConfig.Limits limits;
+    /** A declared body over the limit but at most this large is read and discarded before the 413 (see declaredLength). */
+    private static final long MAX_DISCARDED_BODY = 16L * 1024 * 1024;
+    private static final long DISCARD_TIMEOUT_MILLIS = 10_000;
     private final SnapshotHolder snapshots;
     private final SessionCodec sessions;
     private final PolicyGate gate;
@@ -812,6 +815,26 @@ public final class McpProxy {
             return;
         }
         metrics.request("unknown", null, "too_large");
+        HttpServerRequest req = ctx.request();
+        boolean waits = "100-continue".equalsIgnoreCase(req.getHeader("Expect"));
+        if (req.version() == HttpVersion.HTTP_2 || waits || req.isEnded() || length > MAX_DISCARDED_BODY) {
+            refuseTooLarge(ctx);
+            return;
+        }
+        // A client that sends its body without waiting for an answer (most do) would get a reset instead of the 413
+        // if the connection closed under its unread bytes: read them and throw them away first, then answer and close.
+        long timer = vertx.setTimer(DISCARD_TIMEOUT_MILLIS, id -> req.connection().close());
+        req.handler(ignored -> { });
+        req.exceptionHandler(t -> vertx.cancelTimer(timer));
+        req.endHandler(v -> {
+            vertx.cancelTimer(timer);
+            refuseTooLarge(ctx);
+        });
+        req.resume();
+    }
+
+    /** 413 with a JSON-RPC error; over HTTP/1.x the connection closes after it (an unread body is no next request). */
+    private void refuseTooLarge(RoutingContext ctx) {
         HttpServerResponse out = ctx.response().setStatusCode(413);
         if (ctx.request().version() != HttpVersion.HTTP_2) {
             // Vert.x keeps an HTTP/1.1 connection open until the body it did not read has arrived; close it now.
