@@ -58,13 +58,13 @@ public final class McpProxy {
     static final String VERSION = "0.1.0";
     /** Marks a request whose body failed, so that its later failures (the close that follows) are not counted again. */
     private static final String BODY_FAILED = "warden.body-failed";
+    /** A declared body over the limit but at most this large is read and discarded before the 413 (see declaredLength). */
+    private static final long MAX_DISCARDED_BODY = 16L * 1024 * 1024;
+    private static final long DISCARD_TIMEOUT_MILLIS = 10_000;
 
     private final Vertx vertx;
     private final UpstreamClients upstream;
     private final GatewayConfig.Limits limits;
-    /** A declared body over the limit but at most this large is read and discarded before the 413 (see declaredLength). */
-    private static final long MAX_DISCARDED_BODY = 16L * 1024 * 1024;
-    private static final long DISCARD_TIMEOUT_MILLIS = 10_000;
     private final SnapshotHolder snapshots;
     private final SessionCodec sessions;
     private final PolicyGate gate;
