@@ -279,7 +279,8 @@ public class GatewayBeans {
         GatewayPresence presence = new GatewayPresence(vertx, redis, Duration.ofSeconds(2), Duration.ofSeconds(10),
                 cfg.liveGateways());
         registry.gauge(LIVE_GATEWAYS, presence, GatewayPresence::getAsInt);
-        RedisRateLimiter limiter = new RedisRateLimiter(redis, rc, presence, clock, metrics);
+        Redis charges = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), new RedisOptions(options));
+        RedisRateLimiter limiter = new RedisRateLimiter(redis, charges, rc, presence, clock, metrics);
         limiter.loadScripts().subscribe().with(v -> { }, t -> { });
         LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
                 cfg.deadline().toMillis());

@@ -21,8 +21,9 @@ import java.util.List;
  *     (default {@value #DEFAULT_UNAVAILABLE_RETRY_AFTER_MS} ms)
  * @param localMaxBuckets bound on the per-pod fallback buckets (default
  *     {@value InMemoryRateLimiter#DEFAULT_MAX_BUCKETS})
- * @param connections long-lived, pipelined Redis connections the limiter keeps (default
- *     {@value #DEFAULT_CONNECTIONS}); a hot key cannot exhaust them: calls queue on a connection
+ * @param connections long-lived, pipelined Redis connections the limiter keeps for callers off the
+ *     event loops (default {@value #DEFAULT_CONNECTIONS}; each event loop has one more of its own);
+ *     a hot key cannot exhaust them: calls queue on a connection
  *     (up to {@value #DEFAULT_POOL_WAITING} in flight each) instead of waiting for one
  */
 public record RedisLimiterConfig(Duration deadline, boolean cluster, Duration retryDelay,
@@ -35,7 +36,7 @@ public record RedisLimiterConfig(Duration deadline, boolean cluster, Duration re
     public static final int DEFAULT_POOL_SIZE = 64;
     /** Callers allowed to wait for a pooled connection before the client fails fast. */
     public static final int DEFAULT_POOL_WAITING = 4_096;
-    /** Pipelined connections per gateway. */
+    /** Pipelined connections for callers off the event loops; each event loop that charges has one of its own. */
     public static final int DEFAULT_CONNECTIONS = 2;
 
     public RedisLimiterConfig {

@@ -7,19 +7,30 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.core.Context;
+import io.vertx.redis.client.impl.PooledRedisConnection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A few long-lived Redis connections, used round robin. Requests on one connection are
- * pipelined (many in flight, answers in order), which is what lets one gateway reach Redis'
- * own throughput: a pool that lends one connection per request pays an acquire and release
- * per call and never pipelines.
+ * Long-lived Redis connections: one per event loop that calls, plus a few for callers that are not on an event loop,
+ * used round robin. Requests on one connection are pipelined (many in flight, answers in order), which is what lets one
+ * gateway reach Redis' own throughput: a pool that lends one connection per request pays an acquire and release per
+ * call and never pipelines.
+ *
+ * <p>Why per event loop: a Vert.x Redis connection lives on the event loop it was opened from. A request sent on it from
+ * another loop is queued to that loop and its answer queued back, two thread wake-ups per call (a few percent of a
+ * gateway's event-loop time under load, and a call's continuation then waits for a second thread to be scheduled). A
+ * connection opened by the calling loop itself keeps the round trip on one thread, as the upstream clients do
+ * ({@code UpstreamClients}). The connections come from their own client ({@code redis}), so that no connection another
+ * part of the gateway returned to a shared pool, opened from some other loop, is handed to a loop here.
  *
  * <p>Deadlines: every request joins one FIFO, a {@link DeadlineQueue}, and a sweeper ticking
  * every tenth of the deadline (at least 1 ms) fails the requests whose deadline has passed, so
@@ -32,9 +43,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * may still arrive. That reply goes to the request's {@link LateReply} (the caller has already
  * been told the request failed); every other late answer is ignored.
  *
- * <p>A connection that fails, closes, or misses a deadline without delivering any reply since
- * the request was sent, is dropped; the next request on its slot opens a new one (concurrent
- * callers share that attempt). Nothing here retries a request.
+ * <p>A connection that fails or closes is dropped: its socket closed, not handed back to the
+ * client's pool, where a later {@code connect()} could get it again. One that misses a deadline
+ * without delivering any reply since the request was sent is retired: it takes no more requests,
+ * and its socket closes after {@link #RETIRE_GRACE}, time for the late replies of a Redis that was
+ * only slow. The next request on the slot opens a new connection (concurrent callers share that
+ * attempt). Nothing here retries a request.
  */
 final class RedisPipelines {
 
@@ -55,23 +69,40 @@ final class RedisPipelines {
     private static final DeadlineQueue.Timer SHARED_TIMER =
             (task, delayNanos) -> SWEEPER.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
 
+    /**
+     * How long a silent connection stays open after it stops taking requests: a slow Redis (not a dead one) still
+     * delivers the replies of requests that missed their deadlines, and the late-reply handlers give their tokens back.
+     */
+    static final Duration RETIRE_GRACE = Duration.ofSeconds(30);
+
     private final Redis redis;
-    private final int size;
-    private final AtomicReferenceArray<RedisConnection> live;
-    private final AtomicReferenceArray<Uni<RedisConnection>> connecting;
-    /** Per slot: when its connection last delivered a reply (System.nanoTime). */
-    private final AtomicLongArray lastReply;
+    private final DeadlineQueue.Timer timer;
+    private final long retireGraceNanos;
+    /** For callers off the event loops (start-up, tests), round robin. */
+    private final Slot[] shared;
     private final AtomicInteger next = new AtomicInteger();
+    /** The calling event loop's own slot. */
+    private final ThreadLocal<Slot> perLoop = new ThreadLocal<>();
+    /** Every slot an event loop has made, for {@link #close()}. */
+    private final List<Slot> loopSlots = new CopyOnWriteArrayList<>();
     private final DeadlineQueue inFlight;
+
+    /** One connection, the attempt to open it, and when it last answered. */
+    private static final class Slot {
+        final AtomicReference<RedisConnection> live = new AtomicReference<>();
+        final AtomicReference<Uni<RedisConnection>> connecting = new AtomicReference<>();
+        /** When the connection last delivered a reply (System.nanoTime). */
+        volatile long lastReply;
+    }
 
     /** One request in flight: completed by its reply, or failed by the sweeper. */
     private final class Pending extends DeadlineQueue.Entry {
         final long sentNanos;
-        final int slot;
+        final Slot slot;
         final UniEmitter<? super Response> emitter;
         volatile RedisConnection connection;
 
-        Pending(long sentNanos, long deadlineNanos, int slot, UniEmitter<? super Response> emitter) {
+        Pending(long sentNanos, long deadlineNanos, Slot slot, UniEmitter<? super Response> emitter) {
             super(deadlineNanos);
             this.sentNanos = sentNanos;
             this.slot = slot;
@@ -81,29 +112,40 @@ final class RedisPipelines {
         @Override
         protected void onExpired() {
             RedisConnection c = connection;
-            if (c != null && lastReply.get(slot) - sentNanos < 0) {
-                drop(slot, c); // silent since the request was sent
+            if (c != null && slot.lastReply - sentNanos < 0) {
+                retire(slot, c); // silent since the request was sent
             }
             emitter.fail(new TimeoutException());
         }
     }
 
-    RedisPipelines(Redis redis, int size, Duration deadline) {
-        this(redis, size, deadline, SHARED_TIMER);
+    /**
+     * @param redis  a client for these pipelines alone (see the class comment)
+     * @param shared connections for callers that are not on an event loop
+     */
+    RedisPipelines(Redis redis, int shared, Duration deadline) {
+        this(redis, shared, deadline, SHARED_TIMER);
     }
 
     /** With {@code timer} in place of the shared sweeper thread (tests count what it schedules). */
-    RedisPipelines(Redis redis, int size, Duration deadline, DeadlineQueue.Timer timer) {
+    RedisPipelines(Redis redis, int shared, Duration deadline, DeadlineQueue.Timer timer) {
+        this(redis, shared, deadline, timer, RETIRE_GRACE);
+    }
+
+    /** With {@code retireGrace} in place of {@link #RETIRE_GRACE} (tests). */
+    RedisPipelines(Redis redis, int shared, Duration deadline, DeadlineQueue.Timer timer, Duration retireGrace) {
         this.redis = redis;
-        this.size = Math.max(1, size);
-        this.live = new AtomicReferenceArray<>(this.size);
-        this.connecting = new AtomicReferenceArray<>(this.size);
-        this.lastReply = new AtomicLongArray(this.size);
+        this.timer = timer;
+        this.retireGraceNanos = retireGrace.toNanos();
+        this.shared = new Slot[Math.max(1, shared)];
+        for (int i = 0; i < this.shared.length; i++) {
+            this.shared[i] = new Slot();
+        }
         long tickNanos = Math.max(1_000_000, deadline.toNanos() / 10);
         this.inFlight = new DeadlineQueue(timer, tickNanos, System::nanoTime);
     }
 
-    /** Send {@code request} on the next connection; past {@code deadline} it fails with a {@link TimeoutException}. */
+    /** Send {@code request} on the caller's connection; past {@code deadline} it fails with a {@link TimeoutException}. */
     Uni<Response> send(Request request, Duration deadline) {
         return send(request, deadline, IGNORE_LATE);
     }
@@ -115,17 +157,17 @@ final class RedisPipelines {
      */
     Uni<Response> send(Request request, Duration deadline, LateReply late) {
         return Uni.createFrom().emitter(em -> {
-            int slot = Math.floorMod(next.getAndIncrement(), size);
+            Slot slot = slot();
             long sent = System.nanoTime();
             Pending p = new Pending(sent, sent + deadline.toNanos(), slot, em);
             inFlight.add(p);
-            RedisConnection c = live.get(slot);
+            RedisConnection c = slot.live.get();
             Uni<RedisConnection> conn = c != null ? Uni.createFrom().item(c) : connect(slot);
             conn.chain(x -> {
                 p.connection = x;
                 return x.send(request);
             }).subscribe().with(reply -> {
-                lastReply.set(slot, System.nanoTime());
+                slot.lastReply = System.nanoTime();
                 if (p.answer()) {
                     em.complete(reply);
                 } else if (p.expired()) {
@@ -146,48 +188,90 @@ final class RedisPipelines {
         });
     }
 
+    /** The calling event loop's slot (made on its first call), or the next shared one off the event loops. */
+    private Slot slot() {
+        if (!Context.isOnEventLoopThread()) {
+            return shared[Math.floorMod(next.getAndIncrement(), shared.length)];
+        }
+        Slot s = perLoop.get();
+        if (s == null) {
+            s = new Slot();
+            perLoop.set(s);
+            loopSlots.add(s);
+        }
+        return s;
+    }
+
+    /** How many event loops have a slot of their own (tests). */
+    int loopSlots() {
+        return loopSlots.size();
+    }
+
     /** True while the deadline sweeper is scheduled (tests). */
     boolean sweeperArmed() {
         return inFlight.armed();
     }
 
     /**
-     * Close every connection (they return to the client, which closes broken ones). Requests
-     * still in flight keep their deadlines; the sweeper stops by itself once they are settled.
+     * Close every connection. Requests still in flight keep their deadlines; the sweeper stops
+     * by itself once they are settled.
      */
     void close() {
-        for (int i = 0; i < size; i++) {
-            RedisConnection c = live.getAndSet(i, null);
+        List<Slot> all = new ArrayList<>(List.of(shared));
+        all.addAll(loopSlots);
+        for (Slot slot : all) {
+            RedisConnection c = slot.live.getAndSet(null);
             if (c != null) {
-                c.close().subscribe().with(v -> { }, t -> { });
+                closeSocket(c);
             }
         }
     }
 
-    private Uni<RedisConnection> connect(int slot) {
+    private Uni<RedisConnection> connect(Slot slot) {
         while (true) {
-            Uni<RedisConnection> pending = connecting.get(slot);
+            Uni<RedisConnection> pending = slot.connecting.get();
             if (pending != null) {
                 return pending;
             }
             @SuppressWarnings("unchecked")
             Uni<RedisConnection>[] self = new Uni[1];
+            // Subscribed on the calling thread: an event loop's connection is opened from, and so lives on, that loop.
             self[0] = redis.connect()
                     .invoke(conn -> {
                         conn.exceptionHandler(t -> drop(slot, conn));
                         conn.endHandler(() -> drop(slot, conn));
-                        live.set(slot, conn);
+                        slot.live.set(conn);
                     })
-                    .onTermination().invoke(() -> connecting.compareAndSet(slot, self[0], null))
+                    .onTermination().invoke(() -> slot.connecting.compareAndSet(self[0], null))
                     .memoize().indefinitely();
-            if (connecting.compareAndSet(slot, null, self[0])) {
+            if (slot.connecting.compareAndSet(null, self[0])) {
                 return self[0];
             }
         }
     }
 
-    private void drop(int slot, RedisConnection conn) {
-        if (live.compareAndSet(slot, conn, null)) {
+    private void drop(Slot slot, RedisConnection conn) {
+        if (slot.live.compareAndSet(conn, null)) {
+            closeSocket(conn);
+        }
+    }
+
+    /** Take a silent connection out of use at once; close its socket after {@link #RETIRE_GRACE}. */
+    private void retire(Slot slot, RedisConnection conn) {
+        if (slot.live.compareAndSet(conn, null)) {
+            timer.schedule(() -> closeSocket(conn), retireGraceNanos);
+        }
+    }
+
+    /**
+     * Close the connection's socket. {@code close()} alone would hand a pooled connection back to the client's pool,
+     * where the next {@code connect()} (possibly from another event loop) would get the same, possibly silent, socket.
+     */
+    private static void closeSocket(RedisConnection conn) {
+        if (conn.getDelegate() instanceof PooledRedisConnection pooled) {
+            // The socket's end evicts the connection from the pool; recycling it as well could lend it out meanwhile.
+            pooled.actual().forceClose();
+        } else {
             conn.close().subscribe().with(v -> { }, t -> { });
         }
     }

@@ -112,11 +112,22 @@ public final class RedisRateLimiter implements RateLimiter {
      */
     public RedisRateLimiter(Redis redis, RedisLimiterConfig config, IntSupplier liveGateways, Clock localClock,
                             RateLimitMetrics metrics) {
-        if (redis == null || config == null || liveGateways == null || localClock == null || metrics == null) {
+        this(redis, redis, config, liveGateways, localClock, metrics);
+    }
+
+    /**
+     * As above, with the charges' connections taken from {@code pipelineRedis}, a client nothing else uses: its pool
+     * then never lends the limiter a connection that another user opened from a different event loop (see
+     * {@link RedisPipelines}).
+     */
+    public RedisRateLimiter(Redis redis, Redis pipelineRedis, RedisLimiterConfig config, IntSupplier liveGateways,
+                            Clock localClock, RateLimitMetrics metrics) {
+        if (redis == null || pipelineRedis == null || config == null || liveGateways == null || localClock == null
+                || metrics == null) {
             throw new IllegalArgumentException("redis, config, liveGateways, localClock and metrics are required");
         }
         this.redis = redis;
-        this.pipelines = new RedisPipelines(redis, config.connections(), config.deadline());
+        this.pipelines = new RedisPipelines(pipelineRedis, config.connections(), config.deadline());
         this.config = config;
         this.liveGateways = liveGateways;
         this.metrics = metrics;

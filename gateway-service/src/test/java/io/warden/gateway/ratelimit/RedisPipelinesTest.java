@@ -4,10 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.smallrye.mutiny.TimeoutException;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -16,6 +18,7 @@ import io.vertx.mutiny.redis.client.Response;
 import io.warden.testsupport.redis.RedisServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +30,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pipelines against a real redis-server: no deadline sweep is scheduled while nothing is in flight, deadlines fire
- * after idle spells, and a reply that misses its deadline reaches the request's late handler, once.
+ * after idle spells, a reply that misses its deadline reaches the request's late handler, once, each event loop
+ * pipelines on a connection of its own, and a silent connection's socket is closed rather than pooled again.
  */
 class RedisPipelinesTest {
 
     static final Duration DEADLINE = Duration.ofMillis(50);
+    static final Duration RETIRE_GRACE = Duration.ofSeconds(1);
     /** Timer and scheduling slack on a shared two-core machine. */
     static final long SLACK_MS = 500;
 
@@ -52,7 +57,7 @@ class RedisPipelinesTest {
         pipelines = new RedisPipelines(client, 2, DEADLINE, (task, delay) -> {
             schedules.incrementAndGet();
             exec.schedule(task, delay, TimeUnit.NANOSECONDS);
-        });
+        }, RETIRE_GRACE);
     }
 
     @AfterEach
@@ -134,5 +139,43 @@ class RedisPipelinesTest {
         awaitIdle();
         assertEquals(List.of(1L), late);
         assertFalse(pipelines.sweeperArmed());
+    }
+
+    /** Sends {@code request} from {@code context}'s event loop and waits for the answer. */
+    private Response sendFrom(io.vertx.core.Context context, Request request) throws Exception {
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        context.runOnContext(v -> pipelines.send(request, DEADLINE).subscribe()
+                .with(answer::complete, answer::completeExceptionally));
+        return answer.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void eachEventLoopPipelinesOnItsOwnConnection() throws Exception {
+        // New event-loop contexts are spread over the loops round robin: two in a row sit on two loops.
+        io.vertx.core.Context a = ((VertxInternal) vertx.getDelegate()).createEventLoopContext();
+        io.vertx.core.Context b = ((VertxInternal) vertx.getDelegate()).createEventLoopContext();
+        long idA = sendFrom(a, Request.cmd(Command.CLIENT).arg("ID")).toLong();
+        long idB = sendFrom(b, Request.cmd(Command.CLIENT).arg("ID")).toLong();
+        for (int i = 0; i < 10; i++) {
+            assertEquals(idA, sendFrom(a, Request.cmd(Command.CLIENT).arg("ID")).toLong(), "loop a, call " + i);
+            assertEquals(idB, sendFrom(b, Request.cmd(Command.CLIENT).arg("ID")).toLong(), "loop b, call " + i);
+        }
+        assertNotEquals(idA, idB);
+        assertEquals(2, pipelines.loopSlots());
+    }
+
+    @Test
+    void aSilentConnectionIsRetiredThenClosedNotPooled() throws Exception {
+        io.vertx.core.Context loop = ((VertxInternal) vertx.getDelegate()).createEventLoopContext();
+        long first = sendFrom(loop, Request.cmd(Command.CLIENT).arg("ID")).toLong();
+        server.pause();
+        Exception e = assertThrows(Exception.class, () -> sendFrom(loop, Request.cmd(Command.PING)));
+        assertInstanceOf(TimeoutException.class, e.getCause());
+        server.resume();
+        long second = sendFrom(loop, Request.cmd(Command.CLIENT).arg("ID")).toLong();
+        assertNotEquals(first, second, "a new connection replaces the silent one");
+        // After the grace its socket closes; handed back to the client's pool it would stay open (and be lent again).
+        await().atMost(Duration.ofSeconds(10)).until(() -> !sendFrom(loop, Request.cmd(Command.CLIENT).arg("LIST"))
+                .toString().contains("id=" + first + " "));
     }
 }
