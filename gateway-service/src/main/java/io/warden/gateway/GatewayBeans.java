@@ -279,8 +279,9 @@ public class GatewayBeans {
         GatewayPresence presence = new GatewayPresence(vertx, redis, Duration.ofSeconds(2), Duration.ofSeconds(10),
                 cfg.liveGateways());
         registry.gauge(LIVE_GATEWAYS, presence, GatewayPresence::getAsInt);
-        Redis charges = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), new RedisOptions(options));
-        RedisRateLimiter limiter = new RedisRateLimiter(redis, charges, rc, presence, clock, metrics);
+        io.vertx.mutiny.core.Vertx mutinyVertx = io.vertx.mutiny.core.Vertx.newInstance(vertx);
+        RedisRateLimiter limiter = new RedisRateLimiter(redis, () -> Redis.createClient(mutinyVertx,
+                new RedisOptions(options)), rc, presence, clock, metrics);
         limiter.loadScripts().subscribe().with(v -> { }, t -> { });
         LOG.infof("Rate limits are shared through Redis (%s, deadline %d ms)", cfg.cluster() ? "cluster" : "standalone",
                 cfg.deadline().toMillis());

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Long-lived Redis connections: one per event loop that calls, plus a few for callers that are not on an event loop,
@@ -25,12 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * gateway reach Redis' own throughput: a pool that lends one connection per request pays an acquire and release per
  * call and never pipelines.
  *
- * <p>Why per event loop: a Vert.x Redis connection lives on the event loop it was opened from. A request sent on it from
- * another loop is queued to that loop and its answer queued back, two thread wake-ups per call (a few percent of a
- * gateway's event-loop time under load, and a call's continuation then waits for a second thread to be scheduled). A
- * connection opened by the calling loop itself keeps the round trip on one thread, as the upstream clients do
- * ({@code UpstreamClients}). The connections come from their own client ({@code redis}), so that no connection another
- * part of the gateway returned to a shared pool, opened from some other loop, is handed to a loop here.
+ * <p>Why per event loop: a Vert.x Redis connection lives on one event loop, the loop of the context its client was
+ * created on (every connection of a client shares that one loop). A request sent on it from another loop is queued to
+ * that loop and its answer queued back, two thread wake-ups per call (a few percent of a gateway's event-loop time
+ * under load, and the call's continuation waits for a second thread to be scheduled). So each event loop gets a client
+ * of its own, created on that loop, whose connection keeps the round trip on one thread, as the upstream clients do
+ * ({@code UpstreamClients}).
  *
  * <p>Deadlines: every request joins one FIFO, a {@link DeadlineQueue}, and a sweeper ticking
  * every tenth of the deadline (at least 1 ms) fails the requests whose deadline has passed, so
@@ -75,7 +76,8 @@ final class RedisPipelines {
      */
     static final Duration RETIRE_GRACE = Duration.ofSeconds(30);
 
-    private final Redis redis;
+    /** Makes a client; called on each event loop that charges, and once at construction for the shared slots. */
+    private final Supplier<Redis> clients;
     private final DeadlineQueue.Timer timer;
     private final long retireGraceNanos;
     /** For callers off the event loops (start-up, tests), round robin. */
@@ -89,10 +91,15 @@ final class RedisPipelines {
 
     /** One connection, the attempt to open it, and when it last answered. */
     private static final class Slot {
+        final Redis client;
         final AtomicReference<RedisConnection> live = new AtomicReference<>();
         final AtomicReference<Uni<RedisConnection>> connecting = new AtomicReference<>();
         /** When the connection last delivered a reply (System.nanoTime). */
         volatile long lastReply;
+
+        Slot(Redis client) {
+            this.client = client;
+        }
     }
 
     /** One request in flight: completed by its reply, or failed by the sweeper. */
@@ -120,26 +127,29 @@ final class RedisPipelines {
     }
 
     /**
-     * @param redis  a client for these pipelines alone (see the class comment)
-     * @param shared connections for callers that are not on an event loop
+     * @param clients makes the Redis clients these pipelines connect with (see the class comment); a supplier that
+     *                always returns one client also works, with every connection on that client's loop
+     * @param shared  connections for callers that are not on an event loop
      */
-    RedisPipelines(Redis redis, int shared, Duration deadline) {
-        this(redis, shared, deadline, SHARED_TIMER);
+    RedisPipelines(Supplier<Redis> clients, int shared, Duration deadline) {
+        this(clients, shared, deadline, SHARED_TIMER);
     }
 
     /** With {@code timer} in place of the shared sweeper thread (tests count what it schedules). */
-    RedisPipelines(Redis redis, int shared, Duration deadline, DeadlineQueue.Timer timer) {
-        this(redis, shared, deadline, timer, RETIRE_GRACE);
+    RedisPipelines(Supplier<Redis> clients, int shared, Duration deadline, DeadlineQueue.Timer timer) {
+        this(clients, shared, deadline, timer, RETIRE_GRACE);
     }
 
     /** With {@code retireGrace} in place of {@link #RETIRE_GRACE} (tests). */
-    RedisPipelines(Redis redis, int shared, Duration deadline, DeadlineQueue.Timer timer, Duration retireGrace) {
-        this.redis = redis;
+    RedisPipelines(Supplier<Redis> clients, int shared, Duration deadline, DeadlineQueue.Timer timer,
+                   Duration retireGrace) {
+        this.clients = clients;
         this.timer = timer;
         this.retireGraceNanos = retireGrace.toNanos();
         this.shared = new Slot[Math.max(1, shared)];
+        Redis offLoop = clients.get();
         for (int i = 0; i < this.shared.length; i++) {
-            this.shared[i] = new Slot();
+            this.shared[i] = new Slot(offLoop);
         }
         long tickNanos = Math.max(1_000_000, deadline.toNanos() / 10);
         this.inFlight = new DeadlineQueue(timer, tickNanos, System::nanoTime);
@@ -195,7 +205,7 @@ final class RedisPipelines {
         }
         Slot s = perLoop.get();
         if (s == null) {
-            s = new Slot();
+            s = new Slot(clients.get()); // created here, on this loop: its connections live on it
             perLoop.set(s);
             loopSlots.add(s);
         }
@@ -236,7 +246,7 @@ final class RedisPipelines {
             @SuppressWarnings("unchecked")
             Uni<RedisConnection>[] self = new Uni[1];
             // Subscribed on the calling thread: an event loop's connection is opened from, and so lives on, that loop.
-            self[0] = redis.connect()
+            self[0] = slot.client.connect()
                     .invoke(conn -> {
                         conn.exceptionHandler(t -> drop(slot, conn));
                         conn.endHandler(() -> drop(slot, conn));

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -112,22 +113,22 @@ public final class RedisRateLimiter implements RateLimiter {
      */
     public RedisRateLimiter(Redis redis, RedisLimiterConfig config, IntSupplier liveGateways, Clock localClock,
                             RateLimitMetrics metrics) {
-        this(redis, redis, config, liveGateways, localClock, metrics);
+        this(redis, () -> redis, config, liveGateways, localClock, metrics);
     }
 
     /**
-     * As above, with the charges' connections taken from {@code pipelineRedis}, a client nothing else uses: its pool
-     * then never lends the limiter a connection that another user opened from a different event loop (see
-     * {@link RedisPipelines}).
+     * As above, with the charges sent through clients {@code chargeClients} makes: one per event loop, created on that
+     * loop, so that a charge never leaves its loop (see {@link RedisPipelines}). With {@code () -> redis} every charge
+     * connection lives on the loop {@code redis} was created on.
      */
-    public RedisRateLimiter(Redis redis, Redis pipelineRedis, RedisLimiterConfig config, IntSupplier liveGateways,
-                            Clock localClock, RateLimitMetrics metrics) {
-        if (redis == null || pipelineRedis == null || config == null || liveGateways == null || localClock == null
+    public RedisRateLimiter(Redis redis, Supplier<Redis> chargeClients, RedisLimiterConfig config,
+                            IntSupplier liveGateways, Clock localClock, RateLimitMetrics metrics) {
+        if (redis == null || chargeClients == null || config == null || liveGateways == null || localClock == null
                 || metrics == null) {
             throw new IllegalArgumentException("redis, config, liveGateways, localClock and metrics are required");
         }
         this.redis = redis;
-        this.pipelines = new RedisPipelines(pipelineRedis, config.connections(), config.deadline());
+        this.pipelines = new RedisPipelines(chargeClients, config.connections(), config.deadline());
         this.config = config;
         this.liveGateways = liveGateways;
         this.metrics = metrics;

@@ -45,6 +45,8 @@ class RedisPipelinesTest {
     Redis client;
     ScheduledThreadPoolExecutor exec;
     final AtomicInteger schedules = new AtomicInteger();
+    /** The threads the pipelines asked for a client on. */
+    final List<String> clientsMadeOn = new CopyOnWriteArrayList<>();
     RedisPipelines pipelines;
 
     @BeforeEach
@@ -54,7 +56,10 @@ class RedisPipelinesTest {
         vertx = Vertx.vertx();
         client = Redis.createClient(vertx, RedisLimiterConfig.defaults().redisOptions(List.of(server.uri())));
         exec = new ScheduledThreadPoolExecutor(1);
-        pipelines = new RedisPipelines(client, 2, DEADLINE, (task, delay) -> {
+        pipelines = new RedisPipelines(() -> {
+            clientsMadeOn.add(Thread.currentThread().getName());
+            return client;
+        }, 2, DEADLINE, (task, delay) -> {
             schedules.incrementAndGet();
             exec.schedule(task, delay, TimeUnit.NANOSECONDS);
         }, RETIRE_GRACE);
@@ -141,6 +146,13 @@ class RedisPipelinesTest {
         assertFalse(pipelines.sweeperArmed());
     }
 
+    private static <T> T onContext(io.vertx.core.Context context, java.util.function.Supplier<T> work)
+            throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        context.runOnContext(v -> result.complete(work.get()));
+        return result.get(5, TimeUnit.SECONDS);
+    }
+
     /** Sends {@code request} from {@code context}'s event loop and waits for the answer. */
     private Response sendFrom(io.vertx.core.Context context, Request request) throws Exception {
         CompletableFuture<Response> answer = new CompletableFuture<>();
@@ -156,6 +168,12 @@ class RedisPipelinesTest {
         io.vertx.core.Context b = ((VertxInternal) vertx.getDelegate()).createEventLoopContext();
         long idA = sendFrom(a, Request.cmd(Command.CLIENT).arg("ID")).toLong();
         long idB = sendFrom(b, Request.cmd(Command.CLIENT).arg("ID")).toLong();
+        // One client for the shared slots, then one made on each loop (a Vert.x Redis client's connections all live on
+        // the loop it was created on).
+        String loopA = onContext(a, () -> Thread.currentThread().getName());
+        String loopB = onContext(b, () -> Thread.currentThread().getName());
+        assertNotEquals(loopA, loopB);
+        assertEquals(List.of(Thread.currentThread().getName(), loopA, loopB), clientsMadeOn);
         for (int i = 0; i < 10; i++) {
             assertEquals(idA, sendFrom(a, Request.cmd(Command.CLIENT).arg("ID")).toLong(), "loop a, call " + i);
             assertEquals(idB, sendFrom(b, Request.cmd(Command.CLIENT).arg("ID")).toLong(), "loop b, call " + i);
