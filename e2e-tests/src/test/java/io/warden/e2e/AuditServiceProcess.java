@@ -1,8 +1,8 @@
 package io.warden.e2e;
 
 import io.warden.api.GrantTokens;
+import io.warden.stack.PackagedService;
 import io.warden.testsupport.FreePorts;
-import io.warden.testsupport.ManagedProcess;
 import io.warden.testsupport.Poll;
 import io.warden.testsupport.postgres.PostgresServer;
 import java.io.IOException;
@@ -30,7 +30,7 @@ final class AuditServiceProcess implements AutoCloseable {
     private final Path workDir;
     private final String apiKey;
     private final Map<String, String> settings;
-    private ManagedProcess process;
+    private PackagedService process;
     private int starts;
 
     /**
@@ -52,14 +52,15 @@ final class AuditServiceProcess implements AutoCloseable {
 
     /** Starts it; does not wait (see {@link #awaitServing()}), so that other parts can boot meanwhile. */
     AuditServiceProcess launch() {
-        process = ManagedProcess.start("audit-service", PackagedApp.command(PackagedApp.jar("audit-service", "audit"),
-                settings), workDir, Map.of(), workDir.resolve("audit-service-" + (starts++) + ".log"));
+        // Readiness is the viewer key's answer (awaitServing), not the launcher's probe path.
+        process = PackagedApp.service("audit-service", "audit-service", "audit", port, workDir,
+                workDir.resolve("audit-service-" + (starts++) + ".log"), "/q/health/ready", settings).launch();
         return this;
     }
 
     /** Waits until the decisions API answers the viewer key; fails with the log's tail if it exits or time runs out. */
     AuditServiceProcess awaitServing() {
-        ManagedProcess started = process;
+        PackagedService started = process;
         Poll.until(STARTUP, () -> get("/api/decisions?limit=1").statusCode() == 200, () -> !started.isAlive(),
                 () -> "audit-service is not serving; log:\n" + started.logTail(4000));
         return this;
@@ -84,13 +85,13 @@ final class AuditServiceProcess implements AutoCloseable {
 
     /** SIGKILL: no shutdown, no offset commit beyond what it had committed. */
     void kill() {
-        process.killNow();
+        process.kill();
     }
 
     @Override
     public void close() {
         if (process != null) {
-            process.close();
+            process.stop(Duration.ofSeconds(5));
         }
     }
 }

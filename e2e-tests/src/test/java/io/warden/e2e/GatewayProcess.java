@@ -1,8 +1,7 @@
 package io.warden.e2e;
 
+import io.warden.stack.PackagedService;
 import io.warden.testsupport.FreePorts;
-import io.warden.testsupport.ManagedProcess;
-import io.warden.testsupport.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -25,14 +24,12 @@ public final class GatewayProcess implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
     private final String name;
-    private final int port;
     private final Path decisionLog;
     private final Map<String, String> settings;
-    private final ManagedProcess process;
+    private final PackagedService process;
 
-    private GatewayProcess(String name, int port, Path decisionLog, Map<String, String> settings, ManagedProcess process) {
+    private GatewayProcess(String name, Path decisionLog, Map<String, String> settings, PackagedService process) {
         this.name = name;
-        this.port = port;
         this.decisionLog = decisionLog;
         this.settings = settings;
         this.process = process;
@@ -64,17 +61,15 @@ public final class GatewayProcess implements AutoCloseable {
             all.put("warden.gateway.session.keys", sessionKey);
         }
         all.putAll(settings);
-        ManagedProcess p = ManagedProcess.start("gateway-" + name, PackagedApp.command(jar(), all), workDir, Map.of(),
-                workDir.resolve(name + ".log"));
-        return new GatewayProcess(name, port, decisions, Map.copyOf(all), p);
+        PackagedService p = PackagedApp.service("gateway-" + name, "gateway-service", "gateway", port, workDir,
+                workDir.resolve(name + ".log"), "/q/health", all);
+        return new GatewayProcess(name, decisions, Map.copyOf(all), p.launch());
     }
 
     /** Waits until {@code /q/health} says UP; stops the process and fails if it does not. */
     public GatewayProcess awaitHealthy() {
         try {
-            Poll.until(STARTUP, this::healthy, () -> !process.isAlive(),
-                    () -> name + " is not healthy on port " + port + (process.isAlive() ? "" : " (exited)") + "; log:\n"
-                            + process.logTail(4000));
+            process.awaitReady(STARTUP);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -82,25 +77,16 @@ public final class GatewayProcess implements AutoCloseable {
         return this;
     }
 
-    private boolean healthy() {
-        return PackagedApp.answers200(baseUrl() + "/q/health", "\"UP\"");
-    }
-
-    /** The packaged gateway; built by the reactor before this module (e2e-tests depends on gateway-service). */
-    static Path jar() {
-        return PackagedApp.jar("gateway-service", "gateway");
-    }
-
     public String name() {
         return name;
     }
 
     public int port() {
-        return port;
+        return process.port();
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return process.baseUrl();
     }
 
     /** A GET of one of its own paths, e.g. {@code /q/health/ready}, whatever the status. */
@@ -146,7 +132,7 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** SIGKILL, as when a pod dies: no shutdown, no goodbye to Redis or to clients. */
     public void kill() {
-        process.killNow();
+        process.kill();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.warden.e2e;
 
+import io.warden.stack.PackagedService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,17 +10,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What every packaged Warden service needs to run as a child JVM in these tests: its fast-jar, the command line, and
- * a readiness probe. One definition for the gateway, policy-service and audit-service launchers.
+ * What the gateway, policy-service and audit-service launchers of these tests share beyond local-stack's
+ * {@link PackagedService}, which runs them: where their fast-jars are, and how small their JVMs run.
  */
 final class PackagedApp {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** A small heap and a quick start: several services run side by side on a test machine. */
+    static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private PackagedApp() {
     }
@@ -46,14 +49,13 @@ final class PackagedApp {
         return jar;
     }
 
-    /** The command line: this JDK's java, a small heap, {@code settings} as system properties, {@code -jar jar}. */
-    static List<String> command(Path jar, Map<String, String> settings) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar.toString());
-        return cmd;
+    /**
+     * One service of {@code module}, run by local-stack's launcher from the jar found here, in {@code workDir}, logging
+     * to {@code log}; ready when {@code readyPath} answers 200.
+     */
+    static PackagedService service(String processName, String module, String name, int port, Path workDir, Path log,
+                                   String readyPath, Map<String, String> settings) {
+        return new PackagedService(processName, jar(module, name), port, workDir, log, readyPath, settings, JVM_OPTIONS);
     }
 
     /** A GET of {@code url} whatever its status (e.g. a 503 from a health endpoint); fails when nothing answers. */
@@ -66,20 +68,6 @@ final class PackagedApp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** True when {@code url} answers 200 and, if {@code mustContain} is not null, its body contains it. */
-    static boolean answers200(String url, String mustContain) {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && (mustContain == null || r.body().contains(mustContain));
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }

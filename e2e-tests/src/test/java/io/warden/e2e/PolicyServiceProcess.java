@@ -2,8 +2,7 @@ package io.warden.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.warden.testsupport.ManagedProcess;
-import io.warden.testsupport.Poll;
+import io.warden.stack.PackagedService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -31,7 +30,7 @@ public final class PolicyServiceProcess implements AutoCloseable {
     private final Map<String, String> settings;
     private final Path workDir;
     private final String adminKey;
-    private ManagedProcess process;
+    private PackagedService process;
     private int starts;
 
     public PolicyServiceProcess(int port, Path workDir, String jdbcUrl, String adminKey, String cryptoKey,
@@ -69,19 +68,11 @@ public final class PolicyServiceProcess implements AutoCloseable {
 
     /** Starts it and waits until it is ready. */
     public PolicyServiceProcess start() {
-        process = ManagedProcess.start(name, PackagedApp.command(jar(), settings), workDir, Map.of(),
-                workDir.resolve(name + "-" + (++starts) + ".log"));
-        Poll.until(STARTUP, this::ready, () -> !process.isAlive(),
-                () -> name + " is not ready on port " + port + "; log:\n" + process.logTail(4000));
+        // A new launcher each start: the settings may have changed since, and each start logs to its own file.
+        process = PackagedApp.service(name, "policy-service", "policy", port, workDir,
+                workDir.resolve(name + "-" + (++starts) + ".log"), "/q/health/ready", settings);
+        process.start(STARTUP); // assigned first: a start that fails is still stopped by close()
         return this;
-    }
-
-    private boolean ready() {
-        return PackagedApp.answers200(baseUrl() + "/q/health/ready", null);
-    }
-
-    static Path jar() {
-        return PackagedApp.jar("policy-service", "policy");
     }
 
     public String baseUrl() {

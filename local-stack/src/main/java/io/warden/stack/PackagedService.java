@@ -47,8 +47,18 @@ public final class PackagedService implements AutoCloseable {
      */
     public PackagedService(String name, String module, int port, Path runDir, Path log, String readyPath,
                            Map<String, String> settings, Map<String, String> secrets, List<String> jvmOptions) {
+        this(name, jar(module), port, runDir, log, readyPath, settings, jvmOptions);
+        writeSecrets(secrets);
+    }
+
+    /**
+     * A service whose jar the caller found (the end-to-end tests look it up their own way). No secrets file: every
+     * setting goes on the command line, and services sharing a run directory do not overwrite each other's.
+     */
+    public PackagedService(String name, Path jar, int port, Path runDir, Path log, String readyPath,
+                           Map<String, String> settings, List<String> jvmOptions) {
         this.name = name;
-        this.jar = jar(module);
+        this.jar = jar;
         this.port = port;
         this.runDir = runDir.toAbsolutePath();
         this.log = log.toAbsolutePath();
@@ -58,7 +68,6 @@ public final class PackagedService implements AutoCloseable {
         all.put("quarkus.http.host", "127.0.0.1");
         this.settings = all;
         this.jvmOptions = List.copyOf(jvmOptions);
-        writeSecrets(secrets);
     }
 
     private void writeSecrets(Map<String, String> secrets) {
@@ -175,9 +184,14 @@ public final class PackagedService implements AutoCloseable {
     }
 
     /** SIGTERM (a clean Quarkus shutdown), SIGKILL after 15 s. */
-    public synchronized void stop() {
+    public void stop() {
+        stop(Duration.ofSeconds(15));
+    }
+
+    /** SIGTERM, SIGKILL after {@code grace}. */
+    public synchronized void stop(Duration grace) {
         if (process != null) {
-            process.stop(Duration.ofSeconds(15));
+            process.stop(grace);
             process = null;
         }
     }

@@ -1,12 +1,11 @@
 package io.warden.gateway.approval;
 
-import static io.warden.gateway.policy.GrpcSnapshotSource.connectNow;
+import static io.warden.gateway.policy.PolicyChannels.connectNow;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.warden.api.approval.v1.Approval;
 import io.warden.api.approval.v1.ApprovalRef;
@@ -16,9 +15,8 @@ import io.warden.api.approval.v1.ConsumeReply;
 import io.warden.api.approval.v1.ConsumeRequest;
 import io.warden.api.approval.v1.UserAnswer;
 import io.warden.api.approval.v1.WatchApprovalsRequest;
-import java.net.URI;
+import io.warden.gateway.policy.PolicyChannels;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,10 +38,9 @@ import org.jboss.logging.Logger;
 public final class GrpcApprovals implements Approvals {
 
     private static final Logger LOG = Logger.getLogger(GrpcApprovals.class);
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> GATEWAY_KEY = Metadata.Key.of("x-warden-gateway-key", Metadata.ASCII_STRING_MARSHALLER);
 
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<ManagedChannel> channels;
     private final String gatewayId;
     private final Duration deadline;
     private final Duration reconnectMin;
@@ -60,18 +57,10 @@ public final class GrpcApprovals implements Approvals {
         this.deadline = deadline;
         this.reconnectMin = reconnectMin;
         this.reconnectMax = reconnectMax;
-        Metadata auth = new Metadata();
         // Both spellings: the snapshot stream's bearer token, and the header the approval contract names.
-        auth.put(AUTHORIZATION, "Bearer " + gatewayKey);
+        Metadata auth = PolicyChannels.bearer(gatewayKey);
         auth.put(GATEWAY_KEY, gatewayKey);
-        for (String endpoint : endpoints) {
-            URI at = URI.create("//" + endpoint.strip());
-            if (at.getHost() == null || at.getPort() <= 0) {
-                throw new IllegalArgumentException("warden.gateway.connected.endpoints: '" + endpoint + "' is not host:port");
-            }
-            channels.add(NettyChannelBuilder.forAddress(at.getHost(), at.getPort()).usePlaintext()
-                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth)).build());
-        }
+        this.channels = PolicyChannels.open(endpoints, auth, NettyChannelBuilder::usePlaintext);
         this.timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "warden-approvals-watch");
             t.setDaemon(true);

@@ -1,10 +1,8 @@
 package io.warden.gateway.policy;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.warden.api.snapshot.v1.AcknowledgeReply;
 import io.warden.api.snapshot.v1.Acknowledgement;
@@ -12,10 +10,8 @@ import io.warden.api.snapshot.v1.SnapshotServiceGrpc;
 import io.warden.api.snapshot.v1.WatchEvent;
 import io.warden.api.snapshot.v1.WatchRequest;
 import io.warden.snapshot.GatewaySnapshot;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,8 +32,6 @@ import org.jboss.logging.Logger;
 public final class GrpcSnapshotSource implements SnapshotSource {
 
     private static final Logger LOG = Logger.getLogger(GrpcSnapshotSource.class);
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
-            Metadata.ASCII_STRING_MARSHALLER);
 
     /** Connection settings. */
     public record Settings(List<String> endpoints, String gatewayKey, String gatewayId, Duration reconnectMin,
@@ -62,7 +56,7 @@ public final class GrpcSnapshotSource implements SnapshotSource {
     private final ConnectedSnapshots snapshots;
     private final SnapshotFile file;
     private final Clock clock;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<ManagedChannel> channels;
     private final ScheduledExecutorService worker;
     private Consumer<GatewaySnapshot> onSnapshot;
     // Written by the worker only; read by metrics and readiness.
@@ -92,24 +86,19 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         });
         executor.setRemoveOnCancelPolicy(true);
         this.worker = executor;
-        for (String endpoint : settings.endpoints()) {
-            URI at = URI.create("//" + endpoint.strip());
-            if (at.getHost() == null || at.getPort() <= 0) {
-                throw new IllegalArgumentException("warden.gateway.connected.endpoints: '" + endpoint
-                        + "' is not host:port");
-            }
-            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(at.getHost(), at.getPort())
-                    .keepAliveTime(settings.transport().keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                    .keepAliveTimeout(settings.transport().keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    // The stream is idle between changes: pings must go on without a call in flight too.
-                    .keepAliveWithoutCalls(true)
-                    .intercept(MetadataUtils.newAttachHeadersInterceptor(auth(settings.gatewayKey())));
-            if (settings.transport().tls()) {
-                builder.sslContext(sslContext(settings.transport().trustCertificates()));
-            } else {
-                builder.usePlaintext();
-            }
-            channels.add(builder.build());
+        this.channels = PolicyChannels.open(settings.endpoints(), PolicyChannels.bearer(settings.gatewayKey()),
+                builder -> transport(builder, settings.transport()));
+    }
+
+    private static void transport(NettyChannelBuilder builder, Transport transport) {
+        builder.keepAliveTime(transport.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(transport.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // The stream is idle between changes: pings must go on without a call in flight too.
+                .keepAliveWithoutCalls(true);
+        if (transport.tls()) {
+            builder.sslContext(sslContext(transport.trustCertificates()));
+        } else {
+            builder.usePlaintext();
         }
     }
 
@@ -124,12 +113,6 @@ public final class GrpcSnapshotSource implements SnapshotSource {
             throw new IllegalArgumentException("warden.gateway.connected.tls.trust-certificates: cannot use "
                     + trust.map(Object::toString).orElse("the JVM's trust store") + " (" + e.getMessage() + ")", e);
         }
-    }
-
-    private static Metadata auth(String key) {
-        Metadata m = new Metadata();
-        m.put(AUTHORIZATION, "Bearer " + key);
-        return m;
     }
 
     /** Serves the disk snapshot (if any) before returning, then opens the stream in the background. */
@@ -186,18 +169,6 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         }
     }
 
-    /**
-     * A channel that failed to connect waits out gRPC's own back-off (1 s growing to 2 min) and fails every call
-     * meanwhile (the approval calls share this remedy), even once policy-service is back. Asking it to connect now makes a call wait for that one attempt:
-     * it runs if policy-service is up and still fails at once if not.
-     */
-    public static ManagedChannel connectNow(ManagedChannel channel) {
-        if (channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE) {
-            channel.resetConnectBackoff();
-        }
-        return channel;
-    }
-
     // ---- on the worker thread only ----
 
     private void connect() {
@@ -210,8 +181,8 @@ public final class GrpcSnapshotSource implements SnapshotSource {
         // Resume after what runs (from the stream or from disk): only the changes since come, not a whole snapshot.
         long resumeAfter = state == null || noResume ? 0 : state.revision();
         noResume = false;
-        // Our own schedule decides when to retry, not the channel's back-off (see connectNow).
-        SnapshotServiceGrpc.newStub(connectNow(channels.get(index))).watch(WatchRequest.newBuilder()
+        // Our own schedule decides when to retry, not the channel's back-off (see PolicyChannels.connectNow).
+        SnapshotServiceGrpc.newStub(PolicyChannels.connectNow(channels.get(index))).watch(WatchRequest.newBuilder()
                 .setGatewayId(settings.gatewayId()).setResumeAfter(resumeAfter).build(), s);
     }
 

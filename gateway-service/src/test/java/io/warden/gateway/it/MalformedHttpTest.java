@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,19 +64,14 @@ class MalformedHttpTest {
 
     @Test
     void aGarbageRequestLineIsABare400AndTheConnectionCloses() throws Exception {
-        for (String line : new String[] {"GARBAGE", "GET /mcp/fixture HTTP/9.x"}) {
-            Answer a = exchange(line + "\r\n" + HOST + "\r\n");
-            assertCodecRefusal(a, 400);
-        }
+        assertEachIsABare400(line -> line + "\r\n" + HOST + "\r\n", "GARBAGE", "GET /mcp/fixture HTTP/9.x");
         assertStillServes();
     }
 
     @Test
     void aBadHeaderLineIsABare400AndTheConnectionCloses() throws Exception {
-        for (String header : new String[] {"Bad Header Line", "X-Space : before the colon", "Content-Length: abc"}) {
-            Answer a = exchange("POST /mcp/fixture HTTP/1.1\r\n" + HOST + header + "\r\n\r\n");
-            assertCodecRefusal(a, 400);
-        }
+        assertEachIsABare400(header -> "POST /mcp/fixture HTTP/1.1\r\n" + HOST + header + "\r\n\r\n",
+                "Bad Header Line", "X-Space : before the colon", "Content-Length: abc");
         assertStillServes();
     }
 
@@ -172,6 +168,13 @@ class MalformedHttpTest {
         assertEquals("0", a.headers().get("content-length"), "the codec's answer has no body");
         assertNull(a.headers().get("content-type"));
         assertTrue(a.closed(), "the codec closes the connection after its answer");
+    }
+
+    /** Each of {@code variants}, sent on its own connection as {@code request} makes it, is the codec's bare 400. */
+    private static void assertEachIsABare400(Function<String, String> request, String... variants) throws IOException {
+        for (String variant : variants) {
+            assertCodecRefusal(exchange(request.apply(variant)), 400);
+        }
     }
 
     private static void assertJsonRpcError(Answer a, int status, int code, String inMessage) throws IOException {

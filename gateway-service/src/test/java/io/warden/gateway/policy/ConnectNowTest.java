@@ -37,7 +37,7 @@ class ConnectNowTest {
             server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).build().start();
 
             SnapshotServiceGrpc.SnapshotServiceBlockingStub stub =
-                    SnapshotServiceGrpc.newBlockingStub(GrpcSnapshotSource.connectNow(channel));
+                    SnapshotServiceGrpc.newBlockingStub(PolicyChannels.connectNow(channel));
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> stub.acknowledge(Acknowledgement.getDefaultInstance()));
             assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), e.toString());
