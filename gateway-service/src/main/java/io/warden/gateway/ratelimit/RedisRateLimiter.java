@@ -380,7 +380,7 @@ public final class RedisRateLimiter implements RateLimiter {
         // Per key, its full-at offset after the script: the largest offset among its charges that took tokens.
         Map<String, Long> fullAt = new java.util.HashMap<>();
         for (int j = 0; j < costs.length; j++) {
-            if (reply[1 + 3 * j] == 1 && costs[j] > 0) {
+            if (took(reply[1 + 3 * j], costs[j])) {
                 fullAt.merge(keys.get(j), reply[2 + 3 * j], Math::max);
             }
         }
@@ -389,7 +389,7 @@ public final class RedisRateLimiter implements RateLimiter {
         int n = 0;
         boolean skipped = false;
         for (int j = 0; j < costs.length; j++) {
-            Long offset = reply[1 + 3 * j] == 1 && costs[j] > 0 ? fullAt.get(keys.get(j)) : null;
+            Long offset = took(reply[1 + 3 * j], costs[j]) ? fullAt.get(keys.get(j)) : null;
             if (offset == null) {
                 continue;
             }
@@ -481,7 +481,7 @@ public final class RedisRateLimiter implements RateLimiter {
                 var reading = TokenBucketMath.interpret(InMemoryRateLimiter.rateOf(c), c.cost(), ok, offset);
                 out[i] = new BucketOutcome(c, reading.allowed(), reading.tokensLeft(), reading.waitMillis(),
                         BucketOutcome.Source.STORE);
-                if (ok && c.cost() > 0) {
+                if (took(ok ? 1 : 0, c.cost())) {
                     taken.add(c);
                 }
             }
@@ -491,11 +491,19 @@ public final class RedisRateLimiter implements RateLimiter {
         return LimitOutcome.decide(List.of(out), Set.of(), res);
     }
 
+    /**
+     * Whether a charge took tokens: the script allowed it ({@code allowed} is its reply flag, 1) and it costs something
+     * (a shadow charge the script did not allow took nothing).
+     */
+    private static boolean took(long allowed, long cost) {
+        return allowed == 1 && cost > 0;
+    }
+
     private static List<LimitCharge> takenIn(Group g, GroupResult r, List<LimitCharge> charges) {
         List<LimitCharge> taken = new ArrayList<>();
         for (int j = 0; j < g.index().length; j++) {
             LimitCharge c = charges.get(g.index()[j]);
-            if (r.reply().get(1 + 3 * j).toLong() == 1 && c.cost() > 0) {
+            if (took(r.reply().get(1 + 3 * j).toLong(), c.cost())) {
                 taken.add(c);
             }
         }

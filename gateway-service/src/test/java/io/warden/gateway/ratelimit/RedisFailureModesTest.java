@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import io.warden.policy.LimitCharge;
 import io.warden.testsupport.redis.RedisServer;
@@ -34,8 +33,8 @@ class RedisFailureModesTest {
     /** Timer and scheduling slack on a shared two-core machine. */
     static final long SLACK_MS = 150;
 
+    RealRedis redis;
     RedisServer server;
-    Vertx vertx;
     Redis client;
     RedisRateLimiter limiter;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -43,10 +42,10 @@ class RedisFailureModesTest {
     @BeforeEach
     void start() {
         Assumptions.assumeTrue(RedisServer.binaryAvailable(), "freezing Redis needs the machine's redis-server");
-        server = RedisServer.launch();
-        vertx = Vertx.vertx();
         RedisLimiterConfig config = RedisLimiterConfig.defaults().withRetryDelay(Duration.ofMillis(100));
-        client = Redis.createClient(vertx, config.redisOptions(List.of(server.uri())));
+        redis = RealRedis.launch(config);
+        server = redis.server;
+        client = redis.client;
         limiter = new RedisRateLimiter(client, config, () -> 2, Clock.systemUTC(), new RateLimitMetrics(registry));
         limiter.loadScripts().await().atMost(Duration.ofSeconds(5));
         warmUp();
@@ -54,15 +53,8 @@ class RedisFailureModesTest {
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.resume();
-            server.close();
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
+        if (redis != null) {
+            redis.close();
         }
     }
 

@@ -40,6 +40,7 @@ class RedisPipelinesTest {
     /** Timer and scheduling slack on a shared two-core machine. */
     static final long SLACK_MS = 500;
 
+    RealRedis redis;
     RedisServer server;
     Vertx vertx;
     Redis client;
@@ -52,9 +53,10 @@ class RedisPipelinesTest {
     @BeforeEach
     void start() {
         Assumptions.assumeTrue(RedisServer.binaryAvailable(), "freezing Redis needs the machine's redis-server");
-        server = RedisServer.launch();
-        vertx = Vertx.vertx();
-        client = Redis.createClient(vertx, RedisLimiterConfig.defaults().redisOptions(List.of(server.uri())));
+        redis = RealRedis.launch(RedisLimiterConfig.defaults());
+        server = redis.server;
+        vertx = redis.vertx;
+        client = redis.client;
         exec = new ScheduledThreadPoolExecutor(1);
         pipelines = new RedisPipelines(() -> {
             clientsMadeOn.add(Thread.currentThread().getName());
@@ -67,8 +69,8 @@ class RedisPipelinesTest {
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.resume();
+        if (redis != null) {
+            redis.server.resume();
         }
         if (pipelines != null) {
             pipelines.close();
@@ -76,14 +78,8 @@ class RedisPipelinesTest {
         if (exec != null) {
             exec.shutdownNow();
         }
-        if (client != null) {
-            client.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
-        }
-        if (server != null) {
-            server.close();
+        if (redis != null) {
+            redis.close();
         }
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -28,32 +27,26 @@ import org.junit.jupiter.api.Test;
 /** The contract against one real {@code redis-server}, plus what only Redis has: TTLs, NOSCRIPT, commands per call. */
 class RedisRateLimiterTest extends RateLimiterContract {
 
+    static RealRedis redis;
     static RedisServer server;
-    static Vertx vertx;
     static Redis client;
     static RedisRateLimiter limiter;
 
     @BeforeAll
     static void startRedis() {
-        server = RedisServer.launch();
-        vertx = Vertx.vertx();
         // A generous deadline: a cold JIT on a shared 2-core machine must not turn into fallbacks here.
         RedisLimiterConfig config = RedisLimiterConfig.defaults().withDeadline(Duration.ofSeconds(2));
-        client = Redis.createClient(vertx, config.redisOptions(List.of(server.uri())));
+        redis = RealRedis.launch(config);
+        server = redis.server;
+        client = redis.client;
         limiter = new RedisRateLimiter(client, config, () -> 1, Clock.systemUTC(), RateLimitMetrics.noop());
         limiter.loadScripts().await().atMost(Duration.ofSeconds(5));
     }
 
     @AfterAll
     static void stopRedis() {
-        if (client != null) {
-            client.close();
-        }
-        if (vertx != null) {
-            vertx.closeAndAwait();
-        }
-        if (server != null) {
-            server.close();
+        if (redis != null) {
+            redis.close();
         }
     }
 
