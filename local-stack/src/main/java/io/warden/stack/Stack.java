@@ -172,6 +172,11 @@ public final class Stack implements AutoCloseable {
         awaitDemoCall();
     }
 
+    /** This machine's cores divided among {@code gateways}, at least one each. */
+    static int eventLoopsPerGateway(int gateways) {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, gateways));
+    }
+
     private PackagedService gateway(int n) {
         String name = "gateway-" + n;
         Path run = data.resolve(name);
@@ -191,6 +196,11 @@ public final class Stack implements AutoCloseable {
         settings.put("warden.gateway.decision-log.kafka.spool-dir", run.resolve("spool").toString());
         settings.put("warden.gateway.decision-log.kafka.ack-timeout", "2s");
         settings.put("warden.gateway.decision-log.kafka.retry-interval", "1s");
+        // The gateways share this machine's cores as pods share a node: each gets its share of event loops (Vert.x
+        // would give each twice the machine's cores). A gateway with more loops than its share of CPU only switches
+        // between them: three gateways on two cores with four loops each cost 15 % more CPU per call than with one
+        // (docs/benchmarks.md, "Event loops per gateway").
+        settings.put("quarkus.vertx.event-loops-pool-size", String.valueOf(eventLoopsPerGateway(options.gateways())));
         settings.putAll(options.gatewaySettings());
         return new PackagedService(name, "gateway-service", FreePorts.next(), run, logs.resolve(name + ".log"),
                 "/q/health", settings, Map.of(
