@@ -3,11 +3,11 @@ package io.warden.gateway.ratelimit;
 import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Context;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.core.Context;
 import io.vertx.redis.client.impl.PooledRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -274,8 +274,8 @@ final class RedisPipelines {
     }
 
     /**
-     * Close the connection's socket. {@code close()} alone would hand a pooled connection back to the client's pool,
-     * where the next {@code connect()} (possibly from another event loop) would get the same, possibly silent, socket.
+     * Close the connection's socket. {@code close()} alone would hand a pooled connection back to its client's pool,
+     * where the slot's next {@code connect()} would get the same, possibly silent, socket.
      */
     private static void closeSocket(RedisConnection conn) {
         if (conn.getDelegate() instanceof PooledRedisConnection pooled) {

@@ -147,7 +147,10 @@ public final class RedisRateLimiter implements RateLimiter {
                 .onItemOrFailure().transform((r, t) -> null);
     }
 
-    /** Give back the Redis connections this limiter holds. The Redis client itself stays open (it is the caller's). */
+    /**
+     * Close the Redis connections this limiter holds. The clients stay open: {@code redis} and whatever
+     * {@code chargeClients} made are the caller's (the gateway's live as long as its process).
+     */
     public void close() {
         pipelines.close();
     }
@@ -380,7 +383,7 @@ public final class RedisRateLimiter implements RateLimiter {
         // Per key, its full-at offset after the script: the largest offset among its charges that took tokens.
         Map<String, Long> fullAt = new java.util.HashMap<>();
         for (int j = 0; j < costs.length; j++) {
-            if (took(reply[1 + 3 * j], costs[j])) {
+            if (took(reply[1 + 3 * j] == 1, costs[j])) {
                 fullAt.merge(keys.get(j), reply[2 + 3 * j], Math::max);
             }
         }
@@ -389,7 +392,7 @@ public final class RedisRateLimiter implements RateLimiter {
         int n = 0;
         boolean skipped = false;
         for (int j = 0; j < costs.length; j++) {
-            Long offset = took(reply[1 + 3 * j], costs[j]) ? fullAt.get(keys.get(j)) : null;
+            Long offset = took(reply[1 + 3 * j] == 1, costs[j]) ? fullAt.get(keys.get(j)) : null;
             if (offset == null) {
                 continue;
             }
@@ -481,7 +484,7 @@ public final class RedisRateLimiter implements RateLimiter {
                 var reading = TokenBucketMath.interpret(InMemoryRateLimiter.rateOf(c), c.cost(), ok, offset);
                 out[i] = new BucketOutcome(c, reading.allowed(), reading.tokensLeft(), reading.waitMillis(),
                         BucketOutcome.Source.STORE);
-                if (took(ok ? 1 : 0, c.cost())) {
+                if (took(ok, c.cost())) {
                     taken.add(c);
                 }
             }
@@ -492,18 +495,18 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     /**
-     * Whether a charge took tokens: the script allowed it ({@code allowed} is its reply flag, 1) and it costs something
-     * (a shadow charge the script did not allow took nothing).
+     * Whether a charge took tokens: the script allowed it (its reply flag is 1) and it costs something (a shadow charge
+     * the script did not allow took nothing).
      */
-    private static boolean took(long allowed, long cost) {
-        return allowed == 1 && cost > 0;
+    private static boolean took(boolean allowed, long cost) {
+        return allowed && cost > 0;
     }
 
     private static List<LimitCharge> takenIn(Group g, GroupResult r, List<LimitCharge> charges) {
         List<LimitCharge> taken = new ArrayList<>();
         for (int j = 0; j < g.index().length; j++) {
             LimitCharge c = charges.get(g.index()[j]);
-            if (took(r.reply().get(1 + 3 * j).toLong(), c.cost())) {
+            if (took(r.reply().get(1 + 3 * j).toLong() == 1, c.cost())) {
                 taken.add(c);
             }
         }

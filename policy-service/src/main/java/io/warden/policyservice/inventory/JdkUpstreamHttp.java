@@ -2,7 +2,6 @@ package io.warden.policyservice.inventory;
 
 import io.warden.policyservice.inventory.McpToolsClient.UpstreamException;
 import java.io.ByteArrayOutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
