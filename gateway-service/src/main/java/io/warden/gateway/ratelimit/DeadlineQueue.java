@@ -1,18 +1,20 @@
 package io.warden.gateway.ratelimit;
 
+import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongSupplier;
 
 /**
- * The requests in flight on {@link RedisPipelines}, in one FIFO, and the sweeper that expires those past their
- * deadline.
+ * The requests in flight on {@link RedisPipelines}, in a FIFO (and a side list for the odd deadline), and the sweeper
+ * that expires those past their deadline.
  *
- * <p>All requests share one deadline, so the queue is in deadline order and a sweep only looks at its head: it drops
+ * <p>Requests share one deadline, so the queue is in deadline order and a sweep only looks at its head: it drops
  * the answered entries there and expires the overdue ones, stopping at the first that is still in time. Adding costs
  * one queue insertion; a timer per request (a lock and often a thread wake-up each) measured at a third of the
- * throughput.
+ * throughput. The rare request with a deadline of its own (a retry given what is left of its call's deadline) would
+ * break that order, waiting behind later deadlines; it goes to a second queue that every sweep reads in full.
  *
  * <p>The sweeper runs only while the queue holds entries, so an idle gateway is never woken: the {@link #add} that
  * finds it disarmed arms one sweep a tick later, and each sweep re-arms itself while entries remain (the answered ones
@@ -66,6 +68,8 @@ final class DeadlineQueue {
     }
 
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    /** Entries whose deadline is not the shared one, in no particular order; rare, so read in full. */
+    private final ConcurrentLinkedQueue<Entry> ownDeadlines = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean armed = new AtomicBoolean();
     private final Timer timer;
     private final long tickNanos;
@@ -83,9 +87,15 @@ final class DeadlineQueue {
         this.nanoTime = nanoTime;
     }
 
-    /** Track {@code e} until it is answered or expired. */
+    /** Track {@code e}, whose deadline is the shared one (its add time plus the same span), until it is settled. */
     void add(Entry e) {
         queue.add(e);
+        arm();
+    }
+
+    /** Track {@code e}, whose deadline is not the shared one, until it is answered or expired. */
+    void addWithOwnDeadline(Entry e) {
+        ownDeadlines.add(e);
         arm();
     }
 
@@ -96,7 +106,7 @@ final class DeadlineQueue {
 
     /** Entries still queued, answered ones the sweeper has not dropped yet included (tests). */
     int size() {
-        return queue.size();
+        return queue.size() + ownDeadlines.size();
     }
 
     /** Expire the overdue entries at the head, drop the answered ones, and re-arm while any remain. */
@@ -113,19 +123,30 @@ final class DeadlineQueue {
                     break;
                 }
                 queue.poll();
-                if (e.expire()) {
-                    try {
-                        e.onExpired();
-                    } catch (RuntimeException ex) {
-                        // A caller's failure handler threw: nothing the sweeper can do, keep sweeping.
-                    }
+                expire(e);
+            }
+            for (Iterator<Entry> it = ownDeadlines.iterator(); it.hasNext(); ) {
+                Entry o = it.next();
+                if (o.settled() || o.deadlineNanos - now <= 0) {
+                    it.remove();
+                    expire(o);
                 }
             }
         } finally {
             // Disarm, then look: an add that lands after this check finds the sweeper disarmed and arms it.
             armed.set(false);
-            if (!queue.isEmpty()) {
+            if (!queue.isEmpty() || !ownDeadlines.isEmpty()) {
                 arm();
+            }
+        }
+    }
+
+    private static void expire(Entry e) {
+        if (e.expire()) {
+            try {
+                e.onExpired();
+            } catch (RuntimeException ex) {
+                // A caller's failure handler threw: nothing the sweeper can do, keep sweeping.
             }
         }
     }

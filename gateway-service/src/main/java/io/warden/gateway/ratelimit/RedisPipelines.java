@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * of its own, created on that loop, whose connection keeps the round trip on one thread, as the upstream clients do
  * ({@code UpstreamClients}).
  *
- * <p>Deadlines: every request joins one FIFO, a {@link DeadlineQueue}, and a sweeper ticking
+ * <p>Deadlines: every request joins a {@link DeadlineQueue} (a FIFO for those given the deadline
+ * these pipelines were made with, a side list for any other), and a sweeper ticking
  * every tenth of the deadline (at least 1 ms) fails the requests whose deadline has passed, so
  * a deadline fires up to one tick late. The sweeper ticks only while requests are in flight:
  * the first request after an idle spell arms it, and it stops once the queue is empty, so an
@@ -88,6 +89,8 @@ final class RedisPipelines {
     /** Every slot an event loop has made, for {@link #close()}. */
     private final List<Slot> loopSlots = new CopyOnWriteArrayList<>();
     private final DeadlineQueue inFlight;
+    /** The usual deadline: requests given it keep the queue's FIFO in deadline order. */
+    private final long sharedDeadlineNanos;
 
     /** One connection, the attempt to open it, and when it last answered. */
     private static final class Slot {
@@ -151,6 +154,7 @@ final class RedisPipelines {
         for (int i = 0; i < this.shared.length; i++) {
             this.shared[i] = new Slot(offLoop);
         }
+        this.sharedDeadlineNanos = deadline.toNanos();
         long tickNanos = Math.max(1_000_000, deadline.toNanos() / 10);
         this.inFlight = new DeadlineQueue(timer, tickNanos, System::nanoTime);
     }
@@ -170,7 +174,11 @@ final class RedisPipelines {
             Slot slot = slot();
             long sent = System.nanoTime();
             Pending p = new Pending(sent, sent + deadline.toNanos(), slot, em);
-            inFlight.add(p);
+            if (deadline.toNanos() == sharedDeadlineNanos) {
+                inFlight.add(p);
+            } else {
+                inFlight.addWithOwnDeadline(p); // a retry with what is left of its call's: not in FIFO order
+            }
             RedisConnection c = slot.live.get();
             Uni<RedisConnection> conn = c != null ? Uni.createFrom().item(c) : connect(slot);
             conn.chain(x -> {

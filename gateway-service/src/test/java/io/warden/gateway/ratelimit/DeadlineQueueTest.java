@@ -180,6 +180,38 @@ class DeadlineQueueTest {
     }
 
     @Test
+    void anEarlierDeadlineOfItsOwnFiresOnTimeBehindLaterSharedOnes() {
+        Request shared = add(); // deadline at DEADLINE
+        now.addAndGet(5 * TICK);
+        Request retry = new Request(now.get() + 2 * TICK); // what is left of an earlier call's deadline
+        queue.addWithOwnDeadline(retry);
+        assertEquals(1, timer.scheduled.size(), "one sweeper for both");
+        now.addAndGet(2 * TICK);
+        timer.runDue();
+        assertEquals(1, retry.expiries.get(), "fired at its own deadline, not after the shared entry ahead of it");
+        assertEquals(0, shared.expiries.get());
+        assertEquals(1, queue.size(), "the retry left the queue");
+        now.addAndGet(3 * TICK);
+        timer.runDue();
+        assertEquals(1, shared.expiries.get());
+        assertEquals(1, retry.expiries.get(), "expired once");
+        assertFalse(queue.armed());
+    }
+
+    @Test
+    void anAnsweredEntryWithItsOwnDeadlineIsDroppedAndTheSweeperStops() {
+        Request retry = new Request(now.get() + 3 * TICK);
+        queue.addWithOwnDeadline(retry);
+        assertTrue(queue.armed());
+        assertTrue(retry.answer());
+        now.addAndGet(TICK);
+        timer.runDue();
+        assertEquals(0, queue.size());
+        assertFalse(queue.armed());
+        assertEquals(0, retry.expiries.get());
+    }
+
+    @Test
     void aThrowingExpiryHandlerDoesNotStopTheSweep() {
         Request bad = new Request(now.get() + DEADLINE) {
             @Override
