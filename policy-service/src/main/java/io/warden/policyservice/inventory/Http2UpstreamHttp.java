@@ -142,6 +142,19 @@ final class Http2UpstreamHttp implements UpstreamHttp {
         return v == null ? absent : v;
     }
 
+    /** What went wrong, in the words the JDK client's failures get (JdkUpstreamHttp), plus the http2 hint. */
+    static UpstreamException failure(Throwable cause, Duration timeout) {
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) { // a ConnectException too: test it first
+            return new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+        }
+        if (cause instanceof UpstreamException || cause instanceof ConnectException) {
+            return McpToolsClient.failure(cause);
+        }
+        // Most often an HTTP/1.1-only upstream refusing the HTTP/2 preface: say which setting decides.
+        return new UpstreamException("I/O error talking to the upstream over HTTP/2 (" + cause.getClass().getSimpleName()
+                + "); if it speaks only HTTP/1.1, clear the server's http2 flag");
+    }
+
     private <T> T await(Future<T> answer, AtomicReference<HttpClientRequest> sent, String late)
             throws UpstreamException {
         try {
@@ -153,13 +166,7 @@ final class Http2UpstreamHttp implements UpstreamHttp {
             }
             throw new UpstreamException(late);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof UpstreamException || cause instanceof ConnectException) {
-                throw McpToolsClient.failure(cause);
-            }
-            // Most often an HTTP/1.1-only upstream refusing the HTTP/2 preface: say which setting decides.
-            throw new UpstreamException("I/O error talking to the upstream over HTTP/2 (" + cause.getClass().getSimpleName()
-                    + "); if it speaks only HTTP/1.1, clear the server's http2 flag");
+            throw failure(e.getCause(), timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UpstreamException("interrupted");
