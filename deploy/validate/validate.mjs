@@ -354,6 +354,8 @@ check('default values: the four workloads, their Services, HPA, PDB, generated S
     assert(gateway.spec.replicas === undefined, 'the HPA owns the gateway replicas');
     const hosts = gateway.spec.template.spec.containers[0].env.find((e) => e.name === 'WARDEN_GATEWAY_HTTP_ALLOWED_HOSTS').value;
     assert(hosts.split(',').includes('warden-gateway.warden.svc'), 'the Service name is an allowed Host: ' + hosts);
+    const loops = gateway.spec.template.spec.containers[0].env.find((e) => e.name === 'QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE');
+    assert(loops?.value === '2', 'two event loops per gateway pod by default, not twice the node\'s cores: ' + JSON.stringify(loops));
     sharedGatewayKeys('default values', gateway, 'warden-secrets');
     const policy = rendered.default.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warden-policy-service');
     connectedGateway('default values', gateway, policy, 'warden-secrets', 'warden-policy-service:8082');
@@ -414,7 +416,7 @@ check('standalone values: gateways read the mounted warden.yaml, no connected se
 const good = [['gateway.podDisruptionBudget.minAvailable=50%'], ['secrets.digestKey=' + Buffer.alloc(32, 7).toString('base64')], ['redis.bundled=false', 'redis.external.url=rediss://r:6380'],
     ['ingress.enabled=true', 'ingress.hosts.gateway=mcp.example.com'], ['gateway.mode=standalone'], ['gateway.mode=connected'],
     ['policyService.enabled=false', 'gateway.connected.endpoints=policy.example.net:8082\\,policy-2.example.net:8082'],
-    ['secrets.gatewayKey=' + 'g'.repeat(24)], ['seed.enabled=true', 'seed.mode=create'], ['seed.enabled=true', 'seed.mode=replace']];
+    ['secrets.gatewayKey=' + 'g'.repeat(24)], ['gateway.eventLoops=8'], ['gateway.eventLoops=null'], ['seed.enabled=true', 'seed.mode=create'], ['seed.enabled=true', 'seed.mode=replace']];
 for (const sets of good) {
     check(`values accepted: ${sets.join(' ')}`, () => {
         const r = helm('template', 'warden', chart, ...sets.flatMap((s) => [s.includes('%') ? '--set-string' : '--set', s]));
@@ -423,6 +425,8 @@ for (const sets of good) {
 }
 const bad = [
     [['gateway.port=0'], /gateway\/port/],
+    [['gateway.eventLoops=0'], /eventLoops/],
+    [['gateway.eventLoops=two'], /eventLoops/],
     [['podSecurityContext.runAsNonRoot=false'], /runAsNonRoot/],
     [['gateway.replica=3'], /additional properties 'replica'/],
     [['imagePullPolicy=Sometimes'], /imagePullPolicy/],
