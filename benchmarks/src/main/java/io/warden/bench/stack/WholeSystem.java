@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole system under load, in one run: Warden (the balancer, three gateways in connected mode with a policy, a
  * Redis limit on the tool and decisions published to Kafka and stored by audit-service) against the echo upstream
- * called directly and through nginx ({@code proxy_pass} with upstream keep-alive), at rising concurrency. Per target
+ * called directly and through baseline proxies, at rising concurrency: nginx ({@code proxy_pass} with upstream
+ * keep-alive), {@link PlainVertxProxy} (the floor of a proxy on the gateway's stack), and each of them three times
+ * behind their own stream balancer (targets {@code nginx3}, {@code vertx3}: the gateways' topology). Per target
  * and level: throughput, p50/p99/p99.9, and CPU per 1,000 calls of every process involved (from {@code /proc}); then
  * Warden's added CPU per call as a multiple of nginx's, and the gateways' memory per 1,000 open SSE streams.
  *
@@ -69,9 +71,13 @@ public final class WholeSystem {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private ManagedProcess echo;
-    private Process nginx;
     /** nginx's stream module balancing connections over the gateways, when {@code --balancer nginx}. */
-    private Process nginxBalancer;
+    private ProcessHandle nginxBalancer;
+    /** The baseline proxies started, by target label (see {@link #BASELINES}). */
+    private final Map<String, Baseline> baselines = new LinkedHashMap<>();
+    /** Every nginx and plain proxy started, to stop at the end. */
+    private final List<Process> nginxes = new ArrayList<>();
+    private final List<ManagedProcess> plainProxies = new ArrayList<>();
     private int balancerPort;
     private Stack stack;
 
@@ -97,7 +103,7 @@ public final class WholeSystem {
         Duration warmup = Duration.ofSeconds(5);
         Duration measure = Duration.ofSeconds(10);
         int streams = 1000;
-        List<String> only = List.of("direct", "nginx", "warden");
+        List<String> only = List.of("direct", "nginx", "nginx3", "vertx", "vertx3", "warden");
         Duration initialWarmup = Duration.ofSeconds(10);
         Duration idle = Duration.ofSeconds(10);
         Path dir = Path.of("target", "whole-system");
@@ -132,7 +138,7 @@ public final class WholeSystem {
                 }
                 default -> {
                     System.err.println("usage: WholeSystem [--workers 1,8,32] [--warmup 5] [--measure 10] [--streams 1000]"
-                            + " [--targets direct,nginx,warden] [--initial-warmup 10] [--settle-max 300] [--idle 10]"
+                            + " [--targets direct,nginx,nginx3,vertx,vertx3,warden] [--initial-warmup 10] [--settle-max 300] [--idle 10]"
                             + " [--balancer nginx|java] [--gateway-setting key=value]... [--jvm option]..."
                             + " [--dir target/whole-system]   (unknown " + args[i] + ")");
                     System.exit(2);
@@ -164,16 +170,24 @@ public final class WholeSystem {
                 EchoUpstream.class.getName(), "--threads", "1"), dir, dir.resolve("echo-upstream.log"),
                 line -> line.startsWith(EchoUpstream.READY_PREFIX) ? line.substring(EchoUpstream.READY_PREFIX.length()) : null);
         int echoPort = Integer.parseInt(echo.awaitReady(Duration.ofSeconds(60)).trim());
-        int nginxPort = only.contains("nginx") ? startNginx(echoPort) : 0;
+        for (String label : BASELINES) {
+            if (only.contains(label)) {
+                baselines.put(label, startBaseline(label, echoPort));
+            }
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("warden.gateway.limits.max-streams-per-grant", String.valueOf(streams + 100));
         // the memory phase opens all its sessions within a minute or two
         settings.put("warden.gateway.limits.max-sessions-per-grant-per-minute", String.valueOf(2 * streams + 600));
         settings.putAll(gatewaySettings);
         stack = Stack.start(Stack.Options.of(dir.resolve("stack"), 3).withGatewaySettings(settings).withJvmOptions(jvmOptions));
-        balancerPort = balancerKind.equals("nginx")
-                ? startNginxBalancer(stack.gateways().stream().map(PackagedService::port).toList())
-                : stack.balancer().port();
+        if (balancerKind.equals("nginx")) {
+            Launched b = startNginxBalancer("nginx-balancer", stack.gateways().stream().map(PackagedService::port).toList());
+            nginxBalancer = b.process();
+            balancerPort = b.port();
+        } else {
+            balancerPort = stack.balancer().port();
+        }
         System.out.println("gateway JVM options " + jvmOptions + ", settings " + gatewaySettings + ", balancer " + balancerKind);
         ApiClient admin = stack.admin();
         admin.call("POST", "/api/servers", ApiClient.JSON.createObjectNode().put("id", "echo").put("name", "Echo upstream")
@@ -181,15 +195,20 @@ public final class WholeSystem {
         admin.call("POST", "/api/policies/bench", POLICY);
         String token = admin.call("POST", "/api/grants", ApiClient.JSON.createObjectNode().put("id", "bench")
                 .put("label", "bench").put("server", "echo").put("policy", "bench").toString()).path("token").asText();
-        System.out.printf("processes: echo upstream pid %d, nginx pid %d, gateways %s, balancer %s%n",
-                echo.pid(), nginx == null ? -1 : nginx.pid(), stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
+        StringBuilder proxies = new StringBuilder();
+        baselines.forEach((label, b) -> proxies.append(label).append(' ').append(b.proxies().stream().map(ProcessHandle::pid).toList()).append(", "));
+        System.out.printf("processes: echo upstream pid %d, %sgateways %s, balancer %s%n",
+                echo.pid(), proxies, stack.gateways().stream().map(g -> g.name() + " " + g.pid()).toList(),
                 nginxBalancer != null ? "nginx pid " + nginxBalancer.pid() : "in this JVM (pid " + ProcessHandle.current().pid() + ")");
 
-        List<Target> targets = List.of(
-                new Target("direct", echoPort, "/mcp", null, Target.Era.MODERN, null),
-                new Target("nginx", nginxPort, "/mcp", null, Target.Era.MODERN, null),
-                new Target("warden", balancerPort, "/mcp/echo", token, Target.Era.MODERN, null))
-                .stream().filter(t -> only.contains(t.label())).toList();
+        List<Target> targets = new ArrayList<>();
+        if (only.contains("direct")) {
+            targets.add(new Target("direct", echoPort, "/mcp", null, Target.Era.MODERN, null));
+        }
+        baselines.forEach((label, b) -> targets.add(new Target(label, b.port(), "/mcp", null, Target.Era.MODERN, null)));
+        if (only.contains("warden")) {
+            targets.add(new Target("warden", balancerPort, "/mcp/echo", token, Target.Era.MODERN, null));
+        }
         // The grant reaches the gateways through the snapshot stream; then JIT warm-up of every path.
         for (Target t : targets) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -209,31 +228,44 @@ public final class WholeSystem {
 
         System.out.println();
         System.out.println("| target | workers | calls/s | p50 ms | p99 ms | p99.9 ms | errors | CPU ms per 1,000 calls: "
-                + "upstream | proxy (nginx / 3 gateways) | of which gateways' JIT | balancer | Redis | Kafka | audit-service | policy-service | other load (cores) |");
+                + "upstream | proxy (baseline / 3 gateways) | of which gateways' JIT | balancer | Redis | Kafka | audit-service | policy-service | other load (cores) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        Map<String, double[]> added = new LinkedHashMap<>();
+        // per workers level: each target's proxy CPU and proxy + balancer CPU per 1,000 calls; Warden's also with
+        // Redis, Kafka and audit-service
+        Map<Integer, Map<String, double[]>> perK = new LinkedHashMap<>();
         boolean ok = true;
         for (int w : workers) {
             for (Target t : targets) {
                 Sample s = measure(t, w);
                 ok &= s.result.valid();
                 System.out.println(s.row());
-                added.computeIfAbsent(String.valueOf(w), k -> new double[4]);
-                double[] a = added.get(String.valueOf(w));
-                if (t.label().equals("nginx")) {
-                    a[0] = s.perK(s.proxy);
-                } else if (t.label().equals("warden")) {
-                    a[1] = s.perK(s.proxy);
-                    a[2] = s.perK(s.proxy + s.balancer);
-                    a[3] = s.perK(s.proxy + s.balancer + s.redis + s.kafka + s.audit);
-                }
+                perK.computeIfAbsent(w, k -> new LinkedHashMap<>()).put(t.label(), new double[] {s.perK(s.proxy),
+                        s.perK(s.proxy + s.balancer), s.perK(s.proxy + s.balancer + s.redis + s.kafka + s.audit)});
             }
         }
-        System.out.println();
-        System.out.println("| workers | nginx ms/1k | gateways ms/1k | ×nginx | + balancer | ×nginx | + Redis, Kafka, audit | ×nginx |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
-        added.forEach((w, a) -> System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f× | %.1f | %.1f× | %.1f | %.1f× |%n",
-                w, a[0], a[1], a[1] / a[0], a[2], a[2] / a[0], a[3], a[3] / a[0]));
+        if (only.contains("warden") && baselines.containsKey("nginx")) {
+            System.out.println();
+            System.out.println("| workers | nginx ms/1k | gateways ms/1k | ×nginx | + balancer | ×nginx | + Redis, Kafka, audit | ×nginx |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            perK.forEach((w, m) -> {
+                double n = m.get("nginx")[0];
+                double[] g = m.get("warden");
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.1f× | %.1f | %.1f× | %.1f | %.1f× |%n",
+                        w, n, g[0], g[0] / n, g[1], g[1] / n, g[2], g[2] / n);
+            });
+        }
+        if (only.contains("warden") && baselines.size() > (baselines.containsKey("nginx") ? 1 : 0)) {
+            // Each baseline beside the gateways; a three-proxy one is compared like with like: proxies and balancer.
+            System.out.println();
+            System.out.println("| workers | baseline | its proxies ms/1k | + its balancer | 3 gateways ms/1k | + balancer | gateways ×baseline | with balancers × |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            perK.forEach((w, m) -> baselines.keySet().forEach(label -> {
+                double[] b = m.get(label);
+                double[] g = m.get("warden");
+                System.out.printf(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f× | %.1f× |%n",
+                        w, label, b[0], b[1], g[0], g[1], g[0] / b[0], g[1] / b[1]);
+            }));
+        }
         if (streams > 0) {
             streamMemory();
         }
@@ -242,10 +274,61 @@ public final class WholeSystem {
 
     // ---- nginx
 
-    private int startNginx(int echoPort) throws IOException, InterruptedException {
-        Path ndir = Files.createDirectories(dir.resolve("nginx"));
+    /** Baseline targets: one proxy, or ("...3") three behind their own nginx stream balancer, as the gateways are. */
+    private static final List<String> BASELINES = List.of("nginx", "nginx3", "vertx", "vertx3");
+
+    /** A baseline's proxy processes, the balancer in front of them (none for one proxy), and the port its clients call. */
+    private record Baseline(List<ProcessHandle> proxies, ProcessHandle balancer, int port) {
+        long proxyTicks() {
+            long t = 0;
+            for (ProcessHandle p : proxies) {
+                t += treeTicks(p);
+            }
+            return t;
+        }
+
+        long balancerTicks() {
+            return balancer == null ? 0 : treeTicks(balancer);
+        }
+    }
+
+    /** A started proxy and the loopback port it listens on. */
+    private record Launched(ProcessHandle process, int port) {}
+
+    private Baseline startBaseline(String label, int echoPort) throws Exception {
+        int n = label.endsWith("3") ? 3 : 1;
+        List<ProcessHandle> proxies = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String name = n == 1 ? label : label + "-" + i;
+            Launched l = label.startsWith("nginx") ? startNginx(name, echoPort) : startPlainProxy(name, echoPort);
+            proxies.add(l.process());
+            ports.add(l.port());
+        }
+        if (n == 1) {
+            return new Baseline(proxies, null, ports.get(0));
+        }
+        Launched b = startNginxBalancer(label + "-balancer", ports);
+        return new Baseline(proxies, b.process(), b.port());
+    }
+
+    /** {@link PlainVertxProxy} with the gateways' JVM options. */
+    private Launched startPlainProxy(String name, int echoPort) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), PlainVertxProxy.class.getName(),
+                "--upstream", String.valueOf(echoPort)));
+        ManagedProcess p = ManagedProcess.start(name, command, dir, dir.resolve(name + ".log"),
+                line -> line.startsWith(PlainVertxProxy.READY_PREFIX) ? line.substring(PlainVertxProxy.READY_PREFIX.length()) : null);
+        plainProxies.add(p);
+        int port = Integer.parseInt(p.awaitReady(Duration.ofSeconds(60)).trim());
+        return new Launched(ProcessHandle.of(p.pid()).orElseThrow(() -> new IOException(name + " exited at start")), port);
+    }
+
+    private Launched startNginx(String name, int echoPort) throws IOException, InterruptedException {
+        Path ndir = Files.createDirectories(dir.resolve(name));
         int port = io.warden.testsupport.FreePorts.next();
-        nginx = launchNginx(ndir, port, "", 4096, """
+        Process p = launchNginx(ndir, port, "", 4096, """
                 http {
                     access_log off;
                     client_body_temp_path %1$s/body;
@@ -265,7 +348,7 @@ public final class WholeSystem {
                     }
                 }
                 """.formatted(ndir, echoPort, port));
-        return port;
+        return new Launched(p.toHandle(), port);
     }
 
     /**
@@ -273,26 +356,26 @@ public final class WholeSystem {
      * L4 balancer in front of pods would do (local-stack's Java balancer is a thread per connection and direction, which
      * costs more than the proxies it is measured with). Debian: {@code apt-get install nginx libnginx-mod-stream}.
      */
-    private int startNginxBalancer(List<Integer> gatewayPorts) throws IOException, InterruptedException {
+    private Launched startNginxBalancer(String name, List<Integer> proxyPorts) throws IOException, InterruptedException {
         Path module = Path.of("/usr/lib/nginx/modules/ngx_stream_module.so");
         if (!Files.exists(module)) {
             throw new IllegalStateException("no " + module + ": apt-get install -y libnginx-mod-stream (or --balancer java)");
         }
-        Path bdir = Files.createDirectories(dir.resolve("nginx-balancer"));
+        Path bdir = Files.createDirectories(dir.resolve(name));
         int port = io.warden.testsupport.FreePorts.next();
         StringBuilder servers = new StringBuilder();
-        gatewayPorts.forEach(p -> servers.append("server 127.0.0.1:").append(p).append("; "));
-        nginxBalancer = launchNginx(bdir, port, "load_module " + module + ";\n", 8192, """
+        proxyPorts.forEach(p -> servers.append("server 127.0.0.1:").append(p).append("; "));
+        Process p = launchNginx(bdir, port, "load_module " + module + ";\n", 8192, """
                 stream {
                     upstream gateways { %s}
                     server { listen 127.0.0.1:%d; proxy_pass gateways; proxy_timeout 1h; }
                 }
                 """.formatted(servers, port));
-        return port;
+        return new Launched(p.toHandle(), port);
     }
 
     /** Debian's nginx with one worker, in the foreground, everything under {@code ndir}; returns once it listens. */
-    private static Process launchNginx(Path ndir, int port, String preamble, int connections, String body)
+    private Process launchNginx(Path ndir, int port, String preamble, int connections, String body)
             throws IOException, InterruptedException {
         Path binary = Commands.which("nginx", List.of("/usr/sbin", "/usr/bin")).orElseThrow(() -> new IllegalStateException(
                 "no nginx: apt-get install -y nginx libnginx-mod-stream (the baseline proxy and the balancer)"));
@@ -305,6 +388,7 @@ public final class WholeSystem {
                 """.formatted(ndir, connections) + body);
         Process p = new ProcessBuilder(binary.toString(), "-p", ndir.toString(), "-c", ndir.resolve("nginx.conf").toString())
                 .redirectErrorStream(true).redirectOutput(ndir.resolve("nginx.out").toFile()).start();
+        nginxes.add(p);
         awaitListening(port, p, ndir);
         return p;
     }
@@ -364,12 +448,10 @@ public final class WholeSystem {
         return new long[] {methods, millis};
     }
 
-    private long nginxTicks() {
-        if (nginx == null) {
-            return 0;
-        }
-        long t = CpuTime.ticks(nginx.pid());
-        for (ProcessHandle h : nginx.descendants().toList()) {
+    /** CPU ticks of a process and its children (an nginx's master and workers). */
+    private static long treeTicks(ProcessHandle p) {
+        long t = CpuTime.ticks(p.pid());
+        for (ProcessHandle h : p.descendants().toList()) {
             t += CpuTime.ticks(h.pid());
         }
         return t;
@@ -382,7 +464,7 @@ public final class WholeSystem {
         Thread.sleep(idle.toMillis()); // the measured period itself: nothing runs in this JVM meanwhile
         long[] b = ticks();
         double seconds = (System.nanoTime() - start) / 1e9;
-        String[] names = {"upstream", "nginx", "3 gateways", "balancer", "Redis", "Kafka", "audit-service", "policy-service"};
+        String[] names = {"upstream", "baseline proxies", "3 gateways", "balancer", "Redis", "Kafka", "audit-service", "policy-service"};
         StringBuilder line = new StringBuilder("idle for " + idle.toSeconds() + " s, CPU ms per second:");
         for (int i = 0; i < names.length; i++) {
             line.append(String.format(Locale.ROOT, " %s %.1f,", names[i], (b[i] - a[i]) * 10.0 / seconds));
@@ -418,20 +500,27 @@ public final class WholeSystem {
             gateways += CpuTime.ticks(g.pid());
             jit += Math.max(0, CpuTime.threadTicks(g.pid(), "C1 Compiler")) + Math.max(0, CpuTime.threadTicks(g.pid(), "C2 Compiler"));
         }
-        return new long[] {CpuTime.ticks(echo.pid()), nginxTicks(), gateways, balancerTicks(),
+        long[] t = new long[11 + 2 * baselines.size()];
+        long baselineTotal = 0;
+        int i = 11;
+        for (Baseline b : baselines.values()) {
+            t[i] = b.proxyTicks();
+            t[i + 1] = b.balancerTicks();
+            baselineTotal += t[i] + t[i + 1];
+            i += 2;
+        }
+        long[] fixed = {CpuTime.ticks(echo.pid()), baselineTotal, gateways, balancerTicks(),
                 CpuTime.ticks(stack.redis().pid()), CpuTime.ticks(stack.kafka().pid()),
                 CpuTime.ticks(stack.auditService().pid()), CpuTime.ticks(stack.policyService().pid()),
                 CpuTime.machineTicks(), CpuTime.ticks(ProcessHandle.current().pid()), jit};
+        System.arraycopy(fixed, 0, t, 0, fixed.length);
+        return t;
     }
 
     /** The balancer's CPU in clock ticks: nginx's processes, or the threads of local-stack's balancer in this JVM. */
     private long balancerTicks() {
         if (nginxBalancer != null) {
-            long t = CpuTime.ticks(nginxBalancer.pid());
-            for (ProcessHandle h : nginxBalancer.descendants().toList()) {
-                t += CpuTime.ticks(h.pid());
-            }
-            return t;
+            return treeTicks(nginxBalancer);
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long nanos = 0;
@@ -457,11 +546,14 @@ public final class WholeSystem {
         final long policy;
         final double otherCores;
 
-        Sample(LoadRun.Result r, long[] a, long[] b, boolean warden) {
+        Sample(LoadRun.Result r, long[] a, long[] b) {
             result = r;
+            String target = r.target().label();
+            boolean warden = target.equals("warden");
+            int at = 11 + 2 * new ArrayList<>(baselines.keySet()).indexOf(target); // its ticks in the array, if a baseline
             upstream = b[0] - a[0];
-            proxy = warden ? b[2] - a[2] : b[1] - a[1];
-            balancer = warden ? b[3] - a[3] : 0;
+            proxy = warden ? b[2] - a[2] : at >= 11 ? b[at] - a[at] : 0;
+            balancer = warden ? b[3] - a[3] : at >= 11 ? b[at + 1] - a[at + 1] : 0;
             jit = warden ? b[10] - a[10] : 0;
             redis = b[4] - a[4];
             kafka = b[5] - a[5];
@@ -504,7 +596,7 @@ public final class WholeSystem {
         } finally {
             client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        return new Sample(r, edges[0], edges[1], t.label().equals("warden"));
+        return new Sample(r, edges[0], edges[1]);
     }
 
     // ---- memory per open SSE stream
@@ -633,7 +725,8 @@ public final class WholeSystem {
         if (stack != null) {
             stack.close();
         }
-        for (Process p : new Process[] {nginx, nginxBalancer}) {
+        plainProxies.forEach(ManagedProcess::close);
+        for (Process p : nginxes) {
             if (p != null) {
                 p.descendants().forEach(ProcessHandle::destroy);
                 p.destroy();
