@@ -272,7 +272,7 @@ public final class WholeSystem {
         return ok ? 0 : 1;
     }
 
-    // ---- nginx
+    // ---- baselines: nginx and the plain Vert.x proxy, alone or three behind a balancer
 
     /** Baseline targets: one proxy, or ("...3") three behind their own nginx stream balancer, as the gateways are. */
     private static final List<String> BASELINES = List.of("nginx", "nginx3", "vertx", "vertx3");
