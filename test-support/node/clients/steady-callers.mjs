@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const { values: opt } = parseArgs({
     options: {
@@ -61,7 +61,9 @@ async function runClient(i) {
                 c.wrong++;
             }
         } catch (e) {
-            if (e instanceof McpError) {
+            // The SDK reports its own timeout as an McpError (RequestTimeout): no answer came, so it failed in
+            // transport, like a reset, not a JSON-RPC error the gateway or the server sent.
+            if (e instanceof McpError && e.code !== ErrorCode.RequestTimeout) {
                 c.rpcError++;
             } else {
                 c.failed++;

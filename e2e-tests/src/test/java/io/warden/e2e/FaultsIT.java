@@ -106,37 +106,46 @@ class FaultsIT {
     void aKilledGatewayIsRoutedAroundAndSessionsSurvive() {
         for (int round = 1; round <= ROUNDS; round++) {
             PackagedService victim = stack.gateways().get(round % 3);
-            try (SteadyCallers callers = SteadyCallers.start("kill-" + round, stack.mcpUrl(), tokens.get("kill"),
-                    CLIENTS, "echo", work)) {
-                callers.awaitEachClientOk(ApiClient.JSON.createArrayNode(), 10, Duration.ofSeconds(60), CLIENTS);
-                JsonNode before = callers.clients().deepCopy();
-                List<Long> servedBefore = stack.balancer().servedPerBackend();
-                victim.kill(); // SIGKILL: open connections and GET streams on it break mid-stream
-                callers.awaitEachClientOk(before, 20, Duration.ofSeconds(90), CLIENTS);
-                JsonNode report = callers.stop();
-                SteadyCallers.Totals t = callers.totals();
-
-                for (JsonNode c : report) {
-                    assertTrue(c.path("connectError").isNull(), c.toString());
-                    assertTrue(c.path("sessionAtStart").isTextual(), c.toString());
-                    assertEquals(c.path("sessionAtStart"), c.path("sessionAtEnd"), "the session outlived its pod: " + c);
-                    assertEquals(0, c.path("wrong").asLong(), c.toString());
-                    assertEquals(0, c.path("denied").asLong() + c.path("rpcError").asLong(), "no call refused: " + c);
+            try {
+                killedUnderClients(round, victim);
+            } finally { // also after a failed round: the next tests need all three pods
+                if (!victim.isAlive()) {
+                    victim.start(Duration.ofSeconds(180)); // back from its snapshot file
                 }
-                assertTrue(t.failed() <= 2L * CLIENTS, "only calls in flight on the killed pod fail: " + report);
-                List<Long> servedAfter = stack.balancer().servedPerBackend();
-                int victimIndex = stack.gateways().indexOf(victim);
-                for (int i = 0; i < 3; i++) {
-                    if (i != victimIndex) {
-                        assertTrue(servedAfter.get(i) >= servedBefore.get(i), "live pods keep serving");
-                    }
-                }
-                System.out.printf("[faults] round %d: killed %s (SIGKILL) under %d SDK clients: %d calls answered, "
-                                + "%d failed in flight, every session id unchanged; balancer connections per pod %s → %s%n",
-                        round, victim.name(), CLIENTS, t.answered(), t.failed(), servedBefore, servedAfter);
             }
-            victim.start(Duration.ofSeconds(180)); // back from its snapshot file, for the next round and test
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> echoWorks(victim, tokens.get("kill")));
+        }
+    }
+
+    private void killedUnderClients(int round, PackagedService victim) {
+        try (SteadyCallers callers = SteadyCallers.start("kill-" + round, stack.mcpUrl(), tokens.get("kill"),
+                CLIENTS, "echo", work)) {
+            callers.awaitEachClientOk(ApiClient.JSON.createArrayNode(), 10, Duration.ofSeconds(60), CLIENTS);
+            JsonNode before = callers.clients().deepCopy();
+            List<Long> servedBefore = stack.balancer().servedPerBackend();
+            victim.kill(); // SIGKILL: open connections and GET streams on it break mid-stream
+            callers.awaitEachClientOk(before, 20, Duration.ofSeconds(90), CLIENTS);
+            JsonNode report = callers.stop();
+            SteadyCallers.Totals t = callers.totals();
+
+            for (JsonNode c : report) {
+                assertTrue(c.path("connectError").isNull(), c.toString());
+                assertTrue(c.path("sessionAtStart").isTextual(), c.toString());
+                assertEquals(c.path("sessionAtStart"), c.path("sessionAtEnd"), "the session outlived its pod: " + c);
+                assertEquals(0, c.path("wrong").asLong(), c.toString());
+                assertEquals(0, c.path("denied").asLong() + c.path("rpcError").asLong(), "no call refused: " + c);
+            }
+            assertTrue(t.failed() <= 2L * CLIENTS, "only calls in flight on the killed pod fail: " + report);
+            List<Long> servedAfter = stack.balancer().servedPerBackend();
+            int victimIndex = stack.gateways().indexOf(victim);
+            for (int i = 0; i < 3; i++) {
+                if (i != victimIndex) {
+                    assertTrue(servedAfter.get(i) >= servedBefore.get(i), "live pods keep serving");
+                }
+            }
+            System.out.printf("[faults] round %d: killed %s (SIGKILL) under %d SDK clients: %d calls answered, "
+                            + "%d failed in flight, every session id unchanged; balancer connections per pod %s → %s%n",
+                    round, victim.name(), CLIENTS, t.answered(), t.failed(), servedBefore, servedAfter);
         }
     }
 
