@@ -145,7 +145,7 @@ final class Http2UpstreamHttp implements UpstreamHttp {
     /** What went wrong, in the words the JDK client's failures get (JdkUpstreamHttp), plus the http2 hint. */
     static UpstreamException failure(Throwable cause, Duration timeout) {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) { // a ConnectException too: test it first
-            return new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+            return McpToolsClient.connectTimedOut(timeout);
         }
         if (cause instanceof UpstreamException || cause instanceof ConnectException) {
             return McpToolsClient.failure(cause);

@@ -109,7 +109,7 @@ final class JdkUpstreamHttp implements UpstreamHttp {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof HttpConnectTimeoutException) {
-                throw new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+                throw McpToolsClient.connectTimedOut(timeout);
             }
             if (cause instanceof HttpTimeoutException) {
                 throw new UpstreamException("no answer within " + timeout.toSeconds() + " s");

@@ -319,6 +319,11 @@ public final class McpToolsClient {
         return new UpstreamException("I/O error talking to the upstream (" + cause.getClass().getSimpleName() + ")");
     }
 
+    /** No connection within {@code timeout}, whichever HTTP client tried. */
+    static UpstreamException connectTimedOut(Duration timeout) {
+        return new UpstreamException("connecting timed out after " + timeout.toSeconds() + " s");
+    }
+
     static UpstreamException tooLarge() {
         return new UpstreamException("the upstream's answer is larger than " + UpstreamHttp.MAX_BODY_BYTES + " bytes");
     }
